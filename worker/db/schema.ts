@@ -1,0 +1,132 @@
+// D1 schema. Times are integer milliseconds since the epoch.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    openid: text("openid").notNull(),
+    unionid: text("unionid"),
+    nickname: text("nickname"),
+    avatar: text("avatar"),
+    phone: text("phone"),
+    /** Staff the customer is bound to by an exclusive QR code. */
+    exclusiveStaffId: text("exclusive_staff_id"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    note: text("note"),
+    createdAt: integer("created_at").notNull(),
+    lastActiveAt: integer("last_active_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_openid").on(t.openid)],
+);
+
+export const staffGroups = sqliteTable("staff_groups", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const staff = sqliteTable(
+  "staff",
+  {
+    id: text("id").primaryKey(),
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    avatar: text("avatar"),
+    department: text("department"),
+    specialty: text("specialty"),
+    role: text("role", { enum: ["staff", "supervisor", "admin"] }).notNull().default("staff"),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    isOnDuty: integer("is_on_duty", { mode: "boolean" }).notNull().default(false),
+    /** Status the staff member chose: online or busy; `presence` adds connectivity. */
+    status: text("status", { enum: ["online", "busy"] }).notNull().default("online"),
+    /** online/busy while a socket of the staff is connected, offline otherwise (kept by StaffRoom). */
+    presence: text("presence", { enum: ["online", "busy", "offline"] }).notNull().default("offline"),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    passwordHash: text("password_hash").notNull(),
+    totpSecret: text("totp_secret"),
+    totpEnabled: integer("totp_enabled", { mode: "boolean" }).notNull().default(false),
+    wechatOpenid: text("wechat_openid"),
+    groupId: text("group_id"),
+    qrcodeKey: text("qrcode_key"),
+    lastAssignedAt: integer("last_assigned_at").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("staff_code").on(t.code), index("staff_assign").on(t.isDefault, t.disabled)],
+);
+
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull(),
+    staffId: text("staff_id").notNull(),
+    status: text("status", { enum: ["pending", "active", "ended"] }).notNull().default("pending"),
+    source: text("source", { enum: ["qr", "direct", "transfer"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Time of the first message: the conversation starts there. */
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    endReason: text("end_reason"),
+    lastSeq: integer("last_seq").notNull().default(0),
+    lastMessageAt: integer("last_message_at"),
+    lastMessagePreview: text("last_message_preview"),
+    unreadStaff: integer("unread_staff").notNull().default(0),
+    unreadCustomer: integer("unread_customer").notNull().default(0),
+    staffReadSeq: integer("staff_read_seq").notNull().default(0),
+    customerReadSeq: integer("customer_read_seq").notNull().default(0),
+    rating: integer("rating"),
+    ratingComment: text("rating_comment"),
+    resolved: integer("resolved", { mode: "boolean" }).notNull().default(false),
+    converted: integer("converted", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("conversations_inbox").on(t.staffId, t.status, t.lastMessageAt),
+    index("conversations_customer").on(t.customerId, t.status),
+    index("conversations_last").on(t.lastMessageAt),
+  ],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    conversationId: text("conversation_id").notNull(),
+    seq: integer("seq").notNull(),
+    clientId: text("client_id").notNull(),
+    senderType: text("sender_type", { enum: ["customer", "staff", "system"] }).notNull(),
+    senderId: text("sender_id").notNull(),
+    kind: text("kind", { enum: ["text", "image", "voice", "emoji", "system"] }).notNull(),
+    text: text("text"),
+    mediaKey: text("media_key"),
+    durationMs: integer("duration_ms"),
+    flagged: integer("flagged", { mode: "boolean" }).notNull().default(false),
+    sentAt: integer("sent_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.seq] }),
+    uniqueIndex("messages_client").on(t.conversationId, t.clientId),
+    index("messages_sent").on(t.sentAt),
+  ],
+);
+
+export const transfers = sqliteTable(
+  "transfers",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+    fromStaffId: text("from_staff_id").notNull(),
+    toStaffId: text("to_staff_id").notNull(),
+    byStaffId: text("by_staff_id").notNull(),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("transfers_conversation").on(t.conversationId)],
+);
+
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

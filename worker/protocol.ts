@@ -1,0 +1,273 @@
+// The wire protocol: every WebSocket frame and every HTTP body shared by the
+// worker, the rooms, the mini program, the H5 page and the admin.
+// Types are derived from the schemas; nothing here is declared twice.
+import { z } from "zod";
+
+export const roleSchema = z.enum(["staff", "supervisor", "admin"]);
+export type Role = z.infer<typeof roleSchema>;
+export const partySchema = z.enum(["customer", "staff", "system"]);
+export type Party = z.infer<typeof partySchema>;
+export const messageKindSchema = z.enum(["text", "image", "voice", "emoji", "system"]);
+export type MessageKind = z.infer<typeof messageKindSchema>;
+export const conversationStatusSchema = z.enum(["pending", "active", "ended"]);
+export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
+export const presenceSchema = z.enum(["online", "busy", "offline"]);
+export type Presence = z.infer<typeof presenceSchema>;
+export const sourceSchema = z.enum(["qr", "direct", "transfer"]);
+
+/** Limits enforced on every frame and body. */
+export const LIMITS = {
+  textLength: 2000,
+  clientIdLength: 64,
+  emojiLength: 64,
+  syncBatch: 200,
+  pageSize: 200,
+} as const;
+
+export const clientIdSchema = z
+  .string()
+  .min(8)
+  .max(LIMITS.clientIdLength)
+  .regex(/^[A-Za-z0-9_-]+$/, "clientId 只能包含字母、数字、- 和 _");
+
+export const mediaKeySchema = z
+  .string()
+  .max(200)
+  .regex(/^media\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/, "无效的媒体标识");
+
+// ---------- message content ----------
+const textContent = z.object({
+  kind: z.literal("text"),
+  text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
+});
+const emojiContent = z.object({
+  kind: z.literal("emoji"),
+  text: z.string().min(1).max(LIMITS.emojiLength),
+});
+const imageContent = z.object({
+  kind: z.literal("image"),
+  mediaKey: mediaKeySchema,
+  width: z.number().int().positive().max(20000).optional(),
+  height: z.number().int().positive().max(20000).optional(),
+});
+const voiceContent = z.object({
+  kind: z.literal("voice"),
+  mediaKey: mediaKeySchema,
+  durationMs: z.number().int().min(0).max(10 * 60 * 1000),
+});
+export const messageContentSchema = z.discriminatedUnion("kind", [textContent, emojiContent, imageContent, voiceContent]);
+export type MessageContent = z.infer<typeof messageContentSchema>;
+
+// ---------- client → server frames ----------
+export const sendFrameSchema = z.object({
+  type: z.literal("send"),
+  clientId: clientIdSchema,
+  content: messageContentSchema,
+});
+export const readFrameSchema = z.object({ type: z.literal("read"), seq: z.number().int().min(0) });
+export const syncFrameSchema = z.object({ type: z.literal("sync"), after: z.number().int().min(0) });
+export const typingFrameSchema = z.object({ type: z.literal("typing") });
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  sendFrameSchema,
+  readFrameSchema,
+  syncFrameSchema,
+  typingFrameSchema,
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type SendFrame = z.infer<typeof sendFrameSchema>;
+
+// ---------- shared records ----------
+export const messageSchema = z.object({
+  conversationId: z.string(),
+  seq: z.number().int(),
+  clientId: z.string(),
+  sender: partySchema,
+  senderId: z.string(),
+  kind: messageKindSchema,
+  text: z.string().nullable(),
+  mediaKey: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  flagged: z.boolean(),
+  sentAt: z.number(),
+  readAt: z.number().nullable(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const staffCardSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  avatar: z.string().nullable(),
+  specialty: z.string().nullable(),
+  department: z.string().nullable(),
+  presence: presenceSchema,
+});
+export type StaffCard = z.infer<typeof staffCardSchema>;
+
+export const conversationStateSchema = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  staffId: z.string(),
+  status: conversationStatusSchema,
+  lastSeq: z.number().int(),
+  /** Highest seq the customer has read (of staff messages). */
+  customerReadSeq: z.number().int(),
+  /** Highest seq the staff has read (of customer messages). */
+  staffReadSeq: z.number().int(),
+  endedAt: z.number().nullable(),
+});
+export type ConversationState = z.infer<typeof conversationStateSchema>;
+
+export const inboxItemSchema = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  customerName: z.string().nullable(),
+  customerAvatar: z.string().nullable(),
+  staffId: z.string(),
+  status: conversationStatusSchema,
+  source: sourceSchema,
+  createdAt: z.number(),
+  lastMessageAt: z.number().nullable(),
+  lastMessagePreview: z.string().nullable(),
+  unread: z.number().int(),
+});
+export type InboxItem = z.infer<typeof inboxItemSchema>;
+
+// ---------- server → client frames ----------
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ack"), clientId: z.string(), seq: z.number().int(), sentAt: z.number(), duplicate: z.boolean() }),
+  z.object({ type: z.literal("message"), message: messageSchema }),
+  z.object({ type: z.literal("synced"), upTo: z.number().int(), more: z.boolean() }),
+  z.object({ type: z.literal("read"), by: partySchema, seq: z.number().int(), at: z.number() }),
+  z.object({ type: z.literal("typing"), by: partySchema }),
+  z.object({
+    type: z.literal("error"),
+    code: z.string(),
+    message: z.string(),
+    clientId: z.string().optional(),
+  }),
+  z.object({ type: z.literal("conversation"), conversation: conversationStateSchema }),
+  z.object({ type: z.literal("presence"), staffId: z.string(), presence: presenceSchema, load: z.number().int().optional() }),
+  // Staff inbox feed (StaffRoom)
+  z.object({ type: z.literal("inbox"), item: inboxItemSchema }),
+  z.object({ type: z.literal("inbox-remove"), conversationId: z.string(), reason: z.enum(["transfer", "ended"]) }),
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+// Staff room client frames: presence switch.
+export const staffClientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("status"), presence: z.enum(["online", "busy"]) }),
+]);
+export type StaffClientFrame = z.infer<typeof staffClientFrameSchema>;
+
+/** Error codes carried by error frames and HTTP error bodies. */
+export const ERROR_CODES = [
+  "bad_request",
+  "bad_frame",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "conversation_ended",
+  "content_risky",
+  "too_large",
+  "unsupported_media",
+  "rate_limited",
+  "wechat_error",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export const errorBodySchema = z.object({ code: z.string(), message: z.string() });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------- HTTP bodies ----------
+export const customerLoginSchema = z.object({ code: z.string().min(1).max(128) });
+export const guestLoginSchema = z.object({ deviceId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/) });
+export const staffLoginSchema = z.object({
+  code: z.string().min(1).max(32),
+  password: z.string().min(1).max(128),
+  totp: z.string().regex(/^\d{6}$/, "动态码为 6 位数字").optional(),
+});
+export const loginResultSchema = z.object({
+  token: z.string(),
+  expiresAt: z.number(),
+  role: z.enum(["customer", "staff", "supervisor", "admin"]),
+  id: z.string(),
+});
+export type LoginResult = z.infer<typeof loginResultSchema>;
+
+/** The scene of an exclusive QR code: at most 32 visible characters (WeChat's limit). */
+export const sceneSchema = z.string().regex(/^[\x21-\x7e]{1,32}$/, "scene 最多 32 个可见字符");
+export const entryRequestSchema = z.object({ scene: sceneSchema.optional() });
+export const entryResultSchema = z.object({
+  conversationId: z.string(),
+  staff: staffCardSchema,
+  status: conversationStatusSchema,
+  continued: z.boolean(),
+  source: sourceSchema,
+});
+export type EntryResult = z.infer<typeof entryResultSchema>;
+
+export const transferRequestSchema = z.object({
+  toStaffId: z.string().min(1).max(64),
+  reason: z.string().max(200).optional(),
+});
+
+export const inboxQuerySchema = z.object({
+  status: conversationStatusSchema.optional(),
+  from: z.coerce.number().int().min(0).optional(),
+  to: z.coerce.number().int().min(0).optional(),
+  staffId: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+  before: z.coerce.number().int().min(0).optional(),
+});
+export const historyQuerySchema = z.object({
+  before: z.coerce.number().int().min(1).optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+});
+
+export const mediaUploadResultSchema = z.object({
+  key: mediaKeySchema,
+  kind: z.enum(["image", "voice"]),
+  contentType: z.string(),
+  size: z.number(),
+});
+export type MediaUploadResult = z.infer<typeof mediaUploadResultSchema>;
+
+/** Parse a raw socket frame; returns the frame or a human-readable reason. */
+export function parseFrame<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+): { ok: true; frame: T } | { ok: false; message: string } {
+  let data: unknown;
+  try {
+    data = typeof raw === "string" ? JSON.parse(raw) : raw;
+  } catch {
+    return { ok: false, message: "帧不是有效的 JSON" };
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, frame: result.data };
+  return { ok: false, message: describeZodError(result.error) };
+}
+
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "格式错误";
+  const path = issue.path.join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/** Short text shown in inbox lists and push summaries. */
+export function previewOf(content: { kind: MessageKind; text?: string | null }): string {
+  switch (content.kind) {
+    case "image":
+      return "[图片]";
+    case "voice":
+      return "[语音]";
+    case "emoji":
+      return content.text ?? "[表情]";
+    default:
+      return content.text ?? "";
+  }
+}
