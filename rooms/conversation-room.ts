@@ -1,0 +1,275 @@
+// One actor per conversation: the live sockets of its customer and staff, message
+// sequencing and dedup, read receipts, the idle timeout alarm and transfers.
+import { type Connection, type ConnectionContext, getServerByName, Server, type WSMessage } from "partyserver";
+import { createDb, type Db } from "../worker/db/client";
+import { type ConversationRow, toInboxItem, toMessage } from "../worker/db/mappers";
+import type { Env } from "../worker/env";
+import {
+  clientFrameSchema,
+  type ConversationState,
+  LIMITS,
+  parseFrame,
+  type SendFrame,
+  type ServerFrame,
+} from "../worker/protocol";
+import { loadSettings } from "../worker/settings";
+import {
+  endConversation,
+  findByClientId,
+  insertMessage,
+  loadConversation,
+  markRead,
+  messagesAfter,
+  recordTransfer,
+} from "./conversation-store";
+import { type Identity, identityOf, sendFrame } from "./identity";
+
+type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
+
+export class ConversationRoom extends Server<Env> {
+  static override options = { hibernate: true };
+
+  private db!: Db;
+  private row!: ConversationRow;
+  private customer: Customer = null;
+  /** Sends, reads, transfers and the alarm run one at a time so seq numbers never race. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Inbox notifications keep their order too, without holding up acks. */
+  private notifyChain: Promise<unknown> = Promise.resolve();
+
+  override async onStart() {
+    this.db = createDb(this.env);
+    await this.reload();
+  }
+
+  private async reload() {
+    const found = await loadConversation(this.db, this.name);
+    if (!found) throw new Error(`conversation ${this.name} not found`);
+    this.row = found.row;
+    this.customer = found.customer;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private state(): ConversationState {
+    const r = this.row;
+    return {
+      id: r.id,
+      customerId: r.customerId,
+      staffId: r.staffId,
+      status: r.status,
+      lastSeq: r.lastSeq,
+      customerReadSeq: r.customerReadSeq,
+      staffReadSeq: r.staffReadSeq,
+      endedAt: r.endedAt,
+    };
+  }
+
+  override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {
+    const who = identityOf(ctx.request);
+    return [who.party, `${who.party}:${who.id}`];
+  }
+
+  override onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
+    conn.setState(identityOf(ctx.request));
+    sendFrame(conn, { type: "conversation", conversation: this.state() });
+  }
+
+  override async onMessage(conn: Connection<Identity>, raw: WSMessage) {
+    const who = conn.state;
+    if (!who) return;
+    if (typeof raw !== "string" || raw.length > 16 * 1024) {
+      sendFrame(conn, { type: "error", code: "bad_frame", message: "帧必须是不超过 16KB 的 JSON 文本" });
+      return;
+    }
+    const parsed = parseFrame(clientFrameSchema, raw);
+    if (!parsed.ok) {
+      sendFrame(conn, { type: "error", code: "bad_frame", message: parsed.message });
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case "send":
+        return this.serial(() => this.handleSend(conn, who, frame)).catch((error) => {
+          console.error("send failed", error);
+          // Not acknowledged, so the client keeps it and resends.
+          sendFrame(conn, { type: "error", code: "internal", message: "消息暂未保存，请重试", clientId: frame.clientId });
+        });
+      case "read":
+        return this.serial(() => this.handleRead(who, frame.seq));
+      case "sync":
+        return this.handleSync(conn, frame.after);
+      case "typing":
+        this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
+        return;
+    }
+  }
+
+  private broadcastFrame(frame: ServerFrame, without?: string[]) {
+    this.broadcast(JSON.stringify(frame), without);
+  }
+
+  private async handleSend(conn: Connection<Identity>, who: Identity, frame: SendFrame) {
+    const existing = await findByClientId(this.db, this.row.id, frame.clientId);
+    if (existing) {
+      sendFrame(conn, { type: "ack", clientId: existing.clientId, seq: existing.seq, sentAt: existing.sentAt, duplicate: true });
+      return;
+    }
+    if (this.row.status === "ended") {
+      sendFrame(conn, { type: "error", code: "conversation_ended", message: "会话已结束，请重新进入", clientId: frame.clientId });
+      return;
+    }
+    const content = frame.content;
+    if ("mediaKey" in content && !(await this.ownsMedia(content.mediaKey))) {
+      sendFrame(conn, { type: "error", code: "bad_frame", message: "媒体文件不属于此会话", clientId: frame.clientId });
+      return;
+    }
+    const stored = await insertMessage(
+      this.db,
+      {
+        conversationId: this.row.id,
+        seq: this.row.lastSeq + 1,
+        clientId: frame.clientId,
+        senderType: who.party,
+        senderId: who.id,
+        content,
+        flagged: false,
+        sentAt: Date.now(),
+      },
+      this.row,
+    );
+    if (!stored) {
+      // Lost a race with an identical resend on another socket: answer with the original.
+      const original = await findByClientId(this.db, this.row.id, frame.clientId);
+      if (original) sendFrame(conn, { type: "ack", clientId: original.clientId, seq: original.seq, sentAt: original.sentAt, duplicate: true });
+      return;
+    }
+    this.row = stored.conversation;
+    const message = stored.message;
+    sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
+    this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
+    this.notifyInbox();
+    await this.scheduleTimeout();
+  }
+
+  private async ownsMedia(key: string): Promise<boolean> {
+    if (!key.startsWith(`media/${this.row.id}/`)) return false;
+    return (await this.env.MEDIA.head(key)) !== null;
+  }
+
+  private async handleRead(who: Identity, seq: number) {
+    const upTo = Math.min(seq, this.row.lastSeq);
+    const current = who.party === "staff" ? this.row.staffReadSeq : this.row.customerReadSeq;
+    if (upTo <= current) return;
+    const at = Date.now();
+    this.row = await markRead(this.db, this.row.id, who.party, upTo, at);
+    this.broadcastFrame({ type: "read", by: who.party, seq: upTo, at });
+    if (who.party === "staff") this.notifyInbox();
+  }
+
+  private async handleSync(conn: Connection, after: number) {
+    let cursor = after;
+    for (let sent = 0; sent < LIMITS.syncBatch * 5; ) {
+      const rows = await messagesAfter(this.db, this.row.id, cursor, LIMITS.syncBatch);
+      for (const row of rows) sendFrame(conn, { type: "message", message: toMessage(row) });
+      sent += rows.length;
+      if (rows.length > 0) cursor = rows[rows.length - 1].seq;
+      if (rows.length < LIMITS.syncBatch) {
+        sendFrame(conn, { type: "synced", upTo: cursor, more: false });
+        return;
+      }
+    }
+    sendFrame(conn, { type: "synced", upTo: cursor, more: true });
+  }
+
+  private notifyInbox() {
+    const item = toInboxItem(this.row, this.customer);
+    this.toStaffRoom(item.staffId, { type: "inbox", item });
+  }
+
+  private toStaffRoom(staffId: string, frame: ServerFrame) {
+    this.notifyChain = this.notifyChain
+      .then(async () => (await getServerByName(this.env.StaffRoom, staffId)).deliver(frame))
+      .catch((error) => console.error("inbox notify failed", error));
+  }
+
+  private async scheduleTimeout() {
+    const { sessionTimeoutSeconds } = await loadSettings(this.db);
+    const idleSince = this.row.lastMessageAt ?? this.row.createdAt;
+    await this.ctx.storage.setAlarm(idleSince + sessionTimeoutSeconds * 1000);
+  }
+
+  override async onAlarm() {
+    await this.serial(async () => {
+      await this.reload();
+      if (this.row.status === "ended") return;
+      const { sessionTimeoutSeconds } = await loadSettings(this.db);
+      const due = (this.row.lastMessageAt ?? this.row.createdAt) + sessionTimeoutSeconds * 1000;
+      if (Date.now() >= due) await this.finish("timeout");
+      else await this.ctx.storage.setAlarm(due);
+    });
+  }
+
+  private async finish(reason: string) {
+    const ended = await endConversation(this.db, this.row.id, reason, Date.now());
+    if (!ended) return;
+    this.row = ended;
+    this.broadcastFrame({ type: "conversation", conversation: this.state() });
+    this.notifyInbox();
+  }
+
+  // ---------- RPC from the Worker ----------
+
+  /** Ends the conversation now (staff action or the timeout sweep). Returns the final state. */
+  async end(reason: string): Promise<ConversationState> {
+    return this.serial(async () => {
+      await this.reload();
+      if (this.row.status !== "ended") await this.finish(reason);
+      return this.state();
+    });
+  }
+
+  /** Ends the conversation if it has been idle past the timeout; used by the cron sweep. */
+  async expireIfIdle(): Promise<boolean> {
+    await this.onAlarm();
+    return this.row.status === "ended";
+  }
+
+  async transfer(t: { toStaffId: string; toStaffName: string; byStaffId: string; reason?: string }): Promise<ConversationState> {
+    return this.serial(async () => {
+      await this.reload();
+      const from = this.row.staffId;
+      if (this.row.status === "ended") throw new Error("conversation_ended");
+      if (from === t.toStaffId) return this.state();
+      this.row = await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() });
+      const note = await insertMessage(
+        this.db,
+        {
+          conversationId: this.row.id,
+          seq: this.row.lastSeq + 1,
+          clientId: `transfer-${crypto.randomUUID()}`,
+          senderType: "system",
+          senderId: t.byStaffId,
+          content: { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },
+          flagged: false,
+          sentAt: Date.now(),
+        },
+        this.row,
+      );
+      if (note) this.row = note.conversation;
+      // The previous staff member loses access; supervisors and admins keep watching.
+      for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
+        if (conn.state?.role === "staff") conn.close(4403, "transferred");
+      }
+      if (note) this.broadcastFrame({ type: "message", message: toMessage(note.message) });
+      this.broadcastFrame({ type: "conversation", conversation: this.state() });
+      this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" });
+      this.notifyInbox();
+      return this.state();
+    });
+  }
+}

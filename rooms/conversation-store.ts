@@ -1,0 +1,159 @@
+// D1 reads and writes of one conversation, used by its room (the only writer of its messages).
+import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import type { Db } from "../worker/db/client";
+import type { ConversationRow, MessageRow } from "../worker/db/mappers";
+import { conversations, messages, transfers, users } from "../worker/db/schema";
+import { type MessageContent, previewOf } from "../worker/protocol";
+
+export async function loadConversation(db: Db, id: string) {
+  const [row] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+  if (!row) return null;
+  const [customer] = await db
+    .select({ nickname: users.nickname, avatar: users.avatar, openid: users.openid })
+    .from(users)
+    .where(eq(users.id, row.customerId))
+    .limit(1);
+  return { row, customer: customer ?? null };
+}
+
+export async function findByClientId(db: Db, conversationId: string, clientId: string): Promise<MessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.clientId, clientId)))
+    .limit(1);
+  return row;
+}
+
+export type NewMessage = {
+  conversationId: string;
+  seq: number;
+  clientId: string;
+  senderType: "customer" | "staff" | "system";
+  senderId: string;
+  content: MessageContent | { kind: "system"; text: string };
+  flagged: boolean;
+  sentAt: number;
+};
+
+/**
+ * Inserts the message and updates the conversation in one D1 batch (one transaction).
+ * Returns the stored row and the updated conversation, or null when (conversation, clientId) already exists.
+ */
+export async function insertMessage(
+  db: Db,
+  m: NewMessage,
+  current: ConversationRow,
+): Promise<{ message: MessageRow; conversation: ConversationRow } | null> {
+  const c = m.content;
+  const values = {
+    conversationId: m.conversationId,
+    seq: m.seq,
+    clientId: m.clientId,
+    senderType: m.senderType,
+    senderId: m.senderId,
+    kind: c.kind,
+    text: "text" in c ? c.text : null,
+    mediaKey: "mediaKey" in c ? c.mediaKey : null,
+    durationMs: "durationMs" in c ? c.durationMs : null,
+    flagged: m.flagged,
+    sentAt: m.sentAt,
+  };
+  const inserted = db
+    .insert(messages)
+    .values(values)
+    .onConflictDoNothing({ target: [messages.conversationId, messages.clientId] })
+    .returning();
+  const fromCustomer = m.senderType === "customer";
+  const fromStaff = m.senderType === "staff";
+  const updated = db
+    .update(conversations)
+    .set({
+      lastSeq: m.seq,
+      lastMessageAt: m.sentAt,
+      lastMessagePreview: previewOf({ kind: c.kind, text: "text" in c ? c.text : null }).slice(0, 100),
+      startedAt: sql`coalesce(${conversations.startedAt}, ${m.sentAt})`,
+      status: fromStaff && current.status === "pending" ? "active" : current.status,
+      unreadStaff: fromCustomer ? sql`${conversations.unreadStaff} + 1` : conversations.unreadStaff,
+      unreadCustomer: fromStaff ? sql`${conversations.unreadCustomer} + 1` : conversations.unreadCustomer,
+    })
+    .where(
+      and(
+        eq(conversations.id, m.conversationId),
+        sql`exists (select 1 from messages where conversation_id = ${m.conversationId} and seq = ${m.seq} and client_id = ${m.clientId})`,
+      ),
+    )
+    .returning();
+  const [[message], [conversation]] = await db.batch([inserted, updated]);
+  return message && conversation ? { message, conversation } : null;
+}
+
+export async function messagesAfter(db: Db, conversationId: string, after: number, limit: number): Promise<MessageRow[]> {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), gt(messages.seq, after)))
+    .orderBy(asc(messages.seq))
+    .limit(limit);
+}
+
+/** Marks the other party's messages up to `seq` read; returns the conversation afterwards. */
+export async function markRead(db: Db, conversationId: string, reader: "customer" | "staff", seq: number, at: number) {
+  const other = reader === "staff" ? "customer" : "staff";
+  const unreadCount = sql<number>`(select count(*) from messages where conversation_id = ${conversationId} and sender_type = ${other} and read_at is null)`;
+  const [, [row]] = await db.batch([
+    db
+      .update(messages)
+      .set({ readAt: at })
+      .where(
+        and(
+          eq(messages.conversationId, conversationId),
+          eq(messages.senderType, other),
+          lte(messages.seq, seq),
+          isNull(messages.readAt),
+        ),
+      ),
+    db
+      .update(conversations)
+      .set(
+        reader === "staff"
+          ? { staffReadSeq: sql`max(${conversations.staffReadSeq}, ${seq})`, unreadStaff: unreadCount }
+          : { customerReadSeq: sql`max(${conversations.customerReadSeq}, ${seq})`, unreadCustomer: unreadCount },
+      )
+      .where(eq(conversations.id, conversationId))
+      .returning(),
+  ]);
+  return row as ConversationRow;
+}
+
+export async function endConversation(db: Db, id: string, reason: string, at: number): Promise<ConversationRow | null> {
+  const [row] = await db
+    .update(conversations)
+    .set({ status: "ended", endedAt: at, endReason: reason })
+    .where(and(eq(conversations.id, id), sql`${conversations.status} != 'ended'`))
+    .returning();
+  return row ?? null;
+}
+
+export async function recordTransfer(
+  db: Db,
+  t: { conversationId: string; fromStaffId: string; toStaffId: string; byStaffId: string; reason?: string; at: number },
+): Promise<ConversationRow> {
+  const [, [row]] = await db.batch([
+    db.insert(transfers).values({
+      id: crypto.randomUUID(),
+      conversationId: t.conversationId,
+      fromStaffId: t.fromStaffId,
+      toStaffId: t.toStaffId,
+      byStaffId: t.byStaffId,
+      reason: t.reason ?? null,
+      createdAt: t.at,
+    }),
+    db
+      .update(conversations)
+      .set({ staffId: t.toStaffId, source: "transfer" })
+      .where(eq(conversations.id, t.conversationId))
+      .returning(),
+  ]);
+  return row as ConversationRow;
+}

@@ -1,0 +1,66 @@
+// One actor per staff member: presence (online while any of their sockets is connected,
+// plus the busy/online status they choose) and the live inbox feed.
+import { eq } from "drizzle-orm";
+import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
+import { createDb, type Db } from "../worker/db/client";
+import { staff } from "../worker/db/schema";
+import type { Env } from "../worker/env";
+import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../worker/protocol";
+import { type Identity, identityOf, sendFrame } from "./identity";
+
+export class StaffRoom extends Server<Env> {
+  static override options = { hibernate: true };
+
+  private db!: Db;
+  private status: "online" | "busy" = "online";
+  private presence: Presence = "offline";
+
+  override async onStart() {
+    this.db = createDb(this.env);
+    const [row] = await this.db.select({ status: staff.status }).from(staff).where(eq(staff.id, this.name)).limit(1);
+    this.status = row?.status ?? "online";
+    this.presence = [...this.getConnections()].length > 0 ? this.status : "offline";
+  }
+
+  override async onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
+    conn.setState(identityOf(ctx.request));
+    await this.updatePresence();
+    sendFrame(conn, { type: "presence", staffId: this.name, presence: this.presence });
+  }
+
+  override async onClose() {
+    await this.updatePresence();
+  }
+
+  override async onMessage(conn: Connection<Identity>, raw: WSMessage) {
+    const parsed = parseFrame(staffClientFrameSchema, typeof raw === "string" ? raw : null);
+    if (!parsed.ok) {
+      sendFrame(conn, { type: "error", code: "bad_frame", message: parsed.message });
+      return;
+    }
+    this.status = parsed.frame.presence;
+    await this.db.update(staff).set({ status: this.status }).where(eq(staff.id, this.name));
+    await this.updatePresence(true);
+  }
+
+  private async updatePresence(force = false) {
+    // onClose runs while the closing socket may still be listed; count only open ones.
+    const open = [...this.getConnections()].filter((c) => c.readyState === WebSocket.OPEN).length;
+    const next: Presence = open > 0 ? this.status : "offline";
+    if (next === this.presence && !force) return;
+    this.presence = next;
+    await this.db.update(staff).set({ presence: next }).where(eq(staff.id, this.name));
+    this.broadcast(JSON.stringify({ type: "presence", staffId: this.name, presence: next } satisfies ServerFrame));
+  }
+
+  // ---------- RPC from conversation rooms and the Worker ----------
+
+  /** Pushes an inbox frame to every open socket of this staff member. */
+  async deliver(frame: ServerFrame): Promise<void> {
+    this.broadcast(JSON.stringify(frame));
+  }
+
+  async currentPresence(): Promise<Presence> {
+    return this.presence;
+  }
+}

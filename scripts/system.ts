@@ -1,0 +1,124 @@
+// Starts the whole system locally: migrations, seed, and `wrangler dev` (workerd with local
+// D1, R2 and Durable Objects). Used by `npm start`, the tests and the benchmarks.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { demoSeedSql } from "./seed";
+import { applyMigrations, executeSql, queryJson, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
+
+export type SystemOptions = {
+  persistTo: string;
+  wechatBaseUrl: string;
+  port?: number;
+  /** Extra `--var` values (TOKEN_SECRET, ALLOW_GUEST, …). */
+  vars?: Record<string, string>;
+  /** SQL run after the demo seed (test fixtures). */
+  extraSql?: string;
+  /** Pipe wrangler's output to this process. */
+  inheritOutput?: boolean;
+};
+
+export type RunningSystem = { url: string; port: number; persistTo: string; process: ChildProcess; stop(): Promise<void> };
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function runSqlText(persistTo: string, sql: string) {
+  const file = join(mkdtempSync(join(tmpdir(), "kefu-sql-")), "seed.sql");
+  writeFileSync(file, sql);
+  await executeSql(persistTo, file);
+}
+
+/** Applies migrations; seeds the demo data only when there are no staff yet. Returns whether it seeded. */
+export async function prepareDatabase(persistTo: string, extraSql?: string): Promise<boolean> {
+  await applyMigrations(persistTo);
+  const [{ n }] = await queryJson<{ n: number }>(persistTo, "SELECT count(*) AS n FROM staff");
+  const seeded = n === 0;
+  if (seeded) await runSqlText(persistTo, await demoSeedSql());
+  if (extraSql) await runSqlText(persistTo, extraSql);
+  return seeded;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output()}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`wrangler dev did not become healthy in ${timeoutMs} ms:\n${output()}`);
+}
+
+export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
+  const port = opts.port ?? (await freePort());
+  const inspectorPort = await freePort();
+  const vars = { WECHAT_API_BASE: opts.wechatBaseUrl, ...opts.vars };
+  const args = [
+    wranglerBin,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    opts.persistTo,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: rootDir,
+    env: wranglerEnv,
+    stdio: opts.inheritOutput ? "inherit" : "pipe",
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => (output = (output + d).slice(-20_000)));
+  child.stderr?.on("data", (d) => (output = (output + d).slice(-20_000)));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        resolve();
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5000).unref();
+    });
+  try {
+    await waitForHealth(url, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, persistTo: opts.persistTo, process: child, stop };
+}
+
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem & { seeded: boolean }> {
+  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql);
+  return { ...(await startWorker(opts)), seeded };
+}

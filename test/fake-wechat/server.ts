@@ -1,0 +1,417 @@
+// A local fake of WeChat's server API: the routes kefu calls, with WeChat's
+// documented response shapes and error codes. It records every request and
+// can be told to fail, slow down or drop a route, and to expire its tokens,
+// both in-process and through the /__fake/* control endpoints.
+//
+//   npx tsx test/fake-wechat/server.ts --port 9400 [--appid wx..] [--secret ..] [--templates A,B]
+//
+// Behaviour worth knowing in tests:
+// - jscode2session: js_code `bad*` → 40029, `used*` → 40163, `freq*` → 45011, `risky*` → 40226;
+//   any other code → openid fakeOpenid(code) (same code, same openid), no unionid.
+// - stable_token: `fake_token_<n>`, 7200 s; normal mode returns the still-valid token,
+//   force_refresh revokes it (later use → 40001); expireTokens() → 42001.
+// - subscribe/send: templates default to TPL_REPLY; `thing*` over 20 characters → 47003.
+// - getwxacodeunlimit: a real PNG QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`.
+// - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import QRCode from "qrcode";
+import { z } from "zod";
+
+export const FAKE_APPID = "wx0000000000000000";
+export const FAKE_SECRET = "fake-wechat-secret";
+export const DEFAULT_TEMPLATES = ["TPL_REPLY"];
+export const TOKEN_LIFETIME_S = 7200;
+
+export const ROUTES = {
+  jscode2session: "/sns/jscode2session",
+  stable_token: "/cgi-bin/stable_token",
+  subscribe_send: "/cgi-bin/message/subscribe/send",
+  getwxacodeunlimit: "/wxa/getwxacodeunlimit",
+  msg_sec_check: "/wxa/msg_sec_check",
+} as const;
+export type FakeRoute = keyof typeof ROUTES;
+const routeSchema = z.enum(Object.keys(ROUTES) as [FakeRoute, ...FakeRoute[]]);
+
+/** errmsg texts as WeChat sends them (without the trailing "rid: ..."). */
+const ERRMSG: Record<number, string> = {
+  [-1]: "system error",
+  40001: "invalid credential, access_token is invalid or not latest",
+  40002: "invalid grant_type",
+  40003: "invalid openid",
+  40013: "invalid appid",
+  40014: "invalid access_token",
+  40029: "invalid code",
+  40037: "invalid template_id",
+  40097: "invalid args",
+  40125: "invalid appsecret",
+  40129: "invalid scene",
+  40163: "code been used",
+  40169: "invalid length for scene, or the data is not json string",
+  40226: "code blocked",
+  41001: "access_token missing",
+  41008: "missing code",
+  41030: "invalid page",
+  42001: "access_token expired",
+  43101: "user refuse to accept the msg",
+  45009: "reach max api daily quota limit",
+  45011: "api minute-quota reach limit  mustslower  retry next minute",
+  47003: "argument invalid!",
+};
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** null for control and unknown paths. */
+  route: FakeRoute | null;
+  query: Record<string, string>;
+  /** Parsed JSON body, or null when absent or not JSON. */
+  body: unknown;
+  time: number;
+}
+
+export interface FakeWechatOptions {
+  port?: number;
+  templates?: string[];
+  appid?: string;
+  secret?: string;
+  /** Log each request to stdout (the CLI turns this on). */
+  log?: boolean;
+}
+
+export interface FakeWechat {
+  url: string;
+  appid: string;
+  secret: string;
+  requests: RecordedRequest[];
+  /** The next `times` calls of `route` answer `{errcode, errmsg}`. */
+  failNext(route: FakeRoute, errcode: number, times?: number): void;
+  /** Delay every answer of `route` by `ms` (0 turns it off). */
+  setSlow(route: FakeRoute, ms: number): void;
+  /** While down, calls of `route` get their connection destroyed. */
+  setDown(route: FakeRoute, down: boolean): void;
+  /** Every token issued so far becomes expired (42001). */
+  expireTokens(): void;
+  /** Forget requests, failures, delays, outages and tokens. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+type Answer = { json: Json } | { png: Buffer };
+
+const ok = (extra: Json = {}): Answer => ({ json: { errcode: 0, errmsg: "ok", ...extra } });
+const fail = (errcode: number, detail?: string): Answer => ({
+  json: { errcode, errmsg: `${ERRMSG[errcode] ?? "error"}${detail ? ` ${detail}` : ""} rid: ${randomBytes(6).toString("hex")}` },
+});
+
+const OPENID = /^o[\w-]{20,}$/;
+/** Characters WeChat allows in a scene. */
+const SCENE = /^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$/;
+
+/** Deterministic openid: `o` + 27 base64url characters of SHA-1(code). */
+export function fakeOpenid(code: string): string {
+  return "o" + createHash("sha1").update(code).digest("base64url").slice(0, 27);
+}
+
+export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<FakeWechat> {
+  const appid = options.appid ?? FAKE_APPID;
+  const secret = options.secret ?? FAKE_SECRET;
+  const templates = new Set(options.templates ?? DEFAULT_TEMPLATES);
+  const requests: RecordedRequest[] = [];
+  const failures = new Map<FakeRoute, { errcode: number; left: number }[]>();
+  const slow = new Map<FakeRoute, number>();
+  const down = new Set<FakeRoute>();
+  /** token → expiry (ms); revoked tokens are deleted, so they are unknown (40001). */
+  const tokens = new Map<string, number>();
+  let currentToken: string | null = null;
+  let tokenSeq = 0; // never reset, so a token from before reset() is never reissued
+  let msgSeq = 0;
+
+  function issueToken(): Json {
+    if (currentToken) tokens.delete(currentToken);
+    currentToken = `fake_token_${++tokenSeq}`;
+    tokens.set(currentToken, Date.now() + TOKEN_LIFETIME_S * 1000);
+    return { access_token: currentToken, expires_in: TOKEN_LIFETIME_S };
+  }
+
+  /** null when the token is good, else the error answer. */
+  function checkToken(query: Record<string, string>): Answer | null {
+    const token = query.access_token;
+    if (!token) return fail(41001);
+    const expiresAt = tokens.get(token);
+    if (expiresAt === undefined) return fail(40001);
+    if (Date.now() >= expiresAt) return fail(42001);
+    return null;
+  }
+
+  const handlers: Record<FakeRoute, (query: Record<string, string>, body: unknown) => Answer | Promise<Answer>> = {
+    jscode2session(query) {
+      if (query.appid !== appid) return fail(40013);
+      if (query.secret !== secret) return fail(40125);
+      if (query.grant_type !== "authorization_code") return fail(40002);
+      const code = query.js_code;
+      if (!code) return fail(41008);
+      if (code.startsWith("bad")) return fail(40029);
+      if (code.startsWith("used")) return fail(40163);
+      if (code.startsWith("freq")) return fail(45011);
+      if (code.startsWith("risky")) return fail(40226);
+      return { json: { openid: fakeOpenid(code), session_key: randomBytes(16).toString("base64") } };
+    },
+
+    stable_token(_query, body) {
+      const b = asObject(body);
+      if (!b) return fail(40097);
+      if (b.grant_type !== "client_credential") return fail(40002);
+      if (b.appid !== appid) return fail(40013);
+      if (b.secret !== secret) return fail(40125);
+      const expiresAt = currentToken ? tokens.get(currentToken) : undefined;
+      if (b.force_refresh !== true && currentToken && expiresAt !== undefined && Date.now() < expiresAt) {
+        // Normal mode: the still-valid token, with the seconds it has left.
+        return { json: { access_token: currentToken, expires_in: Math.floor((expiresAt - Date.now()) / 1000) } };
+      }
+      return { json: issueToken() };
+    },
+
+    subscribe_send(query, body) {
+      const b = asObject(body);
+      if (!b) return fail(40097);
+      if (typeof b.touser !== "string" || !OPENID.test(b.touser)) return fail(40003);
+      if (typeof b.template_id !== "string" || !templates.has(b.template_id)) return fail(40037);
+      if (typeof b.page === "string" && b.page.startsWith("/")) return fail(41030);
+      const data = asObject(b.data);
+      if (!data || Object.keys(data).length === 0) return fail(47003, "data is empty");
+      for (const [key, field] of Object.entries(data)) {
+        const value = asObject(field)?.value;
+        if (typeof value !== "string" && typeof value !== "number") return fail(47003, `data.${key}.value is empty`);
+        if (key.startsWith("thing") && [...String(value)].length > 20) return fail(47003, `data.${key}.value invalid`);
+      }
+      return ok({ msgid: 3_000_000_000 + ++msgSeq });
+    },
+
+    async getwxacodeunlimit(_query, body) {
+      const b = asObject(body);
+      if (!b || typeof b.scene !== "string" || b.scene.length === 0 || b.scene.length > 32) return fail(40169);
+      if (!SCENE.test(b.scene)) return fail(40129);
+      const page = b.page === undefined ? "pages/index/index" : b.page;
+      if (typeof page !== "string" || page.startsWith("/") || page.includes("?")) return fail(41030);
+      if (b.env_version !== undefined && !["release", "trial", "develop"].includes(String(b.env_version))) return fail(40097);
+      const width = typeof b.width === "number" ? Math.min(1280, Math.max(280, Math.round(b.width))) : 430;
+      // The real code is a round "sun code"; a QR code with the same payload lets tests decode it.
+      const payload = `wxacode:${page}?scene=${encodeURIComponent(b.scene)}`;
+      return { png: await QRCode.toBuffer(payload, { type: "png", width, margin: 2 }) };
+    },
+
+    msg_sec_check(_query, body) {
+      const b = asObject(body);
+      if (!b || b.version !== 2 || typeof b.content !== "string") return fail(40097);
+      if (typeof b.openid !== "string" || !OPENID.test(b.openid)) return fail(40003);
+      if (![1, 2, 3, 4].includes(b.scene as number)) return fail(40129);
+      const { suggest, label, keyword } = classify(b.content);
+      const traceId = randomBytes(12).toString("hex");
+      return ok({
+        result: { suggest, label },
+        detail: [
+          { strategy: "content_model", errcode: 0, suggest, label, prob: suggest === "pass" ? 0 : 90 },
+          { strategy: "keyword", errcode: 0, suggest, label, level: suggest === "pass" ? 0 : 20, ...(keyword ? { keyword } : {}) },
+        ],
+        trace_id: traceId,
+      });
+    },
+  };
+
+  async function answer(route: FakeRoute, query: Record<string, string>, body: unknown): Promise<Answer> {
+    const queued = failures.get(route)?.[0];
+    if (queued) {
+      if (--queued.left <= 0) failures.get(route)!.shift();
+      return fail(queued.errcode);
+    }
+    if (route !== "jscode2session" && route !== "stable_token") {
+      const bad = checkToken(query);
+      if (bad) return bad;
+    }
+    return handlers[route](query, body);
+  }
+
+  const control = {
+    reset() {
+      requests.length = 0;
+      failures.clear();
+      slow.clear();
+      down.clear();
+      tokens.clear();
+      currentToken = null;
+    },
+    failNext(route: FakeRoute, errcode: number, times = 1) {
+      const queue = failures.get(route) ?? [];
+      queue.push({ errcode, left: times });
+      failures.set(route, queue);
+    },
+    setSlow(route: FakeRoute, ms: number) {
+      if (ms > 0) slow.set(route, ms);
+      else slow.delete(route);
+    },
+    setDown(route: FakeRoute, isDown: boolean) {
+      if (isDown) down.add(route);
+      else down.delete(route);
+    },
+    expireTokens() {
+      const now = Date.now();
+      for (const token of tokens.keys()) tokens.set(token, now);
+    },
+  };
+
+  const controlBodies = {
+    fail: z.object({ route: routeSchema, errcode: z.number().int(), times: z.number().int().positive().optional() }),
+    slow: z.object({ route: routeSchema, ms: z.number().int().nonnegative() }),
+    down: z.object({ route: routeSchema, down: z.boolean() }),
+  };
+
+  function handleControl(method: string, action: string, body: unknown, res: ServerResponse): void {
+    const send = (status: number, json: unknown) => writeJson(res, status, json);
+    if (method === "GET" && action === "requests") return send(200, requests);
+    if (method !== "POST") return send(405, { error: "method not allowed" });
+    switch (action) {
+      case "reset":
+        control.reset();
+        return send(200, { ok: true });
+      case "expire-tokens":
+        control.expireTokens();
+        return send(200, { ok: true });
+      case "fail":
+      case "slow":
+      case "down": {
+        const parsed = controlBodies[action].safeParse(body);
+        if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
+        const d = parsed.data;
+        if ("errcode" in d) control.failNext(d.route, d.errcode, d.times);
+        else if ("ms" in d) control.setSlow(d.route, d.ms);
+        else control.setDown(d.route, d.down);
+        return send(200, { ok: true });
+      }
+      default:
+        return send(404, { error: "unknown control endpoint" });
+    }
+  }
+
+  const timers = new Set<NodeJS.Timeout>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const method = req.method ?? "GET";
+    const body = parseJson(await readBody(req));
+    if (url.pathname.startsWith("/__fake/")) return handleControl(method, url.pathname.slice("/__fake/".length), body, res);
+
+    const route = (Object.keys(ROUTES) as FakeRoute[]).find((r) => ROUTES[r] === url.pathname) ?? null;
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method, path: url.pathname, route, query, body, time: Date.now() });
+    if (options.log) console.log(`[fake-wechat] ${method} ${url.pathname}`);
+    if (!route) return writeJson(res, 404, { errcode: -1, errmsg: "not found" });
+    if ((route === "jscode2session") !== (method === "GET")) return writeJson(res, 405, { errcode: -1, errmsg: "method not allowed" });
+
+    if (down.has(route)) {
+      req.socket.destroy();
+      return;
+    }
+    const delay = slow.get(route);
+    if (delay) await sleep(delay);
+    const result = await answer(route, query, body);
+    if ("png" in result) {
+      res.writeHead(200, { "content-type": "image/png", "content-length": result.png.length });
+      res.end(result.png);
+    } else {
+      writeJson(res, 200, result.json);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error("[fake-wechat] handler failed", error);
+      if (!res.headersSent) writeJson(res, 500, { errcode: -1, errmsg: "system error" });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    appid,
+    secret,
+    requests,
+    ...control,
+    close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+function classify(content: string): { suggest: "pass" | "review" | "risky"; label: number; keyword?: string } {
+  for (const keyword of ["违规", "risky"]) if (content.includes(keyword)) return { suggest: "risky", label: 20001, keyword };
+  for (const keyword of ["待审", "review"]) if (content.includes(keyword)) return { suggest: "review", label: 21000, keyword };
+  return { suggest: "pass", label: 100 };
+}
+
+function asObject(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function writeJson(res: ServerResponse, status: number, json: unknown): void {
+  const text = JSON.stringify(json);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+// ---------- CLI ----------
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "9400" },
+      appid: { type: "string" },
+      secret: { type: "string" },
+      templates: { type: "string" },
+    },
+  });
+  const fake = await startFakeWechat({
+    port: Number(values.port),
+    appid: values.appid,
+    secret: values.secret,
+    templates: values.templates?.split(",").filter(Boolean),
+    log: true,
+  });
+  console.log(`[fake-wechat] listening on ${fake.url} (appid ${fake.appid})`);
+  const stop = () => void fake.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

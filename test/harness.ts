@@ -1,0 +1,168 @@
+// Starts a fresh system per test file: the fake WeChat API in this process, and
+// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
+import { type RunningSystem, startSystem } from "../scripts/system";
+import type { EntryResult, LoginResult, ServerFrame } from "../worker/protocol";
+import { type FakeWechat, startFakeWechat } from "./fake-wechat/server";
+
+export const TEST_SECRET = "test-token-secret-0123456789abcdef";
+
+export type TestSystem = RunningSystem & {
+  host: string;
+  wechat: FakeWechat;
+  close(): Promise<void>;
+};
+
+export async function startTestSystem(opts: { extraSql?: string; vars?: Record<string, string> } = {}): Promise<TestSystem> {
+  const wechat = await startFakeWechat();
+  const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
+  const system = await startSystem({
+    persistTo,
+    wechatBaseUrl: wechat.url,
+    extraSql: opts.extraSql,
+    vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
+  });
+  return {
+    ...system,
+    host: `127.0.0.1:${system.port}`,
+    wechat,
+    async close() {
+      await system.stop();
+      await wechat.close();
+    },
+  };
+}
+
+export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
+
+export async function api<T = any>(
+  sys: { url: string },
+  path: string,
+  init: { method?: string; token?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${sys.url}${path}`, {
+    method: init.method ?? (init.body !== undefined || init.raw !== undefined ? "POST" : "GET"),
+    headers,
+    body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+  });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+export async function loginCustomer(sys: { url: string }, code = `code-${Math.random().toString(36).slice(2)}`): Promise<LoginResult> {
+  const res = await api<LoginResult>(sys, "/api/auth/customer", { body: { code } });
+  if (res.status !== 200) throw new Error(`customer login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function loginStaff(sys: { url: string }, code: string, password = "demo123", totp?: string): Promise<LoginResult> {
+  const res = await api<LoginResult>(sys, "/api/auth/staff", { body: { code, password, totp } });
+  if (res.status !== 200) throw new Error(`staff login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function enter(sys: { url: string }, token: string, scene?: string): Promise<EntryResult> {
+  const res = await api<EntryResult>(sys, "/api/entry", { token, body: scene ? { scene } : {} });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`entry failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export function chatClient(
+  sys: { host: string },
+  conversationId: string,
+  login: LoginResult,
+  events: ConversationEvents = {},
+): ConversationClient {
+  return new ConversationClient({
+    host: sys.host,
+    conversationId,
+    token: login.token,
+    self: { party: login.role === "customer" ? "customer" : "staff", id: login.id },
+    WebSocket,
+    events,
+  });
+}
+
+/** A raw socket to a room, collecting every frame it receives. */
+export class RawSocket {
+  readonly frames: ServerFrame[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: (() => void)[] = [];
+
+  constructor(sys: { host: string }, path: string, token?: string) {
+    const url = `ws://${sys.host}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    this.ws = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      this.ws.once("error", reject);
+    });
+    this.opened.catch(() => undefined);
+    this.closed = new Promise((resolve) => this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.ws.on("message", (data) => {
+      this.frames.push(JSON.parse(data.toString()));
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  send(frame: unknown) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  async waitFor<T extends ServerFrame["type"]>(
+    type: T,
+    match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find((f): f is Extract<ServerFrame, { type: T }> => f.type === type && match(f as any));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+export const conversationPath = (id: string) => `/parties/conversation-room/${id}`;
+export const staffPath = (id: string) => `/parties/staff-room/${id}`;
+
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${last}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Settings that make every moment working time, so assignment tests do not depend on the clock. */
+export const ALWAYS_WORKING = `INSERT INTO settings (key, value, updated_at) VALUES ('workingHours', '{"enabled":false,"start":"09:00","end":"18:00","days":[1,2,3,4,5],"utcOffsetMinutes":480}', 0) ON CONFLICT(key) DO UPDATE SET value = excluded.value;`;

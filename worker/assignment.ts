@@ -1,0 +1,64 @@
+// Who takes a new conversation (seed rules 6.1):
+// outside working hours the on-duty staff; otherwise the exclusive staff (by scene or the
+// customer's binding) when reachable; else the default staff with the least current load.
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "./db/client";
+import { conversations, staff } from "./db/schema";
+import { isWorkingTime, type Settings } from "./settings";
+
+export type StaffRow = typeof staff.$inferSelect;
+export type Assignment = { staff: StaffRow; source: "qr" | "direct"; reason: AssignmentReason };
+export type AssignmentReason = "exclusive" | "default" | "on_duty" | "fallback";
+
+type Candidate = StaffRow & { load: number };
+
+async function withLoad(db: Db, rows: StaffRow[]): Promise<Candidate[]> {
+  if (rows.length === 0) return [];
+  const loads = await db
+    .select({ staffId: conversations.staffId, load: sql<number>`count(*)` })
+    .from(conversations)
+    .where(and(inArray(conversations.staffId, rows.map((r) => r.id)), inArray(conversations.status, ["pending", "active"])))
+    .groupBy(conversations.staffId);
+  const byId = new Map(loads.map((l) => [l.staffId, Number(l.load)]));
+  return rows.map((r) => ({ ...r, load: byId.get(r.id) ?? 0 }));
+}
+
+/** Least load first; among equals, the one assigned longest ago, then by code for determinism. */
+function leastLoaded(candidates: Candidate[]): Candidate | undefined {
+  return [...candidates].sort((a, b) => a.load - b.load || a.lastAssignedAt - b.lastAssignedAt || a.code.localeCompare(b.code))[0];
+}
+
+const reachable = (s: StaffRow) => !s.disabled && s.presence !== "offline";
+
+export async function chooseStaff(
+  db: Db,
+  settings: Settings,
+  opts: { exclusiveCode?: string; exclusiveStaffId?: string | null; now?: number },
+): Promise<Assignment | null> {
+  const now = opts.now ?? Date.now();
+  const active = await db.select().from(staff).where(eq(staff.disabled, false));
+  const exclusive = active.find((s) => (opts.exclusiveCode ? s.code === opts.exclusiveCode : s.id === opts.exclusiveStaffId));
+  const source = opts.exclusiveCode && exclusive ? "qr" : "direct";
+
+  if (!isWorkingTime(settings.workingHours, now)) {
+    const onDuty = await withLoad(db, active.filter((s) => s.isOnDuty));
+    const pick = leastLoaded(onDuty.filter(reachable)) ?? leastLoaded(onDuty);
+    if (pick) return { staff: pick, source, reason: "on_duty" };
+  }
+
+  if (settings.assignmentRule === "exclusive_first" && exclusive && reachable(exclusive)) {
+    return { staff: exclusive, source, reason: "exclusive" };
+  }
+
+  const defaults = await withLoad(db, active.filter((s) => s.isDefault));
+  // Prefer staff who are online and not busy; then busy ones; when nobody is connected,
+  // still assign (the message waits in that staff member's inbox) rather than refuse the customer.
+  const pick =
+    leastLoaded(defaults.filter((s) => s.presence === "online")) ??
+    leastLoaded(defaults.filter((s) => s.presence === "busy")) ??
+    leastLoaded(defaults);
+  if (pick) return { staff: pick, source, reason: "default" };
+  if (exclusive) return { staff: exclusive, source, reason: "fallback" };
+  const anyone = leastLoaded(await withLoad(db, active.filter((s) => s.role !== "admin")));
+  return anyone ? { staff: anyone, source, reason: "fallback" } : null;
+}

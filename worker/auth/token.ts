@@ -1,0 +1,70 @@
+// HMAC-SHA256 signed bearer tokens: `<payload>.<signature>`, both base64url.
+import { z } from "zod";
+import { fromBase64Url, toBase64Url } from "./base64url";
+
+export const principalSchema = z.object({
+  sub: z.string(),
+  role: z.enum(["customer", "staff", "supervisor", "admin"]),
+  exp: z.number(),
+});
+export type Principal = z.infer<typeof principalSchema>;
+export type PrincipalRole = Principal["role"];
+
+export const TOKEN_TTL_MS = {
+  customer: 30 * 24 * 3600 * 1000,
+  staff: 12 * 3600 * 1000,
+} as const;
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    if (secret.length < 16) throw new Error("TOKEN_SECRET must be at least 16 characters");
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function signToken(secret: string, principal: Principal): Promise<string> {
+  const payload = toBase64Url(encoder.encode(JSON.stringify(principal)));
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
+  return `${payload}.${toBase64Url(new Uint8Array(signature))}`;
+}
+
+/** Returns the principal of a valid, unexpired token, or null. */
+export async function verifyToken(secret: string, token: string, now = Date.now()): Promise<Principal | null> {
+  const parts = token.split(".");
+  if (parts.length !== 2 || parts[0].length > 1024 || parts[1].length > 128) return null;
+  const [payload, signature] = parts;
+  let valid = false;
+  try {
+    valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromBase64Url(signature), encoder.encode(payload));
+  } catch {
+    return null;
+  }
+  if (!valid) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
+  } catch {
+    return null;
+  }
+  const result = principalSchema.safeParse(parsed);
+  if (!result.success || result.data.exp <= now) return null;
+  return result.data;
+}
+
+export function isStaffRole(role: PrincipalRole): role is "staff" | "supervisor" | "admin" {
+  return role !== "customer";
+}
+
+/** Supervisors and admins see every conversation; staff only their own. */
+export function seesAllConversations(role: PrincipalRole): boolean {
+  return role === "supervisor" || role === "admin";
+}

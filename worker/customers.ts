@@ -1,0 +1,21 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "./db/client";
+import { users } from "./db/schema";
+
+export type UserRow = typeof users.$inferSelect;
+
+/** Finds the customer by openid, creating them on first login; refreshes last-active time. */
+export async function upsertCustomer(db: Db, openid: string, unionid: string | null, now = Date.now()): Promise<UserRow> {
+  const id = `u_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
+  const [row] = await db
+    .insert(users)
+    .values({ id, openid, unionid, nickname: `微信用户${id.slice(-4)}`, createdAt: now, lastActiveAt: now })
+    .onConflictDoUpdate({ target: users.openid, set: { lastActiveAt: now, unionid: unionid ?? undefined } })
+    .returning();
+  return row;
+}
+
+export async function customerById(db: Db, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}

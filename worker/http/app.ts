@@ -1,0 +1,9 @@
+import { Hono } from "hono";
+import type { Db } from "../db/client";
+import type { Env } from "../env";
+import type { Principal } from "../auth/token";
+
+export type AppEnv = { Bindings: Env; Variables: { db: Db; principal: Principal } };
+
+/** A router of the app; each route module exports one. */
+export const router = () => new Hono<AppEnv>();

@@ -1,0 +1,54 @@
+// The Worker: HTTP API, socket routing to the room actors, static assets and cron.
+import { Hono } from "hono";
+import { routePartykitRequest } from "partyserver";
+import { createDb } from "./db/client";
+import type { Env } from "./env";
+import type { AppEnv } from "./http/app";
+import { errorResponse, notFound } from "./http/errors";
+import { authRoutes } from "./routes/auth";
+import { colleagueRoutes, conversationRoutes, inboxRoutes } from "./routes/conversations";
+import { entryRoutes } from "./routes/entry";
+import { mediaRoutes } from "./routes/media";
+import { settingsRoutes } from "./routes/settings";
+import { runScheduled } from "./scheduled";
+import { authorizeSocket } from "./socket-auth";
+
+export { ConversationRoom } from "../rooms/conversation-room";
+export { StaffRoom } from "../rooms/staff-room";
+
+const app = new Hono<AppEnv>();
+app.use("/api/*", async (c, next) => {
+  c.set("db", createDb(c.env));
+  await next();
+});
+app.route("/api/auth", authRoutes);
+app.route("/api/entry", entryRoutes);
+app.route("/api/staff", inboxRoutes);
+app.route("/api/colleagues", colleagueRoutes);
+app.route("/api/conversations", conversationRoutes);
+app.route("/api/media", mediaRoutes);
+app.route("/api/admin/settings", settingsRoutes);
+app.get("/api/health", (c) => c.json({ ok: true }));
+app.all("/api/*", () => {
+  throw notFound("接口不存在");
+});
+app.onError((error, c) => errorResponse(c, error));
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/parties/")) {
+      const routed = await routePartykitRequest(request, env, {
+        onBeforeConnect: (req, lobby) => authorizeSocket(req, lobby, env),
+        // Rooms speak only WebSocket; their HTTP side is not public.
+        onBeforeRequest: () => new Response(JSON.stringify({ code: "not_found", message: "不存在" }), { status: 404 }),
+      });
+      return routed ?? new Response(JSON.stringify({ code: "not_found", message: "不存在" }), { status: 404 });
+    }
+    if (url.pathname.startsWith("/api/")) return app.fetch(request, env, ctx);
+    return env.ASSETS.fetch(request);
+  },
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env>;

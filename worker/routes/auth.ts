@@ -1,0 +1,60 @@
+import { eq } from "drizzle-orm";
+import { verifyPassword } from "../auth/password";
+import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../auth/token";
+import { verifyTotp } from "../auth/totp";
+import { customerById, upsertCustomer } from "../customers";
+import { staff } from "../db/schema";
+import { router } from "../http/app";
+import { principal, requireRole } from "../http/auth";
+import { ApiError, forbidden, notFound, readJson } from "../http/errors";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../protocol";
+import { wechatClient, wechatFailure } from "../wechat/env";
+
+async function issue(secret: string, id: string, role: PrincipalRole): Promise<LoginResult> {
+  const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
+  return { token: await signToken(secret, { sub: id, role, exp: expiresAt }), expiresAt, role, id };
+}
+
+export const authRoutes = router()
+  .post("/customer", async (c) => {
+    const { code } = await readJson(c, customerLoginSchema);
+    let session;
+    try {
+      session = await wechatClient(c.env).code2session(code);
+    } catch (error) {
+      throw wechatFailure(error);
+    }
+    const user = await upsertCustomer(c.get("db"), session.openid, session.unionid ?? null);
+    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+  })
+  .post("/guest", async (c) => {
+    if (c.env.ALLOW_GUEST !== "true") throw forbidden("访客登录未开启");
+    const { deviceId } = await readJson(c, guestLoginSchema);
+    const user = await upsertCustomer(c.get("db"), `guest:${deviceId}`, null);
+    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+  })
+  .post("/staff", async (c) => {
+    const body = await readJson(c, staffLoginSchema);
+    const [row] = await c.get("db").select().from(staff).where(eq(staff.code, body.code)).limit(1);
+    const wrong = new ApiError(401, "unauthorized", "工号或密码错误");
+    if (!row) throw wrong;
+    if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
+    if (row.disabled) throw forbidden("账号已停用");
+    if (row.totpEnabled && row.totpSecret) {
+      if (!body.totp) throw new ApiError(401, "unauthorized", "请输入动态验证码");
+      if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError(401, "unauthorized", "动态验证码错误");
+    }
+    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+  })
+  .get("/me", requireRole("customer", "staff", "supervisor", "admin"), async (c) => {
+    const p = principal(c);
+    const db = c.get("db");
+    if (p.role === "customer") {
+      const user = await customerById(db, p.sub);
+      if (!user) throw notFound("用户不存在");
+      return c.json({ role: p.role, id: user.id, nickname: user.nickname, avatar: user.avatar });
+    }
+    const [row] = await db.select().from(staff).where(eq(staff.id, p.sub)).limit(1);
+    if (!row) throw notFound("账号不存在");
+    return c.json({ role: row.role, id: row.id, code: row.code, name: row.name, avatar: row.avatar, status: row.status });
+  });

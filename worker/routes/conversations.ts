@@ -1,0 +1,93 @@
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, lte, type SQL } from "drizzle-orm";
+import { conversationFor } from "../access";
+import { seesAllConversations } from "../auth/token";
+import { toInboxItem, toMessage } from "../db/mappers";
+import { conversations, messages, staff, users } from "../db/schema";
+import { router } from "../http/app";
+import { anyStaff, principal, requireRole } from "../http/auth";
+import { ApiError, badRequest, forbidden, parseOr400, readJson } from "../http/errors";
+import { historyQuerySchema, inboxQuerySchema, transferRequestSchema } from "../protocol";
+import { conversationRoom } from "../rooms-client";
+import { staffCard } from "../staff-card";
+
+const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
+
+export const inboxRoutes = router().get("/conversations", anyStaff(), async (c) => {
+  const p = principal(c);
+  const q = parseOr400(inboxQuerySchema, c.req.query());
+  if (q.staffId && q.staffId !== p.sub && !seesAllConversations(p.role)) throw forbidden("只能查看自己的会话");
+  const staffId = seesAllConversations(p.role) ? q.staffId : p.sub;
+  const where: (SQL | undefined)[] = [
+    isNotNull(conversations.lastMessageAt),
+    staffId ? eq(conversations.staffId, staffId) : undefined,
+    q.status ? eq(conversations.status, q.status) : undefined,
+    q.from !== undefined ? gte(conversations.lastMessageAt, q.from) : undefined,
+    q.to !== undefined ? lte(conversations.lastMessageAt, q.to) : undefined,
+    q.before !== undefined ? lt(conversations.lastMessageAt, q.before) : undefined,
+  ];
+  const rows = await c
+    .get("db")
+    .select({ conversation: conversations, nickname: users.nickname, avatar: users.avatar })
+    .from(conversations)
+    .leftJoin(users, eq(users.id, conversations.customerId))
+    .where(and(...where))
+    .orderBy(desc(conversations.lastMessageAt))
+    .limit(q.limit);
+  return c.json({ items: rows.map((r) => toInboxItem(r.conversation, r)) });
+});
+
+export const conversationRoutes = router()
+  .get("/:id", anyone(), async (c) => {
+    const db = c.get("db");
+    const row = await conversationFor(db, principal(c), c.req.param("id"));
+    const [assigned] = await db.select().from(staff).where(eq(staff.id, row.staffId)).limit(1);
+    const [customer] = await db.select({ nickname: users.nickname, avatar: users.avatar }).from(users).where(eq(users.id, row.customerId));
+    return c.json({ conversation: toInboxItem(row, customer ?? null), staff: staffCard(assigned), lastSeq: row.lastSeq, endedAt: row.endedAt });
+  })
+  .get("/:id/messages", anyone(), async (c) => {
+    const db = c.get("db");
+    const row = await conversationFor(db, principal(c), c.req.param("id"));
+    const q = parseOr400(historyQuerySchema, c.req.query());
+    if (q.before !== undefined && q.after !== undefined) throw badRequest("before 和 after 不能同时使用");
+    const byConversation = eq(messages.conversationId, row.id);
+    const rows =
+      q.after !== undefined
+        ? await db.select().from(messages).where(and(byConversation, gt(messages.seq, q.after))).orderBy(asc(messages.seq)).limit(q.limit)
+        : (
+            await db
+              .select()
+              .from(messages)
+              .where(and(byConversation, q.before !== undefined ? lt(messages.seq, q.before) : undefined))
+              .orderBy(desc(messages.seq))
+              .limit(q.limit)
+          ).reverse();
+    return c.json({ messages: rows.map(toMessage), lastSeq: row.lastSeq });
+  })
+  .post("/:id/transfer", anyStaff(), async (c) => {
+    const db = c.get("db");
+    const p = principal(c);
+    const row = await conversationFor(db, p, c.req.param("id"));
+    const body = await readJson(c, transferRequestSchema);
+    const [target] = await db.select().from(staff).where(eq(staff.id, body.toStaffId)).limit(1);
+    if (!target || target.disabled) throw badRequest("目标客服不存在或已停用");
+    if (target.id === row.staffId) throw badRequest("会话已属于该客服");
+    if (row.status === "ended") throw new ApiError(409, "conversation_ended", "会话已结束，无法转接");
+    const state = await (await conversationRoom(c.env, row.id)).transfer({
+      toStaffId: target.id,
+      toStaffName: target.name,
+      byStaffId: p.sub,
+      reason: body.reason,
+    });
+    return c.json({ conversation: state, staff: staffCard(target) });
+  })
+  .post("/:id/end", anyStaff(), async (c) => {
+    const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
+    const state = await (await conversationRoom(c.env, row.id)).end("staff");
+    return c.json({ conversation: state });
+  });
+
+/** Colleagues a conversation can be transferred to. */
+export const colleagueRoutes = router().get("/", anyStaff(), async (c) => {
+  const rows = await c.get("db").select().from(staff).where(eq(staff.disabled, false)).orderBy(asc(staff.code));
+  return c.json({ staff: rows.map((s) => ({ ...staffCard(s), role: s.role })) });
+});

@@ -1,0 +1,63 @@
+import { and, desc, eq, ne } from "drizzle-orm";
+import { chooseStaff } from "../assignment";
+import { customerById } from "../customers";
+import { conversations, staff, users } from "../db/schema";
+import { router } from "../http/app";
+import { principal, requireRole } from "../http/auth";
+import { ApiError, notFound, readJson } from "../http/errors";
+import { entryRequestSchema, type EntryResult } from "../protocol";
+import { conversationRoom } from "../rooms-client";
+import { loadSettings } from "../settings";
+import { staffCard } from "../staff-card";
+
+export const entryRoutes = router().post("/", requireRole("customer"), async (c) => {
+  const { scene } = await readJson(c, entryRequestSchema);
+  const db = c.get("db");
+  const customer = await customerById(db, principal(c).sub);
+  if (!customer) throw notFound("用户不存在");
+  const settings = await loadSettings(db);
+  const now = Date.now();
+
+  // Record continuity: a returning customer continues the open conversation,
+  // unless it has gone idle past the timeout (the sweep may not have run yet).
+  const [open] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.customerId, customer.id), ne(conversations.status, "ended")))
+    .orderBy(desc(conversations.createdAt))
+    .limit(1);
+  if (open) {
+    const idleSince = open.lastMessageAt ?? open.createdAt;
+    const expired = now - idleSince >= settings.sessionTimeoutSeconds * 1000 && (await (await conversationRoom(c.env, open.id)).expireIfIdle());
+    if (!expired) {
+      const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
+      const result: EntryResult = { conversationId: open.id, staff: staffCard(assigned), status: open.status, continued: true, source: open.source };
+      return c.json(result);
+    }
+  }
+
+  const exclusive = scene ? (await db.select().from(staff).where(eq(staff.code, scene)).limit(1))[0] : undefined;
+  if (exclusive && exclusive.id !== customer.exclusiveStaffId) {
+    await db.update(users).set({ exclusiveStaffId: exclusive.id }).where(eq(users.id, customer.id));
+  }
+  const assignment = await chooseStaff(db, settings, {
+    exclusiveCode: exclusive?.code,
+    exclusiveStaffId: exclusive?.id ?? customer.exclusiveStaffId,
+    now,
+  });
+  if (!assignment) throw new ApiError(503, "not_found", "暂无可用客服，请稍后再试");
+
+  const id = `c_${crypto.randomUUID().replace(/-/g, "")}`;
+  await db.batch([
+    db.insert(conversations).values({ id, customerId: customer.id, staffId: assignment.staff.id, source: assignment.source, createdAt: now }),
+    db.update(staff).set({ lastAssignedAt: now }).where(eq(staff.id, assignment.staff.id)),
+  ]);
+  const result: EntryResult = {
+    conversationId: id,
+    staff: staffCard(assignment.staff),
+    status: "pending",
+    continued: false,
+    source: assignment.source,
+  };
+  return c.json(result, 201);
+});

@@ -1,0 +1,57 @@
+import { conversationFor } from "../access";
+import { router } from "../http/app";
+import { principal, requireRole } from "../http/auth";
+import { ApiError, badRequest, notFound } from "../http/errors";
+import { sniffMedia } from "../media-type";
+import { mediaKeySchema, type MediaUploadResult } from "../protocol";
+import { loadSettings } from "../settings";
+
+const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
+const tooLarge = (max: number) => new ApiError(413, "too_large", `文件不能超过 ${Math.floor(max / 1024 / 1024)}MB`);
+
+export const mediaRoutes = router()
+  .post("/", anyone(), async (c) => {
+    const db = c.get("db");
+    const { uploadMaxBytes } = await loadSettings(db);
+    // Refuse early on the declared length; the multipart overhead is small next to the limit.
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > uploadMaxBytes + 64 * 1024) throw tooLarge(uploadMaxBytes);
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      throw badRequest("请使用 multipart/form-data 上传文件");
+    }
+    const file = form.get("file");
+    const conversationId = form.get("conversationId");
+    if (typeof conversationId !== "string" || !/^c_[0-9a-f]{32}$/.test(conversationId)) throw badRequest("缺少 conversationId");
+    if (!file || typeof file === "string") throw badRequest("缺少文件 file");
+    const conversation = await conversationFor(db, principal(c), conversationId);
+    if (file.size > uploadMaxBytes) throw tooLarge(uploadMaxBytes);
+    if (file.size === 0) throw badRequest("文件为空");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const sniffed = sniffMedia(bytes);
+    if (!sniffed) throw new ApiError(415, "unsupported_media", "只支持图片（JPEG/PNG/GIF/WebP）和语音（MP3/AAC/M4A/WAV/OGG/SILK）");
+    const key = `media/${conversation.id}/${crypto.randomUUID().replace(/-/g, "")}`;
+    await c.env.MEDIA.put(key, bytes, {
+      httpMetadata: { contentType: sniffed.contentType },
+      customMetadata: { uploader: principal(c).sub },
+    });
+    const result: MediaUploadResult = { key, kind: sniffed.kind, contentType: sniffed.contentType, size: bytes.length };
+    return c.json(result, 201);
+  })
+  .get("/:conversation/:file", anyone(), async (c) => {
+    const key = `media/${c.req.param("conversation")}/${c.req.param("file")}`;
+    if (!mediaKeySchema.safeParse(key).success) throw notFound("文件不存在");
+    await conversationFor(c.get("db"), principal(c), c.req.param("conversation"));
+    const object = await c.env.MEDIA.get(key);
+    if (!object) throw notFound("文件不存在");
+    return new Response(object.body, {
+      headers: {
+        "content-type": object.httpMetadata?.contentType ?? "application/octet-stream",
+        "content-length": String(object.size),
+        "cache-control": "private, max-age=86400",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });

@@ -1,0 +1,83 @@
+// System settings (F014): validated, stored in D1, cached briefly so changes apply without a restart.
+import { z } from "zod";
+import type { Db } from "./db/client";
+import { settings as settingsTable } from "./db/schema";
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "时间格式应为 HH:MM");
+
+const workingHoursSchema = z
+  .object({
+    enabled: z.boolean(),
+    start: hhmm,
+    end: hhmm,
+    /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+    days: z.array(z.number().int().min(1).max(7)).max(7),
+    /** Minutes east of UTC; China is +480. */
+    utcOffsetMinutes: z.number().int().min(-720).max(840),
+  })
+  .strict();
+
+const fields = {
+  assignmentRule: z.enum(["exclusive_first", "least_load"]),
+  workingHours: workingHoursSchema,
+  pushPerHour: z.number().int().min(0).max(100),
+  uploadMaxBytes: z.number().int().min(1024).max(100 * 1024 * 1024),
+  sessionTimeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600),
+  retentionDays: z.number().int().min(1).max(3650),
+};
+
+export const settingsSchema = z.object(fields);
+export type Settings = z.infer<typeof settingsSchema>;
+export const settingsPatchSchema = z.object(fields).partial().strict();
+
+export const DEFAULT_SETTINGS: Settings = {
+  assignmentRule: "exclusive_first",
+  workingHours: { enabled: true, start: "09:00", end: "18:00", days: [1, 2, 3, 4, 5], utcOffsetMinutes: 480 },
+  pushPerHour: 3,
+  uploadMaxBytes: 10 * 1024 * 1024,
+  sessionTimeoutSeconds: 24 * 3600,
+  retentionDays: 183,
+};
+
+const CACHE_MS = 2000;
+let cached: { at: number; value: Settings } | null = null;
+
+export async function loadSettings(db: Db, now = Date.now()): Promise<Settings> {
+  if (cached && now - cached.at < CACHE_MS) return cached.value;
+  const rows = await db.select().from(settingsTable);
+  const value: Settings = { ...DEFAULT_SETTINGS };
+  for (const row of rows) {
+    // A stored value that no longer validates keeps its default rather than breaking entry.
+    const parsed = settingsPatchSchema.safeParse({ [row.key]: row.value });
+    if (parsed.success) Object.assign(value, parsed.data);
+  }
+  cached = { at: now, value };
+  return value;
+}
+
+export async function saveSettings(db: Db, patch: z.infer<typeof settingsPatchSchema>, now = Date.now()): Promise<Settings> {
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+  for (const [key, value] of entries) {
+    await db
+      .insert(settingsTable)
+      .values({ key, value, updatedAt: now })
+      .onConflictDoUpdate({ target: settingsTable.key, set: { value, updatedAt: now } });
+  }
+  cached = null;
+  return loadSettings(db, now);
+}
+
+/** Whether `now` falls inside the configured working hours. */
+export function isWorkingTime(hours: Settings["workingHours"], now = Date.now()): boolean {
+  if (!hours.enabled) return true;
+  const local = new Date(now + hours.utcOffsetMinutes * 60_000);
+  const isoDay = local.getUTCDay() === 0 ? 7 : local.getUTCDay();
+  if (!hours.days.includes(isoDay)) return false;
+  const minutes = local.getUTCHours() * 60 + local.getUTCMinutes();
+  const [sh, sm] = hours.start.split(":").map(Number);
+  const [eh, em] = hours.end.split(":").map(Number);
+  const start = sh * 60 + sm;
+  const end = eh * 60 + em;
+  // A window like 22:00–06:00 wraps past midnight.
+  return start <= end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+}

@@ -1,0 +1,14 @@
+import type { StaffRow } from "./assignment";
+import type { StaffCard } from "./protocol";
+
+export function staffCard(s: StaffRow): StaffCard {
+  return {
+    id: s.id,
+    code: s.code,
+    name: s.name,
+    avatar: s.avatar,
+    specialty: s.specialty,
+    department: s.department,
+    presence: s.presence,
+  };
+}

@@ -1,0 +1,24 @@
+// The WeChat client configured from the Worker's environment, and how its failures map to HTTP.
+import type { Env } from "../env";
+import { ApiError } from "../http/errors";
+import { createWechatClient, WechatError } from "./client";
+
+export function wechatClient(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_APPID" | "WECHAT_SECRET">) {
+  return createWechatClient({ baseUrl: env.WECHAT_API_BASE, appid: env.WECHAT_APPID, secret: env.WECHAT_SECRET });
+}
+
+const LOGIN_ERRORS: Record<number, [400 | 403 | 429, string]> = {
+  40029: [400, "登录凭证无效，请重新进入"],
+  40163: [400, "登录凭证已使用，请重新进入"],
+  45011: [429, "登录太频繁，请稍后再试"],
+  40226: [403, "账号存在风险，暂时无法登录"],
+};
+
+export function wechatFailure(error: unknown): ApiError {
+  if (error instanceof WechatError) {
+    const [status, message] = LOGIN_ERRORS[error.errcode] ?? [400, `微信接口错误（${error.errcode}）`];
+    return new ApiError(status, "wechat_error", message);
+  }
+  console.error("wechat unreachable", error);
+  return new ApiError(503, "wechat_error", "暂时无法连接微信，请稍后再试");
+}
