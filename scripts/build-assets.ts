@@ -1,0 +1,34 @@
+// Bundles the browser apps (admin, H5) into public/ for Workers static assets.
+import { build } from "esbuild";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { rootDir } from "./wrangler";
+
+export const APPS = [
+  { name: "admin", entry: "admin/main.ts" },
+  { name: "h5", entry: "h5/main.ts" },
+] as const;
+
+export async function buildAssets(): Promise<void> {
+  for (const app of APPS) {
+    const entry = join(rootDir, app.entry);
+    if (!existsSync(entry)) continue;
+    const out = join(rootDir, "public", app.name);
+    mkdirSync(out, { recursive: true });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      target: "es2020",
+      minify: true,
+      sourcemap: true,
+      outfile: join(out, "app.js"),
+      logLevel: "warning",
+    });
+    // Static files of the app (index.html, styles, icons) are copied as they are.
+    const staticDir = join(rootDir, app.name, "static");
+    if (existsSync(staticDir)) cpSync(staticDir, out, { recursive: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildAssets();

@@ -1,0 +1,54 @@
+// `npm start`: the whole system on this machine — local D1, R2 and Durable Objects under
+// .wrangler/state, the fake WeChat API, demo data on first run — and prints where to go.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startFakeWechat } from "../test/fake-wechat/server";
+import { buildAssets } from "./build-assets";
+import { DEMO_STAFF } from "./seed";
+import { startSystem } from "./system";
+import { rootDir } from "./wrangler";
+
+const port = Number(process.env.PORT ?? 8787);
+const wechatPort = Number(process.env.WECHAT_FAKE_PORT ?? 9400);
+
+function tokenSecret(): string {
+  const file = join(rootDir, ".dev.vars");
+  const existing = existsSync(file) ? readFileSync(file, "utf8").match(/^TOKEN_SECRET=(.+)$/m)?.[1] : undefined;
+  if (existing) return existing.trim();
+  const secret = crypto.randomUUID().replace(/-/g, "") + crypto.randomUUID().replace(/-/g, "");
+  writeFileSync(file, `TOKEN_SECRET=${secret}\n`, { flag: "a" });
+  return secret;
+}
+
+await buildAssets();
+const wechat = await startFakeWechat({ port: wechatPort, log: true });
+const system = await startSystem({
+  persistTo: join(rootDir, ".wrangler/state"),
+  port,
+  wechatBaseUrl: wechat.url,
+  inheritOutput: true,
+  vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
+});
+
+console.log(`
+客服系统已启动 (kefu is running)
+  管理后台 Admin:        ${system.url}/admin/
+  H5 客服页 H5 chat:      ${system.url}/h5/         (专属客服: ${system.url}/h5/?scene=vip01)
+  API:                   ${system.url}/api/health
+  WebSocket:             ws://127.0.0.1:${port}/parties/conversation-room/<conversationId>
+  Fake WeChat API:       ${wechat.url}  (requests: ${wechat.url}/__fake/requests)
+  Mini program:          open miniprogram/ in WeChat DevTools; API base ${system.url}
+  Database:              ${system.seeded ? "new, demo data seeded" : "existing, left as it was"} (.wrangler/state)
+
+演示账号 Demo logins (staff code / password):
+${DEMO_STAFF.map((s) => `  ${s.code.padEnd(6)} / ${s.password.padEnd(9)} ${s.name}（${s.role ?? "staff"}${s.isDefault ? "，默认客服" : ""}${s.isOnDuty ? "，值班" : ""}）`).join("\n")}
+Press Ctrl+C to stop.
+`);
+
+const shutdown = async () => {
+  await system.stop();
+  await wechat.close();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
