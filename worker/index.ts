@@ -6,10 +6,13 @@ import type { Env } from "./env";
 import type { AppEnv } from "./http/app";
 import { errorResponse, notFound } from "./http/errors";
 import { authRoutes } from "./routes/auth";
-import { colleagueRoutes, conversationRoutes, inboxRoutes } from "./routes/conversations";
+import { adminRoutes } from "./routes/admin/index";
+import { colleagueRoutes, conversationRoutes, inboxRoutes, outcomeRoutes } from "./routes/conversations";
+import { customerRoutes } from "./routes/customers";
 import { entryRoutes } from "./routes/entry";
 import { mediaRoutes } from "./routes/media";
 import { settingsRoutes } from "./routes/settings";
+import { templateRoutes } from "./routes/templates";
 import { runScheduled } from "./scheduled";
 import { authorizeSocket } from "./socket-auth";
 
@@ -26,8 +29,12 @@ app.route("/api/entry", entryRoutes);
 app.route("/api/staff", inboxRoutes);
 app.route("/api/colleagues", colleagueRoutes);
 app.route("/api/conversations", conversationRoutes);
+app.route("/api/conversations", outcomeRoutes);
+app.route("/api/customers", customerRoutes);
+app.route("/api/templates", templateRoutes);
 app.route("/api/media", mediaRoutes);
 app.route("/api/admin/settings", settingsRoutes);
+app.route("/api/admin", adminRoutes);
 app.get("/api/health", (c) => c.json({ ok: true }));
 app.all("/api/*", () => {
   throw notFound("接口不存在");

@@ -271,3 +271,49 @@ export function previewOf(content: { kind: MessageKind; text?: string | null }):
       return content.text ?? "";
   }
 }
+
+export const ratingRequestSchema = z.object({
+  score: z.number().int().min(1, "评分为 1 到 5 星").max(5, "评分为 1 到 5 星"),
+  comment: z.string().trim().max(500).optional(),
+});
+/** Staff mark how a conversation went (statistics: resolution and conversion rates). */
+export const outcomeRequestSchema = z
+  .object({ resolved: z.boolean().optional(), converted: z.boolean().optional() })
+  .refine((v) => v.resolved !== undefined || v.converted !== undefined, "至少提供 resolved 或 converted");
+
+export const customerProfileSchema = z.object({
+  id: z.string(),
+  nickname: z.string().nullable(),
+  avatar: z.string().nullable(),
+  phone: z.string().nullable(),
+  tags: z.array(z.string()),
+  note: z.string().nullable(),
+  exclusiveStaffId: z.string().nullable(),
+  createdAt: z.number(),
+  lastActiveAt: z.number(),
+});
+export type CustomerProfile = z.infer<typeof customerProfileSchema>;
+export const customerPatchSchema = z
+  .object({
+    tags: z.array(z.string().trim().min(1).max(20)).max(20).optional(),
+    note: z.string().max(1000).nullable().optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 -]{5,20}$/, "电话号码格式不正确")
+      .nullable()
+      .optional(),
+    nickname: z.string().trim().min(1).max(32).optional(),
+  })
+  .strict();
+
+export const templateKindSchema = z.enum(["quick_reply", "push", "auto_reply"]);
+export const templateSchema = z.object({
+  id: z.string(),
+  kind: templateKindSchema,
+  title: z.string(),
+  content: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  enabled: z.boolean(),
+  sort: z.number().int(),
+});
+export type Template = z.infer<typeof templateSchema>;

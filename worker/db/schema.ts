@@ -130,3 +130,21 @@ export const settings = sqliteTable("settings", {
   value: text("value", { mode: "json" }).notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** Quick replies (staff), push templates (subscribe messages) and auto replies (F013). */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["quick_reply", "push", "auto_reply"] }).notNull(),
+    title: text("title").notNull(),
+    content: text("content").notNull(),
+    /** push: WeChat template id and field mapping; auto_reply: when it applies. */
+    config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    sort: integer("sort").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("templates_kind").on(t.kind, t.sort)],
+);

@@ -6,7 +6,7 @@ import { conversations, messages, staff, users } from "../db/schema";
 import { router } from "../http/app";
 import { anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400, readJson } from "../http/errors";
-import { historyQuerySchema, inboxQuerySchema, transferRequestSchema } from "../protocol";
+import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../protocol";
 import { conversationRoom } from "../rooms-client";
 import { staffCard } from "../staff-card";
 
@@ -84,6 +84,22 @@ export const conversationRoutes = router()
     const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
     const state = await (await conversationRoom(c.env, row.id)).end("staff");
     return c.json({ conversation: state });
+  });
+
+export const outcomeRoutes = router()
+  .post("/:id/rating", requireRole("customer"), async (c) => {
+    const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
+    const body = await readJson(c, ratingRequestSchema);
+    if (!row.startedAt) throw badRequest("会话尚未开始，无法评价");
+    if (row.rating !== null) throw new ApiError(409, "conflict", "已经评价过了");
+    await c.get("db").update(conversations).set({ rating: body.score, ratingComment: body.comment ?? null }).where(eq(conversations.id, row.id));
+    return c.json({ ok: true, score: body.score });
+  })
+  .post("/:id/outcome", anyStaff(), async (c) => {
+    const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
+    const body = await readJson(c, outcomeRequestSchema);
+    const [updated] = await c.get("db").update(conversations).set(body).where(eq(conversations.id, row.id)).returning();
+    return c.json({ resolved: updated.resolved, converted: updated.converted });
   });
 
 /** Colleagues a conversation can be transferred to. */

@@ -1,0 +1,67 @@
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { seesAllConversations } from "../auth/token";
+import { customerById, type UserRow } from "../customers";
+import { toInboxItem } from "../db/mappers";
+import { conversations, users } from "../db/schema";
+import { router } from "../http/app";
+import { anyStaff, principal } from "../http/auth";
+import { forbidden, notFound, readJson } from "../http/errors";
+import { type CustomerProfile, customerPatchSchema } from "../protocol";
+import type { AppEnv } from "../http/app";
+import type { Context } from "hono";
+
+export function toProfile(u: UserRow): CustomerProfile {
+  return {
+    id: u.id,
+    nickname: u.nickname,
+    avatar: u.avatar,
+    phone: u.phone,
+    tags: u.tags,
+    note: u.note,
+    exclusiveStaffId: u.exclusiveStaffId,
+    createdAt: u.createdAt,
+    lastActiveAt: u.lastActiveAt,
+  };
+}
+
+/** Staff see customers they have served; supervisors and admins see all. */
+async function visibleCustomer(c: Context<AppEnv>, id: string): Promise<UserRow> {
+  const p = principal(c);
+  const db = c.get("db");
+  const customer = await customerById(db, id);
+  if (!customer) throw notFound("顾客不存在");
+  if (seesAllConversations(p.role) || customer.exclusiveStaffId === p.sub) return customer;
+  const [served] = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.customerId, id), eq(conversations.staffId, p.sub)))
+    .limit(1);
+  if (!served) throw forbidden("无权查看此顾客");
+  return customer;
+}
+
+export const customerRoutes = router()
+  .get("/:id", anyStaff(), async (c) => {
+    const customer = await visibleCustomer(c, c.req.param("id"));
+    const p = principal(c);
+    const rows = await c
+      .get("db")
+      .select()
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.customerId, customer.id),
+          isNotNull(conversations.lastMessageAt),
+          seesAllConversations(p.role) ? undefined : eq(conversations.staffId, p.sub),
+        ),
+      )
+      .orderBy(desc(conversations.lastMessageAt))
+      .limit(50);
+    return c.json({ customer: toProfile(customer), conversations: rows.map((r) => toInboxItem(r, customer)) });
+  })
+  .patch("/:id", anyStaff(), async (c) => {
+    const customer = await visibleCustomer(c, c.req.param("id"));
+    const patch = await readJson(c, customerPatchSchema);
+    const [row] = await c.get("db").update(users).set(patch).where(eq(users.id, customer.id)).returning();
+    return c.json({ customer: toProfile(row) });
+  });
