@@ -148,3 +148,45 @@ export const templates = sqliteTable(
   },
   (t) => [index("templates_kind").on(t.kind, t.sort)],
 );
+
+/** Subscribe-message credits: each `accept` from wx.requestSubscribeMessage grants one later send. */
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    customerId: text("customer_id").notNull(),
+    templateId: text("template_id").notNull(),
+    credits: integer("credits").notNull().default(0),
+    /** The customer's latest answer for this template. */
+    lastResult: text("last_result", { enum: ["accept", "reject", "ban", "filter"] }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.templateId] })],
+);
+
+/** Every attempt to push a staff reply to a customer as a subscribe message. */
+export const pushes = sqliteTable(
+  "pushes",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    staffId: text("staff_id").notNull(),
+    messageSeq: integer("message_seq").notNull(),
+    templateId: text("template_id").notNull(),
+    /** pending while the call to WeChat is in flight. */
+    status: text("status", { enum: ["pending", "sent", "failed", "rate_limited", "no_credit"] }).notNull(),
+    errcode: integer("errcode"),
+    summary: text("summary").notNull(),
+    page: text("page"),
+    /** The failed push this one retries by hand; each push is retried at most once. */
+    retryOf: text("retry_of"),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+    clickedAt: integer("clicked_at"),
+  },
+  (t) => [
+    index("pushes_customer").on(t.customerId, t.createdAt),
+    index("pushes_conversation").on(t.conversationId, t.createdAt),
+    uniqueIndex("pushes_retry").on(t.retryOf),
+  ],
+);
