@@ -1,0 +1,89 @@
+// The live online monitor: one actor ("main") that supervisors' and admins' consoles connect to.
+// StaffRoom actors tell it when a staff member's presence or load may have changed; it re-reads
+// that staff member from D1 and pushes the entry to every console. Nothing polls.
+import { type Connection, getServerByName, Server } from "partyserver";
+import { createDb, type Db } from "../worker/db/client";
+import type { Env } from "../worker/env";
+import { monitorEntryOf, monitorSnapshot } from "../worker/monitor";
+import type { MonitorEntry, MonitorFrame, ServerFrame } from "../worker/protocol";
+
+export const MONITOR_ROOM = "main";
+
+export class MonitorRoom extends Server<Env> {
+  static override options = { hibernate: true };
+
+  private db!: Db;
+  /** Last entry pushed per staff member, so repeated notifications of the same state stay quiet. */
+  private sent = new Map<string, string>();
+
+  override onStart() {
+    this.db = createDb(this.env);
+  }
+
+  override async onConnect(conn: Connection) {
+    const staff = await monitorSnapshot(this.db);
+    for (const entry of staff) this.sent.set(entry.staffId, JSON.stringify(entry));
+    send(conn, { type: "monitor", staff });
+  }
+
+  /** RPC: the staff member's presence or load may have changed (or the account was edited). */
+  async staffChanged(staffId: string): Promise<MonitorEntry | null> {
+    const entry = await monitorEntryOf(this.db, staffId);
+    if (!entry) {
+      // Disabled or removed: consoles drop it with a fresh snapshot.
+      this.sent.delete(staffId);
+      this.broadcastFrame({ type: "monitor", staff: await monitorSnapshot(this.db) });
+      return null;
+    }
+    const text = JSON.stringify(entry);
+    if (this.sent.get(staffId) === text) return entry;
+    this.sent.set(staffId, text);
+    this.broadcastFrame({ type: "monitor-update", entry });
+    return entry;
+  }
+
+  private broadcastFrame(frame: MonitorFrame) {
+    this.broadcast(JSON.stringify(frame));
+  }
+}
+
+function send(conn: Connection, frame: MonitorFrame) {
+  try {
+    conn.send(JSON.stringify(frame));
+  } catch {
+    // Closed meanwhile; the console gets a snapshot when it reconnects.
+  }
+}
+
+/** Tells the monitor that a staff member changed; failures only cost a stale row until the next change. */
+export async function notifyMonitor(env: Env, staffId: string): Promise<void> {
+  try {
+    await (await getServerByName(env.MonitorRoom, MONITOR_ROOM)).staffChanged(staffId);
+  } catch (error) {
+    console.error("monitor notify failed", error);
+  }
+}
+
+/**
+ * Tracks which of a staff member's conversations are open, from the inbox frames the StaffRoom
+ * relays, and says when the load may have changed (a conversation opened, ended or left).
+ */
+export class LoadTracker {
+  private open = new Set<string>();
+
+  changes(frame: ServerFrame): boolean {
+    if (frame.type === "inbox-remove") {
+      this.open.delete(frame.conversationId);
+      return true;
+    }
+    if (frame.type !== "inbox") return false;
+    const id = frame.item.id;
+    if (frame.item.status === "ended") {
+      this.open.delete(id);
+      return true;
+    }
+    if (this.open.has(id)) return false;
+    this.open.add(id);
+    return true;
+  }
+}

@@ -1,0 +1,90 @@
+// The admin's conversation search (F012), shared by the result list and the export stream.
+import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { toInboxItem, toMessage } from "../../db/mappers";
+import { conversations, messages, staff, users } from "../../db/schema";
+import type { AdminConversation, ConversationSearch, Message } from "../../protocol";
+
+/** Escapes LIKE wildcards so a search for "50%" finds "50%". */
+const contains = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+export function searchWhere(q: Omit<ConversationSearch, "limit" | "offset">): SQL | undefined {
+  const pattern = q.customer ? contains(q.customer) : undefined;
+  return and(
+    isNotNull(conversations.startedAt),
+    q.from !== undefined ? gte(conversations.startedAt, q.from) : undefined,
+    q.to !== undefined ? lt(conversations.startedAt, q.to) : undefined,
+    q.staffId ? eq(conversations.staffId, q.staffId) : undefined,
+    q.status ? eq(conversations.status, q.status) : undefined,
+    pattern
+      ? or(
+          eq(conversations.customerId, q.customer!),
+          sql`${users.nickname} LIKE ${pattern} ESCAPE '\\'`,
+          sql`${users.phone} LIKE ${pattern} ESCAPE '\\'`,
+        )
+      : undefined,
+  );
+}
+
+const columns = {
+  conversation: conversations,
+  nickname: users.nickname,
+  avatar: users.avatar,
+  phone: users.phone,
+  staffName: staff.name,
+};
+
+type Joined = { conversation: typeof conversations.$inferSelect; nickname: string | null; avatar: string | null; phone: string | null; staffName: string | null };
+
+export function toAdminConversation(r: Joined): AdminConversation {
+  const c = r.conversation;
+  return {
+    ...toInboxItem(c, r),
+    customerPhone: r.phone,
+    staffName: r.staffName,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt,
+    endReason: c.endReason,
+    rating: c.rating,
+    ratingComment: c.ratingComment,
+    resolved: c.resolved,
+    converted: c.converted,
+    messageCount: c.lastSeq,
+  };
+}
+
+/** One page of matching conversations, newest first. */
+export async function searchConversations(db: Db, q: ConversationSearch): Promise<AdminConversation[]> {
+  const rows = await db
+    .select(columns)
+    .from(conversations)
+    .leftJoin(users, eq(users.id, conversations.customerId))
+    .leftJoin(staff, eq(staff.id, conversations.staffId))
+    .where(searchWhere(q))
+    .orderBy(desc(conversations.startedAt), asc(conversations.id))
+    .limit(q.limit)
+    .offset(q.offset);
+  return rows.map(toAdminConversation);
+}
+
+export async function countConversations(db: Db, q: Omit<ConversationSearch, "limit" | "offset">): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(conversations)
+    .leftJoin(users, eq(users.id, conversations.customerId))
+    .where(searchWhere(q));
+  return Number(row?.n ?? 0);
+}
+
+/** The transcripts of several conversations, each in seq order. */
+export async function transcripts(db: Db, ids: string[]): Promise<Map<string, Message[]>> {
+  const byConversation = new Map<string, Message[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byConversation;
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(inArray(messages.conversationId, ids))
+    .orderBy(asc(messages.conversationId), asc(messages.seq));
+  for (const row of rows) byConversation.get(row.conversationId)?.push(toMessage(row));
+  return byConversation;
+}
