@@ -2,7 +2,7 @@
 // sequencing and dedup, read receipts, the idle timeout alarm and transfers.
 import { type Connection, type ConnectionContext, getServerByName, Server, type WSMessage } from "partyserver";
 import { createDb, type Db } from "../worker/db/client";
-import { type ConversationRow, toInboxItem, toMessage } from "../worker/db/mappers";
+import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../worker/db/mappers";
 import type { Env } from "../worker/env";
 import {
   clientFrameSchema,
@@ -12,7 +12,9 @@ import {
   type SendFrame,
   type ServerFrame,
 } from "../worker/protocol";
+import { pushStaffReply } from "../worker/push";
 import { loadSettings } from "../worker/settings";
+import { screenCustomerMessage } from "../worker/wechat/content-check";
 import {
   endConversation,
   findByClientId,
@@ -128,6 +130,11 @@ export class ConversationRoom extends Server<Env> {
       sendFrame(conn, { type: "error", code: "bad_frame", message: "媒体文件不属于此会话", clientId: frame.clientId });
       return;
     }
+    const screening = who.party === "customer" ? await screenCustomerMessage(this.env, this.customer?.openid, content) : "accept";
+    if (screening === "refuse") {
+      sendFrame(conn, { type: "error", code: "content_risky", message: "消息含有违规内容，未能发送", clientId: frame.clientId });
+      return;
+    }
     const stored = await insertMessage(
       this.db,
       {
@@ -137,7 +144,7 @@ export class ConversationRoom extends Server<Env> {
         senderType: who.party,
         senderId: who.id,
         content,
-        flagged: false,
+        flagged: screening === "flag",
         sentAt: Date.now(),
       },
       this.row,
@@ -153,7 +160,17 @@ export class ConversationRoom extends Server<Env> {
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     this.notifyInbox();
+    if (who.party === "staff") this.pushIfAway(message);
     await this.scheduleTimeout();
+  }
+
+  /** A staff reply to a customer with no socket here goes out as a subscribe message (worker/push.ts), off the ack path. */
+  private pushIfAway(message: MessageRow) {
+    if ([...this.getConnections("customer")].length > 0) return;
+    const customerId = this.row.customerId;
+    this.notifyChain = this.notifyChain
+      .then(() => pushStaffReply(this.env, this.db, message, customerId))
+      .catch((error) => console.error("push failed", error));
   }
 
   private async ownsMedia(key: string): Promise<boolean> {

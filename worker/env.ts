@@ -1,5 +1,6 @@
 import type { ConversationRoom } from "../rooms/conversation-room";
 import type { StaffRoom } from "../rooms/staff-room";
+import type { WechatTokenRoom } from "../rooms/wechat-token-room";
 
 /** Bindings and variables of the Worker (see wrangler.toml). */
 export interface Env {
@@ -8,10 +9,15 @@ export interface Env {
   ASSETS: Fetcher;
   ConversationRoom: DurableObjectNamespace<ConversationRoom>;
   StaffRoom: DurableObjectNamespace<StaffRoom>;
+  WechatTokenRoom: DurableObjectNamespace<WechatTokenRoom>;
   TOKEN_SECRET: string;
   WECHAT_API_BASE: string;
   WECHAT_APPID: string;
   WECHAT_SECRET: string;
+  /** Subscribe-message template of staff replies, unless a `push` template is configured. */
+  WECHAT_REPLY_TEMPLATE_ID: string;
+  /** formal | trial | developer: which mini program version pushes and QR codes open. */
+  WECHAT_MINIPROGRAM_STATE: string;
   ALLOW_GUEST: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;

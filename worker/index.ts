@@ -11,13 +11,17 @@ import { colleagueRoutes, conversationRoutes, inboxRoutes, outcomeRoutes } from 
 import { customerRoutes } from "./routes/customers";
 import { entryRoutes } from "./routes/entry";
 import { mediaRoutes } from "./routes/media";
+import { conversationPushRoutes, pushRoutes } from "./routes/pushes";
+import { staffQrcodeRoutes } from "./routes/qrcode";
 import { settingsRoutes } from "./routes/settings";
+import { subscriptionRoutes } from "./routes/subscriptions";
 import { templateRoutes } from "./routes/templates";
 import { runScheduled } from "./scheduled";
 import { authorizeSocket } from "./socket-auth";
 
 export { ConversationRoom } from "../rooms/conversation-room";
 export { StaffRoom } from "../rooms/staff-room";
+export { WechatTokenRoom } from "../rooms/wechat-token-room";
 
 const app = new Hono<AppEnv>();
 app.use("/api/*", async (c, next) => {
@@ -30,10 +34,15 @@ app.route("/api/staff", inboxRoutes);
 app.route("/api/colleagues", colleagueRoutes);
 app.route("/api/conversations", conversationRoutes);
 app.route("/api/conversations", outcomeRoutes);
+app.route("/api/conversations", conversationPushRoutes);
 app.route("/api/customers", customerRoutes);
 app.route("/api/templates", templateRoutes);
+app.route("/api/subscriptions", subscriptionRoutes);
+app.route("/api/pushes", pushRoutes);
 app.route("/api/media", mediaRoutes);
 app.route("/api/admin/settings", settingsRoutes);
+// Before /api/admin: the admin router does not serve the QR code routes.
+app.route("/api/admin/staff", staffQrcodeRoutes);
 app.route("/api/admin", adminRoutes);
 app.get("/api/health", (c) => c.json({ ok: true }));
 app.all("/api/*", () => {

@@ -317,3 +317,94 @@ export const templateSchema = z.object({
   sort: z.number().int(),
 });
 export type Template = z.infer<typeof templateSchema>;
+
+// ---------- WeChat: subscribe messages, pushes, QR codes ----------
+/** One answer of wx.requestSubscribeMessage for a template. */
+export const subscribeResultSchema = z.enum(["accept", "reject", "ban", "filter"]);
+export type SubscribeResult = z.infer<typeof subscribeResultSchema>;
+export const wechatTemplateIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "无效的模板 ID");
+/**
+ * POST /api/subscriptions: `{ results: { [templateId]: "accept" | "reject" | "ban" | "filter" } }`.
+ * The raw result of wx.requestSubscribeMessage also carries `errMsg`; it is ignored.
+ */
+export const subscriptionRequestSchema = z.object({
+  results: z.preprocess(
+    (v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== "errMsg")) : v),
+    z
+      .record(wechatTemplateIdSchema, subscribeResultSchema)
+      .refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 20, "results 需包含 1 到 20 个模板"),
+  ),
+});
+export const subscriptionStateSchema = z.object({
+  templateId: z.string(),
+  /** Sends left: each accept grants one. */
+  credits: z.number().int(),
+  /** The latest answer, null when the customer was never asked. */
+  lastResult: subscribeResultSchema.nullable(),
+  updatedAt: z.number().nullable(),
+});
+export type SubscriptionState = z.infer<typeof subscriptionStateSchema>;
+/** GET /api/subscriptions: the templates the mini program should ask for, and the customer's state of each. */
+export const subscriptionsResultSchema = z.object({
+  templateIds: z.array(z.string()),
+  subscriptions: z.array(subscriptionStateSchema),
+});
+export type SubscriptionsResult = z.infer<typeof subscriptionsResultSchema>;
+
+/** Config of a `push` template (templates table): WeChat template id and which data key holds what. */
+export const pushTemplateConfigSchema = z.object({
+  templateId: wechatTemplateIdSchema,
+  fields: z
+    .object({
+      /** Key of the sender's name, e.g. `thing1` (at most 20 characters). */
+      sender: z.string().min(1).max(32),
+      /** Key of the message summary, e.g. `thing2` (at most 20 characters). */
+      summary: z.string().min(1).max(32),
+      /** Key of the reply time, e.g. `time3`. */
+      time: z.string().min(1).max(32),
+    })
+    .partial()
+    .default({}),
+});
+export type PushTemplateConfig = z.infer<typeof pushTemplateConfigSchema>;
+
+export const pushStatusSchema = z.enum(["pending", "sent", "failed", "rate_limited", "no_credit"]);
+export const pushRecordSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  customerId: z.string(),
+  staffId: z.string(),
+  messageSeq: z.number().int(),
+  templateId: z.string(),
+  status: pushStatusSchema,
+  /** WeChat's errcode of a failed send; null when WeChat was unreachable or not called. */
+  errcode: z.number().int().nullable(),
+  summary: z.string(),
+  page: z.string().nullable(),
+  retryOf: z.string().nullable(),
+  /** A failed push that was not retried yet (only the first attempt can be retried, once). */
+  retryable: z.boolean(),
+  createdAt: z.number(),
+  sentAt: z.number().nullable(),
+  clickedAt: z.number().nullable(),
+});
+export type PushRecord = z.infer<typeof pushRecordSchema>;
+/** Mini program page a push opens, and its query: `pages/chat/chat?conversationId=…&pushId=…`. */
+export const PUSH_PAGE = "pages/chat/chat";
+export const pushPageQuerySchema = z.object({ conversationId: z.string().min(1), pushId: z.string().min(1).optional() });
+
+/** Mini program page an exclusive QR code opens; it reads `decodeURIComponent(query.scene)`. */
+export const QR_ENTRY_PAGE = "pages/entry/entry";
+/** A mini program code's scene: at most 32 characters from WeChat's allowed set. */
+export const qrSceneSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$/, "工号需为 1 到 32 个字母、数字或 !#$&'()*+,/:;=?@-._~ 字符，才能生成小程序码");
+export const staffQrcodeResultSchema = z.object({
+  staffId: z.string(),
+  scene: z.string(),
+  page: z.string(),
+  /** Download path of the stored PNG (GET, supervisors and admins). */
+  url: z.string(),
+  h5Url: z.string(),
+});
+export type StaffQrcodeResult = z.infer<typeof staffQrcodeResultSchema>;

@@ -3,8 +3,14 @@ import type { Env } from "../env";
 import { ApiError } from "../http/errors";
 import { createWechatClient, WechatError } from "./client";
 
-export function wechatClient(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_APPID" | "WECHAT_SECRET">) {
-  return createWechatClient({ baseUrl: env.WECHAT_API_BASE, appid: env.WECHAT_APPID, secret: env.WECHAT_SECRET });
+export function wechatClient(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_APPID" | "WECHAT_SECRET">, timeoutMs?: number) {
+  return createWechatClient({ baseUrl: env.WECHAT_API_BASE, appid: env.WECHAT_APPID, secret: env.WECHAT_SECRET, timeoutMs });
+}
+
+/** Which mini program version subscribe messages and QR codes open (WECHAT_MINIPROGRAM_STATE). */
+export function miniprogramState(env: Pick<Env, "WECHAT_MINIPROGRAM_STATE">): "formal" | "trial" | "developer" {
+  const state = env.WECHAT_MINIPROGRAM_STATE;
+  return state === "trial" || state === "developer" ? state : "formal";
 }
 
 const LOGIN_ERRORS: Record<number, [400 | 403 | 429, string]> = {

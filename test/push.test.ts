@@ -1,0 +1,280 @@
+// Subscribe credits and pushes of staff replies, against wrangler dev and the fake WeChat.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ConversationClient } from "../client/conversation-client";
+import { type LoginResult, previewOf, type PushRecord } from "../worker/protocol";
+import { pushTime, thingValue } from "../worker/push";
+import { fakeOpenid } from "./fake-wechat/server";
+import {
+  ALWAYS_WORKING,
+  api,
+  chatClient,
+  enter,
+  eventually,
+  loginCustomer,
+  loginStaff,
+  type TestSystem,
+  startTestSystem,
+} from "./harness";
+
+const TPL = "TPL_REPLY";
+const WAIT = 15_000;
+
+let sys: TestSystem;
+before(async () => {
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+});
+after(async () => {
+  await sys?.close();
+});
+
+const grant = (token: string, result = "accept") => api(sys, "/api/subscriptions", { token, body: { results: { [TPL]: result } } });
+
+/** A customer with `credits` grants in a conversation, and its assigned staff on a socket. */
+async function scenario(code: string, credits: number) {
+  const customer = await loginCustomer(sys, code);
+  for (let i = 0; i < credits; i++) assert.equal((await grant(customer.token)).status, 200);
+  const entry = await enter(sys, customer.token);
+  const staff = await loginStaff(sys, entry.staff.code);
+  const chat = chatClient(sys, entry.conversationId, staff);
+  await eventually(() => chat.open, WAIT, "staff socket open");
+  const openid = fakeOpenid(code);
+  return {
+    customer,
+    staff,
+    staffName: (staff as LoginResult & { name: string }).name,
+    chat,
+    openid,
+    conversationId: entry.conversationId,
+    sends: () => sys.wechat.requests.filter((r) => r.route === "subscribe_send" && (r.body as { touser?: string }).touser === openid),
+    pushes: async (): Promise<PushRecord[]> => {
+      const res = await api(sys, `/api/conversations/${entry.conversationId}/pushes`, { token: staff.token });
+      assert.equal(res.status, 200);
+      return res.body.pushes;
+    },
+  };
+}
+
+/** The conversation's push records once there are `n` and none is in flight. */
+async function settled(s: { pushes(): Promise<PushRecord[]> }, n: number): Promise<PushRecord[]> {
+  const list = await eventually(async () => {
+    const l = await s.pushes();
+    return l.length === n && l.every((p) => p.status !== "pending") ? l : null;
+  }, WAIT, `${n} push records`);
+  return list!;
+}
+
+async function reply(chat: ConversationClient, text: string): Promise<number> {
+  const clientId = chat.send({ kind: "text", text });
+  await eventually(() => !chat.pending.has(clientId), WAIT, "reply acknowledged");
+  const stored = chat.history().find((m) => m.clientId === clientId);
+  assert.ok(stored);
+  return stored.seq;
+}
+
+type SendBody = { touser: string; template_id: string; page: string; data: Record<string, { value: string }>; miniprogram_state: string };
+
+describe("summaries", () => {
+  it("fit WeChat's 20-character thing field; images and voice get a label", () => {
+    assert.equal(thingValue("您好"), "您好");
+    const long = thingValue("这是一条非常非常长的回复消息，超过了二十个字的限制");
+    assert.equal([...long].length, 20);
+    assert.ok(long.endsWith("…"));
+    assert.equal(thingValue("  多个\n空白\t字符  "), "多个 空白 字符");
+    assert.equal(thingValue(previewOf({ kind: "image" })), "[图片]");
+    assert.equal(thingValue(previewOf({ kind: "voice" })), "[语音]");
+    assert.equal(pushTime(Date.UTC(2024, 4, 1, 6, 5), 480), "2024年5月1日 14:05");
+  });
+});
+
+describe("subscriptions", () => {
+  it("accept adds one credit, reject and ban record the refusal", async () => {
+    const c = await loginCustomer(sys, "sub-state");
+    const initial = await api(sys, "/api/subscriptions", { token: c.token });
+    assert.equal(initial.status, 200);
+    assert.deepEqual(initial.body, {
+      templateIds: [TPL],
+      subscriptions: [{ templateId: TPL, credits: 0, lastResult: null, updatedAt: null }],
+    });
+    await grant(c.token);
+    // The raw wx.requestSubscribeMessage result carries errMsg; it is ignored.
+    const second = await api(sys, "/api/subscriptions", {
+      token: c.token,
+      body: { results: { errMsg: "requestSubscribeMessage:ok", [TPL]: "accept", TPL_OTHER: "reject" } },
+    });
+    assert.equal(second.status, 200);
+    assert.deepEqual(
+      second.body.subscriptions.map((s: any) => [s.templateId, s.credits, s.lastResult]),
+      [
+        [TPL, 2, "accept"],
+        ["TPL_OTHER", 0, "reject"],
+      ],
+    );
+    const rejected = await grant(c.token, "reject");
+    assert.deepEqual([rejected.body.subscriptions[0].credits, rejected.body.subscriptions[0].lastResult], [2, "reject"]);
+    const banned = await grant(c.token, "ban");
+    assert.deepEqual([banned.body.subscriptions[0].credits, banned.body.subscriptions[0].lastResult], [0, "ban"]);
+  });
+
+  it("rejects bad bodies and non-customers", async () => {
+    const c = await loginCustomer(sys, "sub-bad");
+    for (const body of [{}, { results: {} }, { results: { [TPL]: "maybe" } }, { results: { "bad id!": "accept" } }, { results: [] }]) {
+      const res = await api(sys, "/api/subscriptions", { token: c.token, body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.code, "bad_request");
+    }
+    const staff = await loginStaff(sys, "kf01");
+    assert.equal((await api(sys, "/api/subscriptions", { token: staff.token })).status, 403);
+    assert.equal((await api(sys, "/api/subscriptions")).status, 401);
+    const state = await api(sys, "/api/subscriptions", { token: c.token });
+    assert.equal(state.body.subscriptions[0].lastResult, null);
+  });
+});
+
+describe("push on staff reply", () => {
+  it("sends one subscribe message to an offline subscribed customer; the 4th reply in an hour is rate limited", async () => {
+    const s = await scenario("push-offline", 5);
+    const text = "您好，您咨询的理财产品今天已经上架了，欢迎随时联系我了解详情";
+    const seq = await reply(s.chat, text);
+    const [push] = await settled(s, 1);
+    assert.equal(push.status, "sent", JSON.stringify(push));
+    assert.equal(push.messageSeq, seq);
+    assert.equal(push.templateId, TPL);
+    assert.equal(push.errcode, null);
+    assert.equal(push.staffId, s.staff.id);
+
+    assert.equal(s.sends().length, 1);
+    const body = s.sends()[0].body as SendBody;
+    assert.equal(body.touser, s.openid);
+    assert.equal(body.template_id, TPL);
+    assert.equal(body.page, `pages/chat/chat?conversationId=${s.conversationId}&pushId=${push.id}`);
+    assert.equal(push.page, body.page);
+    assert.ok([...body.data.thing2.value].length <= 20);
+    assert.equal(body.data.thing2.value, thingValue(text));
+    assert.equal(body.data.thing2.value, push.summary);
+    assert.equal(body.data.thing1.value, s.staffName);
+    assert.match(body.data.time3.value, /^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+    assert.equal(body.miniprogram_state, "formal");
+
+    await reply(s.chat, "第二条");
+    await reply(s.chat, "第三条");
+    const fourth = await reply(s.chat, "第四条");
+    const list = await settled(s, 4);
+    const bySeq = new Map(list.map((p) => [p.messageSeq, p]));
+    assert.equal(bySeq.get(fourth)?.status, "rate_limited");
+    assert.equal(bySeq.get(fourth)?.page, null);
+    assert.deepEqual(list.filter((p) => p.status === "sent").length, 3);
+    assert.equal(s.sends().length, 3, "the 4th reply is not sent");
+    // Three credits spent, the rate-limited reply kept the other two.
+    const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
+    assert.equal(state.body.subscriptions[0].credits, 2);
+    s.chat.close();
+  });
+
+  it("no credit means a no_credit record and no call", async () => {
+    const s = await scenario("push-nocredit", 0);
+    await reply(s.chat, "您好");
+    const [push] = await settled(s, 1);
+    assert.equal(push.status, "no_credit");
+    assert.equal(push.retryable, false);
+    assert.equal(s.sends().length, 0);
+    s.chat.close();
+  });
+
+  it("a customer in the chat gets no push", async () => {
+    const s = await scenario("push-online", 3);
+    const customerChat = chatClient(sys, s.conversationId, s.customer);
+    await eventually(() => customerChat.open, WAIT, "customer socket open");
+    const whileOnline = await reply(s.chat, "在线时的回复");
+    await eventually(() => customerChat.history().some((m) => m.seq === whileOnline), WAIT, "customer received");
+    customerChat.close();
+    await new Promise((r) => setTimeout(r, 1500)); // the room notices the customer left
+    // Pushes run in order, so once the later one is recorded the earlier one was decided.
+    const afterLeaving = await reply(s.chat, "离开后的回复");
+    const list = await settled(s, 1);
+    assert.deepEqual(list.map((p) => [p.messageSeq, p.status]), [[afterLeaving, "sent"]]);
+    assert.equal(s.sends().length, 1);
+    s.chat.close();
+  });
+
+  it("43101 is recorded failed and not repeated; a manual retry sends once more; a tap marks it clicked", async () => {
+    const s = await scenario("push-refused", 2);
+    sys.wechat.failNext("subscribe_send", 43101);
+    await reply(s.chat, "您的订单已发货");
+    const [failed] = await settled(s, 1);
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.errcode, 43101);
+    assert.equal(failed.retryable, true);
+    assert.equal(s.sends().length, 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(s.sends().length, 1, "no automatic repeat");
+    // WeChat says there is no grant left: the stale credit is dropped.
+    const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
+    assert.equal(state.body.subscriptions[0].credits, 0);
+
+    const retryPath = `/api/pushes/${failed.id}/retry`;
+    const noCredit = await api(sys, retryPath, { method: "POST", token: s.staff.token });
+    assert.equal(noCredit.status, 409);
+    assert.equal(s.sends().length, 1);
+
+    const customerTry = await api(sys, retryPath, { method: "POST", token: s.customer.token });
+    assert.equal(customerTry.status, 403);
+    const otherCode = s.staff.id === (await loginStaff(sys, "kf01")).id ? "kf02" : "kf01";
+    const other = await loginStaff(sys, otherCode);
+    assert.equal((await api(sys, retryPath, { method: "POST", token: other.token })).status, 403);
+
+    await grant(s.customer.token);
+    const retried = await api(sys, retryPath, { method: "POST", token: s.staff.token });
+    assert.equal(retried.status, 201, JSON.stringify(retried.body));
+    assert.equal(retried.body.status, "sent");
+    assert.equal(retried.body.retryOf, failed.id);
+    assert.equal(s.sends().length, 2);
+    assert.ok((s.sends()[1].body as SendBody).page.endsWith(`pushId=${retried.body.id}`));
+
+    await grant(s.customer.token);
+    const again = await api(sys, retryPath, { method: "POST", token: s.staff.token });
+    assert.equal(again.status, 409, "a push is retried once");
+    const supervisor = await loginStaff(sys, "sup01");
+    assert.equal((await api(sys, `/api/pushes/${retried.body.id}/retry`, { method: "POST", token: supervisor.token })).status, 409);
+    assert.equal(s.sends().length, 2);
+
+    const list = await s.pushes();
+    assert.deepEqual(
+      list.map((p) => [p.id, p.status, p.retryable]).sort(),
+      [
+        [failed.id, "failed", false],
+        [retried.body.id, "sent", false],
+      ].sort(),
+    );
+
+    const stranger = await loginCustomer(sys, "push-stranger");
+    assert.equal((await api(sys, `/api/pushes/${retried.body.id}/click`, { method: "POST", token: stranger.token })).status, 404);
+    const click = await api(sys, `/api/pushes/${retried.body.id}/click`, { method: "POST", token: s.customer.token });
+    assert.equal(click.status, 200);
+    assert.equal(click.body.conversationId, s.conversationId);
+    assert.equal(typeof click.body.clickedAt, "number");
+    const twice = await api(sys, `/api/pushes/${retried.body.id}/click`, { method: "POST", token: s.customer.token });
+    assert.equal(twice.body.clickedAt, click.body.clickedAt);
+    const clicked = (await s.pushes()).find((p) => p.id === retried.body.id);
+    assert.equal(clicked?.clickedAt, click.body.clickedAt);
+    s.chat.close();
+  });
+
+  it("a failure other than 43101 gives the credit back; the push list is for staff who see the conversation", async () => {
+    const s = await scenario("push-baddata", 1);
+    sys.wechat.failNext("subscribe_send", 47003);
+    await reply(s.chat, "测试");
+    const [failed] = await settled(s, 1);
+    assert.deepEqual([failed.status, failed.errcode], ["failed", 47003]);
+    const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
+    assert.equal(state.body.subscriptions[0].credits, 1);
+    const retried = await api(sys, `/api/pushes/${failed.id}/retry`, { method: "POST", token: (await loginStaff(sys, "admin", "admin123")).token });
+    assert.equal(retried.status, 201);
+    assert.equal(retried.body.status, "sent");
+    assert.equal(s.sends().length, 2);
+
+    assert.equal((await api(sys, `/api/conversations/${s.conversationId}/pushes`, { token: s.customer.token })).status, 403);
+    assert.equal((await api(sys, `/api/pushes/p_missing/retry`, { method: "POST", token: s.staff.token })).status, 404);
+    s.chat.close();
+  });
+});

@@ -1,0 +1,91 @@
+// Exclusive QR codes of a staff member (F001, F009), mounted at /api/admin/staff:
+// the mini program code (getwxacodeunlimit, stored in R2) and the H5 entry QR code.
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { staff } from "../db/schema";
+import { h5EntryUrl, qrImage } from "../h5-qrcode";
+import { router } from "../http/app";
+import { managers, requireRole } from "../http/auth";
+import { notFound, parseOr400 } from "../http/errors";
+import { QR_ENTRY_PAGE, qrSceneSchema, type StaffQrcodeResult } from "../protocol";
+import { withWechatToken } from "../wechat/access-token";
+import type { UnlimitedQrCodeRequest } from "../wechat/client";
+import { miniprogramState, wechatClient, wechatFailure } from "../wechat/env";
+
+type StaffRow = typeof staff.$inferSelect;
+
+const ENV_VERSION = { formal: "release", trial: "trial", developer: "develop" } as const;
+const formatSchema = z.enum(["png", "svg"]).default("png");
+
+export const qrcodeKey = (staffId: string) => `qrcodes/${staffId}.png`;
+const downloadPath = (staffId: string) => `/api/admin/staff/${encodeURIComponent(staffId)}/qrcode`;
+
+async function staffById(db: Db, id: string): Promise<StaffRow> {
+  const [row] = await db.select().from(staff).where(eq(staff.id, id)).limit(1);
+  if (!row) throw notFound("客服不存在");
+  return row;
+}
+
+const attachment = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
+
+export const staffQrcodeRoutes = router()
+  .post("/:id/qrcode", requireRole("admin"), async (c) => {
+    const db = c.get("db");
+    const row = await staffById(db, c.req.param("id"));
+    const scene = parseOr400(qrSceneSchema, row.code);
+    const state = miniprogramState(c.env);
+    const request: UnlimitedQrCodeRequest = {
+      scene,
+      page: QR_ENTRY_PAGE,
+      // Only a released mini program can check that the page exists.
+      check_path: state === "formal",
+      env_version: ENV_VERSION[state],
+      width: 430,
+    };
+    let png: Uint8Array;
+    try {
+      png = await withWechatToken(c.env, (token) => wechatClient(c.env).getUnlimitedQrCode(token, request));
+    } catch (error) {
+      throw wechatFailure(error);
+    }
+    const key = qrcodeKey(row.id);
+    await c.env.MEDIA.put(key, png, { httpMetadata: { contentType: "image/png" }, customMetadata: { scene } });
+    await db.update(staff).set({ qrcodeKey: key }).where(eq(staff.id, row.id));
+    const result: StaffQrcodeResult = {
+      staffId: row.id,
+      scene,
+      page: QR_ENTRY_PAGE,
+      url: downloadPath(row.id),
+      h5Url: h5EntryUrl(new URL(c.req.url).origin, scene),
+    };
+    return c.json(result, 201);
+  })
+  .get("/:id/qrcode", managers(), async (c) => {
+    const row = await staffById(c.get("db"), c.req.param("id"));
+    const object = row.qrcodeKey ? await c.env.MEDIA.get(row.qrcodeKey) : null;
+    if (!object) throw notFound("尚未生成小程序码");
+    return new Response(object.body, {
+      headers: {
+        "content-type": "image/png",
+        "content-length": String(object.size),
+        "content-disposition": attachment(`小程序码-${row.code}.png`),
+        "cache-control": "private, no-cache",
+      },
+    });
+  })
+  .get("/:id/h5-qrcode", managers(), async (c) => {
+    const row = await staffById(c.get("db"), c.req.param("id"));
+    const format = parseOr400(formatSchema, c.req.query("format"));
+    const scene = parseOr400(qrSceneSchema, row.code);
+    const url = h5EntryUrl(new URL(c.req.url).origin, scene);
+    const image = await qrImage(url, format);
+    return new Response(image.body, {
+      headers: {
+        "content-type": image.contentType,
+        "content-disposition": attachment(`H5二维码-${row.code}.${format}`),
+        "cache-control": "private, no-cache",
+        "x-entry-url": url,
+      },
+    });
+  });

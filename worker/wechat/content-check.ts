@@ -1,0 +1,47 @@
+// Content check of customer text (F003 step 1) with WeChat's msg_sec_check. A message is
+// never lost to the check: when WeChat cannot answer in time it is accepted and flagged.
+import type { Env } from "../env";
+import type { MessageContent } from "../protocol";
+import { withWechatToken } from "./access-token";
+import { hasWechatOpenid } from "./customer";
+import { wechatClient } from "./env";
+
+/** refuse: risky, not stored; flag: stored for staff to review; accept: stored as is. */
+export type Screening = "accept" | "flag" | "refuse";
+
+/** The check holds up the sender's ack, so WeChat gets this long at most. */
+export const CONTENT_CHECK_TIMEOUT_MS = 3000;
+/** msg_sec_check scene 2: comments, the closest to chat messages. */
+const SCENE_COMMENT = 2;
+
+export async function screenCustomerMessage(
+  env: Env,
+  openid: string | null | undefined,
+  content: MessageContent,
+): Promise<Screening> {
+  if (content.kind !== "text") return "accept";
+  // H5 guests have no openid WeChat knows, so their text cannot be checked.
+  if (!hasWechatOpenid(openid)) return "flag";
+  const client = wechatClient(env, CONTENT_CHECK_TIMEOUT_MS);
+  const check = withWechatToken(env, (token) =>
+    client.msgSecCheck(token, { content: content.text, version: 2, scene: SCENE_COMMENT, openid }),
+  ).then(
+    ({ suggest }): Screening => (suggest === "risky" ? "refuse" : suggest === "review" ? "flag" : "accept"),
+    (error): Screening => {
+      console.warn("content check unavailable, message flagged", error);
+      return "flag";
+    },
+  );
+  return withDeadline(check, CONTENT_CHECK_TIMEOUT_MS, "flag");
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      console.warn(`content check took over ${ms} ms, message flagged`);
+      resolve(fallback);
+    }, ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
