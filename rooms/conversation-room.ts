@@ -12,6 +12,7 @@ import {
   type SendFrame,
   type ServerFrame,
 } from "../worker/protocol";
+import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../worker/rate-limit";
 import { pushStaffReply } from "../worker/push";
 import { loadSettings } from "../worker/settings";
 import { screenCustomerMessage } from "../worker/wechat/content-check";
@@ -38,6 +39,7 @@ export class ConversationRoom extends Server<Env> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Inbox notifications keep their order too, without holding up acks. */
   private notifyChain: Promise<unknown> = Promise.resolve();
+  private readonly sendLimiter = new SocketSendLimiter();
 
   override async onStart() {
     this.db = createDb(this.env);
@@ -96,6 +98,11 @@ export class ConversationRoom extends Server<Env> {
     const frame = parsed.frame;
     switch (frame.type) {
       case "send":
+        if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
+          // Not acknowledged: the client keeps the message and sends it again later.
+          sendFrame(conn, { type: "error", code: "rate_limited", message: RATE_LIMITED_MESSAGE, clientId: frame.clientId });
+          return;
+        }
         return this.serial(() => this.handleSend(conn, who, frame)).catch((error) => {
           console.error("send failed", error);
           // Not acknowledged, so the client keeps it and resends.

@@ -1,4 +1,5 @@
 import type { ConversationRoom } from "../rooms/conversation-room";
+import type { RateLimiter } from "../rooms/rate-limiter";
 import type { StaffRoom } from "../rooms/staff-room";
 import type { WechatTokenRoom } from "../rooms/wechat-token-room";
 
@@ -9,6 +10,7 @@ export interface Env {
   ASSETS: Fetcher;
   ConversationRoom: DurableObjectNamespace<ConversationRoom>;
   StaffRoom: DurableObjectNamespace<StaffRoom>;
+  RateLimiter: DurableObjectNamespace<RateLimiter>;
   WechatTokenRoom: DurableObjectNamespace<WechatTokenRoom>;
   TOKEN_SECRET: string;
   WECHAT_API_BASE: string;
@@ -19,6 +21,8 @@ export interface Env {
   /** formal | trial | developer: which mini program version pushes and QR codes open. */
   WECHAT_MINIPROGRAM_STATE: string;
   ALLOW_GUEST: string;
+  /** Rate-limit overrides, e.g. "login_ip=5/60,send_socket=off" (see worker/rate-limit.ts). */
+  RATE_LIMITS?: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;

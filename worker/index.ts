@@ -7,6 +7,7 @@ import type { AppEnv } from "./http/app";
 import { errorResponse, notFound } from "./http/errors";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin/index";
+import { backupRoutes } from "./routes/admin/backups";
 import { colleagueRoutes, conversationRoutes, inboxRoutes, outcomeRoutes } from "./routes/conversations";
 import { customerRoutes } from "./routes/customers";
 import { entryRoutes } from "./routes/entry";
@@ -16,11 +17,13 @@ import { staffQrcodeRoutes } from "./routes/qrcode";
 import { settingsRoutes } from "./routes/settings";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { templateRoutes } from "./routes/templates";
+import { loginRateLimit, socketRateLimit, uploadRateLimit } from "./rate-limit";
 import { runScheduled } from "./scheduled";
 import { authorizeSocket } from "./socket-auth";
 
 export { ConversationRoom } from "../rooms/conversation-room";
 export { StaffRoom } from "../rooms/staff-room";
+export { RateLimiter } from "../rooms/rate-limiter";
 export { WechatTokenRoom } from "../rooms/wechat-token-room";
 
 const app = new Hono<AppEnv>();
@@ -28,6 +31,7 @@ app.use("/api/*", async (c, next) => {
   c.set("db", createDb(c.env));
   await next();
 });
+app.use("/api/auth/*", loginRateLimit);
 app.route("/api/auth", authRoutes);
 app.route("/api/entry", entryRoutes);
 app.route("/api/staff", inboxRoutes);
@@ -39,10 +43,12 @@ app.route("/api/customers", customerRoutes);
 app.route("/api/templates", templateRoutes);
 app.route("/api/subscriptions", subscriptionRoutes);
 app.route("/api/pushes", pushRoutes);
+app.use("/api/media", uploadRateLimit);
 app.route("/api/media", mediaRoutes);
 app.route("/api/admin/settings", settingsRoutes);
 // Before /api/admin: the admin router does not serve the QR code routes.
 app.route("/api/admin/staff", staffQrcodeRoutes);
+app.route("/api/admin/backups", backupRoutes);
 app.route("/api/admin", adminRoutes);
 app.get("/api/health", (c) => c.json({ ok: true }));
 app.all("/api/*", () => {
@@ -55,7 +61,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/parties/")) {
       const routed = await routePartykitRequest(request, env, {
-        onBeforeConnect: (req, lobby) => authorizeSocket(req, lobby, env),
+        onBeforeConnect: async (req, lobby) => (await socketRateLimit(req, env)) ?? authorizeSocket(req, lobby, env),
         // Rooms speak only WebSocket; their HTTP side is not public.
         onBeforeRequest: () => new Response(JSON.stringify({ code: "not_found", message: "不存在" }), { status: 404 }),
       });
@@ -65,6 +71,6 @@ export default {
     return env.ASSETS.fetch(request);
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(runScheduled(env, controller.scheduledTime));
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime, controller.cron));
   },
 } satisfies ExportedHandler<Env>;

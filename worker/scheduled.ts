@@ -1,9 +1,11 @@
 // Cron: ends conversations whose room never got an alarm or missed one (a safety net for the
-// per-room 24 h timer).
+// per-room 24 h timer), applies retention, and takes the daily backup.
 import { and, ne, sql } from "drizzle-orm";
 import { createDb } from "./db/client";
 import { conversations } from "./db/schema";
 import type { Env } from "./env";
+import { dailyBackup } from "./backup";
+import { applyRetention } from "./retention";
 import { conversationRoom } from "./rooms-client";
 import { loadSettings } from "./settings";
 
@@ -21,6 +23,15 @@ export async function sweepIdleConversations(env: Env, now: number): Promise<num
   return ended;
 }
 
-export async function runScheduled(env: Env, now: number): Promise<void> {
+/** The daily cron of wrangler.toml (19:00 UTC, 03:00 Beijing): backup. Every other tick: sweep and retention. */
+export const DAILY_CRON = "0 19 * * *";
+
+export async function runScheduled(env: Env, now: number, cron?: string): Promise<void> {
+  if (cron === DAILY_CRON) {
+    const backup = await dailyBackup(env, now);
+    console.log(`backup ${backup.key}: ${backup.size} bytes`);
+    return;
+  }
   await sweepIdleConversations(env, now);
+  await applyRetention(env, now);
 }

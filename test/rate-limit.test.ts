@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { rateLimits, take } from "../worker/rate-limit";
+import { api, conversationPath, eventually, RawSocket, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
+
+describe("token bucket", () => {
+  it("allows a burst of `limit`, then refuses with the time until the next token", () => {
+    const rule = { limit: 3, windowSeconds: 30 };
+    let bucket;
+    for (let i = 0; i < 3; i++) {
+      const r = take(rule, bucket, 1000);
+      bucket = r.bucket;
+      assert.equal(r.verdict.allowed, true);
+    }
+    const refused = take(rule, bucket, 1000);
+    assert.deepEqual(refused.verdict, { allowed: false, retryAfterMs: 10_000 });
+    assert.equal(take(rule, refused.bucket, 6000).verdict.allowed, false);
+    assert.equal(take(rule, refused.bucket, 11_000).verdict.allowed, true);
+  });
+
+  it("reads overrides and refuses bad ones", () => {
+    const limits = rateLimits("login_ip=5/60, send_socket=off");
+    assert.deepEqual(limits.login_ip, { limit: 5, windowSeconds: 60 });
+    assert.equal(limits.send_socket, null);
+    assert.deepEqual(limits.socket_ip, rateLimits(undefined).socket_ip);
+    assert.throws(() => rateLimits("login_ip=lots"));
+    assert.throws(() => rateLimits("nonsense=1/1"));
+  });
+});
+
+describe("edge rate limits in the running system", () => {
+  let sys: TestSystem;
+  const customerId = "u_ratelimit01";
+  const conversationId = newConversationId();
+  before(async () => {
+    sys = await startTestSystem({
+      extraSql: [customersSql([{ id: customerId }]), conversationsSql([{ id: conversationId, customerId, staffId: "s_kf01", status: "active" }])].join("\n"),
+      vars: { RATE_LIMITS: "login_ip=4/60,login_account=2/60,socket_token=2/60,send_socket=3/60,upload_token=1/60" },
+    });
+  });
+  after(async () => {
+    await sys?.close();
+  });
+
+  it("limits staff login per account and per IP with 429, Retry-After and a JSON error", async () => {
+    const login = (code: string) => api(sys, "/api/auth/staff", { body: { code, password: "wrong-password" } });
+    assert.equal((await login("kf01")).status, 401);
+    assert.equal((await login("kf01")).status, 401);
+    const perAccount = await login("kf01");
+    assert.equal(perAccount.status, 429);
+    assert.equal(perAccount.body.code, "rate_limited");
+    assert.match(perAccount.body.message, /频繁/);
+    const retryAfter = Number(perAccount.headers.get("retry-after"));
+    assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After ${retryAfter}`);
+    // Another account from the same IP gets one more try, then the IP is out of tokens.
+    assert.equal((await login("kf02")).status, 401);
+    const perIp = await login("kf02");
+    assert.equal(perIp.status, 429);
+    assert.ok(Number(perIp.headers.get("retry-after")) >= 1);
+    // Customer login shares the IP bucket.
+    assert.equal((await api(sys, "/api/auth/customer", { body: { code: "any-code" } })).status, 429);
+  });
+
+  it("limits socket upgrades per token and message sends per socket, without acking refused sends", async () => {
+    const token = await mintToken(TEST_SECRET, customerId, "customer");
+    const first = new RawSocket(sys, conversationPath(conversationId), token);
+    await first.opened;
+    const second = new RawSocket(sys, conversationPath(conversationId), token);
+    await second.opened;
+    second.close();
+    const third = new RawSocket(sys, conversationPath(conversationId), token);
+    await assert.rejects(third.opened, /HTTP 429/);
+
+    const ids = ["rl-send-0001", "rl-send-0002", "rl-send-0003", "rl-send-0004", "rl-send-0005"];
+    for (const clientId of ids) first.send({ type: "send", clientId, content: { kind: "text", text: `第${clientId}条` } });
+    await eventually(() => first.frames.filter((f) => f.type === "ack" || f.type === "error").length === 5, 10_000, "five answers");
+    const acked = first.frames.flatMap((f) => (f.type === "ack" ? [f.clientId] : []));
+    const refused = first.frames.flatMap((f) => (f.type === "error" && f.code === "rate_limited" ? [f.clientId] : []));
+    assert.deepEqual(acked, ids.slice(0, 3));
+    assert.deepEqual(refused, ids.slice(3));
+    first.close();
+
+    const staffToken = await mintToken(TEST_SECRET, "s_kf01", "staff");
+    const history = await api(sys, `/api/conversations/${conversationId}/messages`, { token: staffToken });
+    assert.equal(history.status, 200);
+    assert.deepEqual(
+      history.body.messages.map((m: { clientId: string }) => m.clientId),
+      ids.slice(0, 3),
+    );
+  });
+
+  it("limits uploads per token", async () => {
+    const token = await mintToken(TEST_SECRET, customerId, "customer");
+    const form = () => {
+      const f = new FormData();
+      f.set("conversationId", conversationId);
+      f.set("file", new Blob([new Uint8Array([1, 2, 3])]), "x.bin");
+      return f;
+    };
+    const firstTry = await api(sys, "/api/media", { token, raw: form() });
+    assert.equal(firstTry.status, 415);
+    const secondTry = await api(sys, "/api/media", { token, raw: form() });
+    assert.equal(secondTry.status, 429);
+    assert.equal(secondTry.body.code, "rate_limited");
+  });
+});

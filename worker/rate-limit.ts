@@ -1,0 +1,201 @@
+// Edge rate limits (gateway throttling): token buckets per IP, per account and per token on
+// login, socket upgrades and uploads, and per socket on message sends.
+//
+// Limits are `<count>/<seconds>` (a bucket of `count` that refills over `seconds`), overridable
+// with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_socket=off"`.
+// The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
+// key, so every isolate and every machine sees the same count; a socket's send bucket lives in
+// its ConversationRoom, the only place its frames arrive.
+import type { Context, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { Env } from "./env";
+import type { AppEnv } from "./http/app";
+import { principalOf } from "./http/auth";
+import { ApiError } from "./http/errors";
+
+export const RATE_POLICIES = ["login_ip", "login_account", "socket_ip", "socket_token", "upload_token", "send_socket"] as const;
+export type RatePolicy = (typeof RATE_POLICIES)[number];
+
+export const rateRuleSchema = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().min(1).max(3600) });
+export type RateRule = z.infer<typeof rateRuleSchema>;
+
+/**
+ * Generous enough for the test suite and for customers behind one carrier NAT; tighten per
+ * deployment with RATE_LIMITS.
+ */
+export const DEFAULT_RATE_LIMITS: Record<RatePolicy, RateRule | null> = {
+  login_ip: { limit: 300, windowSeconds: 60 },
+  login_account: { limit: 60, windowSeconds: 60 },
+  socket_ip: { limit: 1200, windowSeconds: 60 },
+  socket_token: { limit: 120, windowSeconds: 60 },
+  upload_token: { limit: 60, windowSeconds: 60 },
+  send_socket: { limit: 30, windowSeconds: 10 },
+};
+
+const overrideSchema = z
+  .string()
+  .regex(/^\s*(off|\d+\/\d+)\s*$/, "a limit is off or <count>/<seconds>")
+  .transform((v): RateRule | null => {
+    if (v.trim() === "off") return null;
+    const [limit, windowSeconds] = v.trim().split("/").map(Number);
+    return rateRuleSchema.parse({ limit, windowSeconds });
+  });
+
+const parsedConfigs = new Map<string, Record<RatePolicy, RateRule | null>>();
+
+/** The limits in force: defaults with the RATE_LIMITS overrides applied. A bad override throws. */
+export function rateLimits(spec: string | undefined): Record<RatePolicy, RateRule | null> {
+  const key = spec ?? "";
+  const cached = parsedConfigs.get(key);
+  if (cached) return cached;
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const part of key.split(",").filter((p) => p.trim())) {
+    const [name, value = ""] = part.split("=");
+    const policy = z.enum(RATE_POLICIES).parse(name.trim());
+    limits[policy] = overrideSchema.parse(value);
+  }
+  parsedConfigs.set(key, limits);
+  return limits;
+}
+
+// ---------- token bucket ----------
+
+export type Bucket = { tokens: number; at: number };
+export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** Takes one token from `bucket` (mutated); a missing bucket starts full. */
+export function take(rule: RateRule, bucket: Bucket | undefined, now: number): { bucket: Bucket; verdict: Verdict } {
+  const perMs = rule.limit / (rule.windowSeconds * 1000);
+  const b = bucket ?? { tokens: rule.limit, at: now };
+  b.tokens = Math.min(rule.limit, b.tokens + Math.max(0, now - b.at) * perMs);
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return { bucket: b, verdict: { allowed: true } };
+  }
+  return { bucket: b, verdict: { allowed: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) } };
+}
+
+/** Whether the bucket has refilled completely, so forgetting it changes nothing. */
+export function isFull(rule: RateRule, bucket: Bucket, now: number): boolean {
+  return bucket.tokens + (now - bucket.at) * (rule.limit / (rule.windowSeconds * 1000)) >= rule.limit;
+}
+
+/** Buckets by key in memory; full ones (which limit nobody) are dropped once there are many. */
+export class BucketMap {
+  private readonly buckets = new Map<string, { rule: RateRule; bucket: Bucket }>();
+
+  constructor(private readonly sweepAt = 10_000) {}
+
+  take(key: string, rule: RateRule, now = Date.now()): Verdict {
+    const { bucket, verdict } = take(rule, this.buckets.get(key)?.bucket, now);
+    this.buckets.set(key, { rule, bucket });
+    if (this.buckets.size > this.sweepAt) {
+      for (const [k, v] of this.buckets) if (isFull(v.rule, v.bucket, now)) this.buckets.delete(k);
+    }
+    return verdict;
+  }
+}
+
+/** Send buckets of the sockets of one room, by connection id. */
+export class SocketSendLimiter {
+  private readonly buckets = new BucketMap(1000);
+
+  take(spec: string | undefined, socketId: string, now = Date.now()): Verdict {
+    const rule = rateLimits(spec).send_socket;
+    return rule ? this.buckets.take(socketId, rule, now) : { allowed: true };
+  }
+}
+
+export const RATE_LIMITED_MESSAGE = "操作太频繁，请稍后再试";
+
+// ---------- shared limiter (Durable Object shards) ----------
+
+const SHARDS = 32;
+
+function shardOf(key: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return `shard-${(h >>> 0) % SHARDS}`;
+}
+
+/** Counts one hit of `key` under `policy`; fails open (allows) when the limiter is unreachable. */
+export async function hit(env: Env, policy: RatePolicy, key: string): Promise<Verdict> {
+  const rule = rateLimits(env.RATE_LIMITS)[policy];
+  if (!rule) return { allowed: true };
+  const bucketKey = `${policy}|${key.slice(0, 200)}`;
+  try {
+    const stub = env.RateLimiter.get(env.RateLimiter.idFromName(shardOf(bucketKey)));
+    return await stub.hit(bucketKey, rule);
+  } catch (error) {
+    console.error("rate limiter unavailable", error);
+    return { allowed: true };
+  }
+}
+
+/** The first refusal among the given hits, checked in order (later ones are not counted). */
+export async function hitAll(env: Env, hits: [RatePolicy, string | null | undefined][]): Promise<Verdict> {
+  for (const [policy, key] of hits) {
+    if (!key) continue;
+    const verdict = await hit(env, policy, key);
+    if (!verdict.allowed) return verdict;
+  }
+  return { allowed: true };
+}
+
+export function clientIp(request: Request): string {
+  return request.headers.get("cf-connecting-ip") ?? request.headers.get("x-real-ip") ?? "unknown";
+}
+
+const retryAfterSeconds = (v: { retryAfterMs: number }) => String(Math.max(1, Math.ceil(v.retryAfterMs / 1000)));
+
+export const tooManyRequests = (v: { retryAfterMs: number }) =>
+  new ApiError(429, "rate_limited", RATE_LIMITED_MESSAGE, { "retry-after": retryAfterSeconds(v) });
+
+export function tooManyRequestsResponse(v: { retryAfterMs: number }): Response {
+  return new Response(JSON.stringify({ code: "rate_limited", message: RATE_LIMITED_MESSAGE }), {
+    status: 429,
+    headers: { "content-type": "application/json", "retry-after": retryAfterSeconds(v) },
+  });
+}
+
+/** Account named in a login body (staff code, guest device), read from a clone so the route can still parse it. */
+async function loginAccount(c: Context<AppEnv>): Promise<string | null> {
+  try {
+    const body = (await c.req.raw.clone().json()) as Record<string, unknown>;
+    const account = body.code ?? body.deviceId;
+    return typeof account === "string" ? `${c.req.path}:${account}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Login routes: per client IP and per account. */
+export const loginRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== "POST") return next();
+  const verdict = await hitAll(c.env, [
+    ["login_ip", clientIp(c.req.raw)],
+    ["login_account", await loginAccount(c)],
+  ]);
+  if (!verdict.allowed) throw tooManyRequests(verdict);
+  await next();
+};
+
+/** Uploads: per signed-in identity (an invalid token is refused by the route itself). */
+export const uploadRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== "POST") return next();
+  const who = await principalOf(c.req.raw, c.env.TOKEN_SECRET);
+  const verdict = await hitAll(c.env, [["upload_token", who?.sub]]);
+  if (!verdict.allowed) throw tooManyRequests(verdict);
+  await next();
+};
+
+/** Socket upgrades: per client IP and per signed-in identity. Returns a 429 or null to go on. */
+export async function socketRateLimit(request: Request, env: Env): Promise<Response | null> {
+  const who = await principalOf(request, env.TOKEN_SECRET);
+  const verdict = await hitAll(env, [
+    ["socket_ip", clientIp(request)],
+    ["socket_token", who?.sub],
+  ]);
+  return verdict.allowed ? null : tooManyRequestsResponse(verdict);
+}
