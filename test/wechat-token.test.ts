@@ -1,0 +1,78 @@
+// The app's one access token (WechatTokenRoom), against wrangler dev and the fake WeChat:
+// shared by concurrent requests, by the Worker and the rooms, refreshed once when WeChat rejects it.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { LoginResult } from "../worker/protocol";
+import {
+  ALWAYS_WORKING,
+  api,
+  conversationPath,
+  enter,
+  loginCustomer,
+  loginStaff,
+  RawSocket,
+  type TestSystem,
+  startTestSystem,
+} from "./harness";
+
+let sys: TestSystem;
+let admin: LoginResult;
+before(async () => {
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+  admin = await loginStaff(sys, "admin", "admin123");
+});
+after(async () => {
+  await sys?.close();
+});
+
+const calls = (route: string) => sys.wechat.requests.filter((r) => r.route === route);
+const tokenOf = (r: { query: Record<string, string> }) => r.query.access_token;
+const generateQrcode = () => api(sys, "/api/admin/staff/s_vip01/qrcode", { method: "POST", token: admin.token });
+
+describe("shared access token", () => {
+  it("50 concurrent requests needing a token cause one stable_token call", async () => {
+    assert.equal(calls("stable_token").length, 0);
+    const results = await Promise.all(Array.from({ length: 50 }, generateQrcode));
+    assert.deepEqual(new Set(results.map((r) => r.status)), new Set([201]));
+    assert.equal(calls("stable_token").length, 1);
+    const codes = calls("getwxacodeunlimit");
+    assert.equal(codes.length, 50);
+    assert.equal(new Set(codes.map(tokenOf)).size, 1);
+    assert.ok(tokenOf(codes[0]));
+  });
+
+  it("an expired-token answer causes one refresh and a successful retry", async () => {
+    const [old] = new Set(calls("getwxacodeunlimit").map(tokenOf));
+    sys.wechat.expireTokens();
+    const seen = calls("getwxacodeunlimit").length;
+    const res = await generateQrcode();
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(calls("stable_token").length, 2);
+    const attempts = calls("getwxacodeunlimit").slice(seen);
+    assert.equal(attempts.length, 2);
+    assert.equal(tokenOf(attempts[0]), old);
+    assert.notEqual(tokenOf(attempts[1]), old);
+  });
+
+  it("many requests meeting one expired token refresh it once", async () => {
+    sys.wechat.expireTokens();
+    const results = await Promise.all(Array.from({ length: 10 }, generateQrcode));
+    assert.deepEqual(new Set(results.map((r) => r.status)), new Set([201]));
+    assert.equal(calls("stable_token").length, 3);
+  });
+
+  it("the conversation rooms use the same token", async () => {
+    const current = tokenOf(calls("getwxacodeunlimit").at(-1)!);
+    const customer = await loginCustomer(sys, "token-shared");
+    const entry = await enter(sys, customer.token);
+    const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await socket.opened;
+    socket.send({ type: "send", clientId: "token-shared-1", content: { kind: "text", text: "你好" } });
+    await socket.waitFor("ack", (f) => f.clientId === "token-shared-1", 15_000);
+    const checks = calls("msg_sec_check");
+    assert.equal(checks.length, 1);
+    assert.equal(tokenOf(checks[0]), current);
+    assert.equal(calls("stable_token").length, 3);
+    socket.close();
+  });
+});
