@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import type { ConversationClient } from "../client/conversation-client";
 import { type LoginResult, previewOf, type PushRecord } from "../worker/protocol";
 import { pushTime, thingValue } from "../worker/push";
+import { queryJson } from "../scripts/wrangler";
 import { fakeOpenid } from "./fake-wechat/server";
 import {
   ALWAYS_WORKING,
@@ -70,6 +71,16 @@ async function reply(chat: ConversationClient, text: string): Promise<number> {
   const stored = chat.history().find((m) => m.clientId === clientId);
   assert.ok(stored);
   return stored.seq;
+}
+
+/** A reply whose push WeChat answers with `errcode`. */
+async function failedPush(code: string, credits: number, errcode: number) {
+  const s = await scenario(code, credits);
+  sys.wechat.failNext("subscribe_send", errcode);
+  await reply(s.chat, "您的订单已发货");
+  const [failed] = await settled(s, 1);
+  assert.deepEqual([failed.status, failed.errcode], ["failed", errcode]);
+  return { s, failed };
 }
 
 type SendBody = { touser: string; template_id: string; page: string; data: Record<string, { value: string }>; miniprogram_state: string };
@@ -198,12 +209,7 @@ describe("push on staff reply", () => {
   });
 
   it("43101 is recorded failed and not repeated; a manual retry sends once more; a tap marks it clicked", async () => {
-    const s = await scenario("push-refused", 2);
-    sys.wechat.failNext("subscribe_send", 43101);
-    await reply(s.chat, "您的订单已发货");
-    const [failed] = await settled(s, 1);
-    assert.equal(failed.status, "failed");
-    assert.equal(failed.errcode, 43101);
+    const { s, failed } = await failedPush("push-refused", 2, 43101);
     assert.equal(failed.retryable, true);
     assert.equal(s.sends().length, 1);
     await new Promise((r) => setTimeout(r, 1500));
@@ -261,11 +267,7 @@ describe("push on staff reply", () => {
   });
 
   it("a failure other than 43101 gives the credit back; the push list is for staff who see the conversation", async () => {
-    const s = await scenario("push-baddata", 1);
-    sys.wechat.failNext("subscribe_send", 47003);
-    await reply(s.chat, "测试");
-    const [failed] = await settled(s, 1);
-    assert.deepEqual([failed.status, failed.errcode], ["failed", 47003]);
+    const { s, failed } = await failedPush("push-baddata", 1, 47003);
     const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
     assert.equal(state.body.subscriptions[0].credits, 1);
     const retried = await api(sys, `/api/pushes/${failed.id}/retry`, { method: "POST", token: (await loginStaff(sys, "admin", "admin123")).token });
@@ -275,6 +277,34 @@ describe("push on staff reply", () => {
 
     assert.equal((await api(sys, `/api/conversations/${s.conversationId}/pushes`, { token: s.customer.token })).status, 403);
     assert.equal((await api(sys, `/api/pushes/p_missing/retry`, { method: "POST", token: s.staff.token })).status, 404);
+    s.chat.close();
+  });
+});
+
+describe("push template from the admin's templates", () => {
+  it("an enabled push template decides the template id and data keys; an invalid one is skipped", async () => {
+    sys.wechat.setTemplates([TPL, "TPL_ADMIN"]);
+    const now = Date.now();
+    await queryJson(
+      sys.persistTo,
+      `INSERT INTO templates (id, kind, title, content, config, enabled, sort, created_at, updated_at) VALUES
+        ('t_broken', 'push', '坏配置', '', '{"fields":{}}', 1, 0, ${now}, ${now}),
+        ('t_off', 'push', '停用', '', '{"templateId":"TPL_OFF"}', 0, 0, ${now}, ${now}),
+        ('t_reply', 'push', '回复通知', '', '{"templateId":"TPL_ADMIN","fields":{"sender":"name1","summary":"thing4","time":"date5"}}', 1, 1, ${now}, ${now})`,
+    );
+    const s = await scenario("push-admin-template", 0);
+    const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
+    assert.deepEqual(state.body.templateIds, ["TPL_ADMIN"]);
+    await api(sys, "/api/subscriptions", { token: s.customer.token, body: { results: { TPL_ADMIN: "accept" } } });
+    await reply(s.chat, "按管理员配置的模板推送");
+    const [push] = await settled(s, 1);
+    assert.equal(push.status, "sent", JSON.stringify(push));
+    assert.equal(push.templateId, "TPL_ADMIN");
+    const body = s.sends()[0].body as SendBody;
+    assert.equal(body.template_id, "TPL_ADMIN");
+    assert.deepEqual(Object.keys(body.data).sort(), ["date5", "name1", "thing4"]);
+    assert.equal(body.data.thing4.value, "按管理员配置的模板推送");
+    assert.equal(body.data.name1.value, s.staffName);
     s.chat.close();
   });
 });

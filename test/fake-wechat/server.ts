@@ -95,6 +95,8 @@ export interface FakeWechat {
   setDown(route: FakeRoute, down: boolean): void;
   /** Every token issued so far becomes expired (42001). */
   expireTokens(): void;
+  /** Replaces the subscribe-message templates the app has (others answer 40037). */
+  setTemplates(ids: string[]): void;
   /** Forget requests, failures, delays, outages and tokens. */
   reset(): void;
   close(): Promise<void>;
@@ -120,7 +122,7 @@ export function fakeOpenid(code: string): string {
 export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<FakeWechat> {
   const appid = options.appid ?? FAKE_APPID;
   const secret = options.secret ?? FAKE_SECRET;
-  const templates = new Set(options.templates ?? DEFAULT_TEMPLATES);
+  let templates = new Set(options.templates ?? DEFAULT_TEMPLATES);
   const requests: RecordedRequest[] = [];
   const failures = new Map<FakeRoute, { errcode: number; left: number }[]>();
   const slow = new Map<FakeRoute, number>();
@@ -261,6 +263,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     expireTokens() {
       const now = Date.now();
       for (const token of tokens.keys()) tokens.set(token, now);
+    },
+    setTemplates(ids: string[]) {
+      templates = new Set(ids);
     },
   };
 
