@@ -167,8 +167,8 @@ export async function computeStats(db: Db, from: number, to: number): Promise<St
     db.select().from(staff).orderBy(asc(staff.code)),
     db.select().from(staffGroups).orderBy(asc(staffGroups.createdAt)),
   ]);
-  // Serving staff are listed even when idle; admins and disabled accounts only when they served.
-  const staffNames = new Map(people.filter((p) => p.role !== "admin" && !p.disabled).map((p) => [p.id, p.name]));
+  // Enabled front-line staff are listed even when idle; supervisors, admins and disabled accounts only when they served.
+  const staffNames = new Map(people.filter((p) => p.role === "staff" && !p.disabled).map((p) => [p.id, p.name]));
   const allNames = new Map(people.map((p) => [p.id, p.name]));
   const groupNames = new Map<string, string>([...groups.map((g) => [g.id, g.name] as [string, string])]);
   const [staffRows, groupRows, teamRows] = await Promise.all([

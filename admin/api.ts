@@ -1,0 +1,58 @@
+// HTTP access to the Worker's API with the signed-in token; errors carry the server's message.
+const TOKEN_KEY = "kefu-admin-session";
+
+export type Session = { token: string; expiresAt: number; role: "supervisor" | "admin"; id: string; name: string };
+
+export function loadSession(): Session | null {
+  try {
+    const s = JSON.parse(localStorage.getItem(TOKEN_KEY) ?? "null") as Session | null;
+    return s && s.expiresAt > Date.now() ? s : null;
+  } catch {
+    return null;
+  }
+}
+export const saveSession = (s: Session | null) => (s ? localStorage.setItem(TOKEN_KEY, JSON.stringify(s)) : localStorage.removeItem(TOKEN_KEY));
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let onUnauthorized = () => {};
+export const setUnauthorizedHandler = (fn: () => void) => (onUnauthorized = fn);
+
+export async function request(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  const session = loadSession();
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, {
+    method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+    headers,
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+  });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    if (res.status === 401 && session) onUnauthorized();
+    throw new HttpError(res.status, body.code ?? "error", body.message ?? `请求失败（${res.status}）`);
+  }
+  return res;
+}
+
+export async function call<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return (await request(path, init)).json() as Promise<T>;
+}
+
+/** A URL that carries the token in the query, for <img>, downloads and sockets. */
+export function authed(path: string): string {
+  const token = loadSession()?.token ?? "";
+  return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+}
+
+export const query = (params: Record<string, string | number | undefined | null>) =>
+  new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => [k, String(v)])).toString();

@@ -1,0 +1,42 @@
+// The tabular view of an export, shared by the Excel and PDF files.
+import type { Message } from "../../worker/protocol";
+import { fmtTime } from "../ui";
+import type { ExportedConversation } from "./read-stream";
+
+const STATUS = { pending: "待接入", active: "进行中", ended: "已结束" } as const;
+
+export const CONVERSATION_COLUMNS = ["会话ID", "开始时间", "结束时间", "顾客", "电话", "客服", "状态", "消息数", "评分", "评价", "已解决", "已转化"];
+export const MESSAGE_COLUMNS = ["会话ID", "序号", "时间", "发送方", "类型", "内容"];
+
+export function conversationRow({ conversation: c }: ExportedConversation): (string | number)[] {
+  return [
+    c.id,
+    fmtTime(c.startedAt),
+    fmtTime(c.endedAt),
+    c.customerName ?? "",
+    c.customerPhone ?? "",
+    c.staffName ?? c.staffId,
+    STATUS[c.status],
+    c.messageCount,
+    c.rating ?? "",
+    c.ratingComment ?? "",
+    c.resolved ? "是" : "否",
+    c.converted ? "是" : "否",
+  ];
+}
+
+export function senderName(m: Message, e: ExportedConversation): string {
+  if (m.sender === "customer") return e.conversation.customerName ?? "顾客";
+  if (m.sender === "system") return "系统";
+  return m.senderId === e.conversation.staffId ? e.conversation.staffName ?? "客服" : `客服 ${m.senderId}`;
+}
+
+export function messageText(m: Message): string {
+  if (m.kind === "image") return `[图片] ${m.mediaKey ?? ""}`;
+  if (m.kind === "voice") return `[语音 ${Math.round((m.durationMs ?? 0) / 1000)} 秒] ${m.mediaKey ?? ""}`;
+  return m.text ?? "";
+}
+
+export function messageRow(m: Message, e: ExportedConversation): (string | number)[] {
+  return [m.conversationId, m.seq, fmtTime(m.sentAt), senderName(m, e), m.kind, messageText(m)];
+}

@@ -1,0 +1,24 @@
+import { useState } from "preact/hooks";
+import { call, type Session } from "../api";
+import { Alert, Card, html, useAction, useLoad } from "../ui";
+import type { AdminStaff } from "../../worker/protocol";
+import { TotpSetup } from "./totp";
+
+export function AccountPage(_: { session: Session }) {
+  const me = useLoad(() => call<{ staff: AdminStaff }>("/api/admin/account"), []);
+  const [setting, setSetting] = useState(false);
+  const action = useAction();
+  const staff = me.data?.staff;
+  if (!staff) return html`<p class="muted">${me.error ?? "加载中…"}</p>`;
+  const disable = () => action.run(() => call("/api/admin/account/totp", { method: "DELETE" }).then(me.reload), "已关闭动态验证码");
+  return html`<${Card} title="两步验证（动态验证码）">
+    <p>当前状态：${staff.totpEnabled ? html`<b class="good">已启用</b>` : html`<b class="bad">未启用</b>`}</p>
+    <${Alert} error=${action.error} ok=${action.ok} />
+    ${setting
+      ? html`<${TotpSetup} base="/api/admin/account/totp" label=${staff.code} onDone=${() => (setSetting(false), me.reload())} />`
+      : html`<div class="row">
+          <button class="primary" onClick=${() => setSetting(true)}>${staff.totpEnabled ? "重新绑定" : "启用动态验证码"}</button>
+          ${staff.totpEnabled ? html`<button onClick=${disable}>关闭</button>` : null}
+        </div>`}
+  <//>`;
+}

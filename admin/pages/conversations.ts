@@ -1,0 +1,121 @@
+// Conversations (F012): search, transcripts, and export as Excel or PDF with progress.
+import { useState } from "preact/hooks";
+import { call, query, request, type Session } from "../api";
+import { buildPdf } from "../export/pdf";
+import { readExport } from "../export/read-stream";
+import { buildXlsx } from "../export/xlsx";
+import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
+import type { AdminConversation, AdminStaff } from "../../worker/protocol";
+import { Transcript } from "./transcript";
+
+const PAGE = 20;
+const DAY = 86_400_000;
+
+/** Date inputs ("2026-01-05") to a [from, to) range in local time, the end day included. */
+function rangeOf(v: Record<string, string>): { from?: number; to?: number } {
+  const at = (d: string) => new Date(`${d}T00:00:00`).getTime();
+  return { from: v.from ? at(v.from) : undefined, to: v.to ? at(v.to) + DAY : undefined };
+}
+
+function download(bytes: Uint8Array, name: string, type: string) {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  const a = Object.assign(document.createElement("a"), { href: url, download: name });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function fetchBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error("导出所需的字体文件加载失败");
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function Exporter(props: { filter: Record<string, string | number | undefined> }) {
+  const [progress, setProgress] = useState<{ done: number; total: number; stage: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (format: "xlsx" | "pdf") => {
+    setError(null);
+    setProgress({ done: 0, total: 0, stage: "正在读取会话" });
+    try {
+      const res = await request(`/api/admin/conversations/export?${query(props.filter)}`);
+      const data = await readExport(res, (done, total) => setProgress({ done, total, stage: "正在读取会话" }));
+      setProgress({ done: data.length, total: data.length, stage: "正在生成文件" });
+      const stamp = fmtDate(Date.now());
+      if (format === "xlsx") {
+        download(await buildXlsx(data), `会话记录-${stamp}.xlsx`, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      } else {
+        const [font, wasm] = await Promise.all([fetchBytes("/admin/vendor/NotoSansHans-Regular.otf"), fetchBytes("/admin/vendor/harfbuzz-subset.wasm")]);
+        download(await buildPdf(data, { font, wasm }), `会话记录-${stamp}.pdf`, "application/pdf");
+      }
+      setProgress(null);
+    } catch (e) {
+      setError((e as Error).message);
+      setProgress(null);
+    }
+  };
+  const pct = progress && progress.total > 0 ? Math.round((progress.done / progress.total) * 100) : 0;
+  return html`<div class="exporter">
+    <button onClick=${() => run("xlsx")} disabled=${!!progress}>导出 Excel</button>
+    <button onClick=${() => run("pdf")} disabled=${!!progress}>导出 PDF</button>
+    ${progress
+      ? html`<div class="progress" role="progressbar" aria-valuenow=${pct}><div style=${`width:${pct}%`}></div><span>${progress.stage} ${progress.done}/${progress.total}</span></div>`
+      : null}
+    ${error ? html`<span class="error-text">${error}</span>` : null}
+  </div>`;
+}
+
+export function ConversationsPage(props: { session: Session; param?: string }) {
+  const [filter, setFilter] = useState<Record<string, string | number | undefined>>({});
+  const [offset, setOffset] = useState(0);
+  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  const list = useLoad(
+    () => call<{ items: AdminConversation[]; total: number }>(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`),
+    [JSON.stringify(filter), offset],
+  );
+  const names = Object.fromEntries((staff.data?.staff ?? []).map((s) => [s.id, s.name]));
+  const search = (e: Event) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget as HTMLFormElement);
+    setOffset(0);
+    setFilter({ ...rangeOf(v), staffId: v.staffId || undefined, customer: v.customer || undefined, status: v.status || undefined });
+  };
+  const total = list.data?.total ?? 0;
+  return html`<div class=${props.param ? "grid split" : "grid"}>
+    <${Card} title="会话查询" actions=${html`<${Exporter} filter=${filter} />`}>
+      <form class="row filters" onSubmit=${search}>
+        <label>开始日期<input type="date" name="from" /></label>
+        <label>结束日期<input type="date" name="to" /></label>
+        <label>客服<select name="staffId"><option value="">全部客服</option>${(staff.data?.staff ?? []).map((s) => html`<option value=${s.id}>${s.name}（${s.code}）</option>`)}</select></label>
+        <label>顾客<input name="customer" placeholder="昵称、电话或 ID" /></label>
+        <label>状态<select name="status"><option value="">全部</option>${Object.entries(STATUS_NAMES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
+        <button type="submit" class="primary">查询</button>
+      </form>
+      <${Alert} error=${list.error} />
+      <div class="table-wrap"><table class="table" data-testid="conversation-table">
+        <thead><tr><th>开始时间</th><th>顾客</th><th>客服</th><th>状态</th><th>消息</th><th>评分</th><th>结果</th><th>最后消息</th></tr></thead>
+        <tbody>
+          ${(list.data?.items ?? []).map(
+            (c) => html`<tr class=${`clickable ${props.param === c.id ? "selected" : ""}`} data-id=${c.id} onClick=${() => (location.hash = `#/conversations/${c.id}`)}>
+              <td>${fmtTime(c.startedAt)}</td><td>${c.customerName}</td><td>${c.staffName}</td>
+              <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//></td><td>${c.messageCount}</td>
+              <td>${c.rating ? "★".repeat(c.rating) : "—"}</td>
+              <td>${c.resolved ? html`<${Badge} kind="online">已解决<//>` : null} ${c.converted ? html`<${Badge} kind="info">已转化<//>` : null}</td>
+              <td class="ellipsis">${c.lastMessagePreview}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table></div>
+      <div class="pager">
+        <span class="muted">共 ${total} 个会话</span>
+        <button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>上一页</button>
+        <span>${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(total / PAGE))}</span>
+        <button disabled=${offset + PAGE >= total} onClick=${() => setOffset(offset + PAGE)}>下一页</button>
+      </div>
+    <//>
+    ${props.param
+      ? html`<${Card} title="会话详情" actions=${html`<a class="button ghost" href="#/conversations">关闭</a>`}><${Transcript} id=${props.param} names=${names} /><//>`
+      : null}
+  </div>`;
+}

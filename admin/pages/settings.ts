@@ -1,0 +1,67 @@
+// Settings (F014): validated by the Worker, effective on the next request (no restart).
+import { call, type Session } from "../api";
+import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
+import type { AdminStaff } from "../../worker/protocol";
+import type { Settings } from "../../worker/settings";
+
+const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
+const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均衡分配" } as const;
+
+export function SettingsPage(props: { session: Session }) {
+  const admin = props.session.role === "admin";
+  const settings = useLoad(() => call<{ settings: Settings }>("/api/admin/settings"), []);
+  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  const action = useAction();
+  const s = settings.data?.settings;
+  if (!s) return html`<p class="muted">${settings.error ?? "加载中…"}</p>`;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const v = formValues(form);
+    const checked = (name: string) => [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((i) => i.value);
+    const patch = {
+      assignmentRule: v.assignmentRule,
+      workingHours: {
+        enabled: checked("whEnabled").length > 0,
+        start: v.start,
+        end: v.end,
+        days: checked("days").map(Number),
+        utcOffsetMinutes: s.workingHours.utcOffsetMinutes,
+      },
+      pushPerHour: Number(v.pushPerHour),
+      uploadMaxBytes: Math.round(Number(v.uploadMaxMb) * 1024 * 1024),
+      sessionTimeoutSeconds: Math.round(Number(v.sessionTimeoutHours) * 3600),
+      requireTotp: checked("requireTotp").length > 0,
+    };
+    action.run(async () => {
+      await call("/api/admin/settings", { method: "PUT", body: patch });
+      await call("/api/admin/on-duty", { method: "PUT", body: { staffIds: checked("onDuty") } });
+      settings.reload();
+      staff.reload();
+    }, "设置已保存，立即生效");
+  };
+  return html`<${Card} title="系统设置">
+    <form class="form settings" onSubmit=${submit}>
+      <fieldset disabled=${!admin}>
+        <h3>会话分配</h3>
+        <label>分配规则<select name="assignmentRule" value=${s.assignmentRule}>${Object.entries(RULES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
+        <h3>工作时间</h3>
+        <label class="check"><input type="checkbox" name="whEnabled" checked=${s.workingHours.enabled} />启用工作时间（之外由值班客服接待）</label>
+        <div class="two"><label>上班<input name="start" value=${s.workingHours.start} placeholder="09:00" /></label><label>下班<input name="end" value=${s.workingHours.end} placeholder="18:00" /></label></div>
+        <div class="row">${WEEKDAYS.map((d, i) => html`<label class="check"><input type="checkbox" name="days" value=${i + 1} checked=${s.workingHours.days.includes(i + 1)} />周${d}</label>`)}</div>
+        <label>值班客服</label>
+        <div class="row">${(staff.data?.staff ?? []).filter((p) => !p.disabled).map((p) => html`<label class="check"><input type="checkbox" name="onDuty" value=${p.id} checked=${p.isOnDuty} />${p.name}</label>`)}</div>
+        <h3>限制</h3>
+        <div class="three">
+          <label>每位顾客每小时推送上限<input name="pushPerHour" type="number" value=${s.pushPerHour} /></label>
+          <label>上传文件大小上限（MB）<input name="uploadMaxMb" type="number" step="any" value=${+(s.uploadMaxBytes / 1024 / 1024).toFixed(3)} /></label>
+          <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" value=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
+        </div>
+        <h3>安全</h3>
+        <label class="check"><input type="checkbox" name="requireTotp" checked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
+        <${Alert} error=${action.error} ok=${action.ok} />
+        ${admin ? html`<button class="primary" type="submit" disabled=${action.busy}>保存设置</button>` : html`<p class="muted">仅管理员可修改设置</p>`}
+      </fieldset>
+    </form>
+  <//>`;
+}

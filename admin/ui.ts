@@ -1,0 +1,103 @@
+// Shared view helpers: htm bound to preact, formatting, and small building blocks.
+import { h, type ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import htm from "htm";
+
+export const html = htm.bind(h);
+
+const pad = (n: number) => String(n).padStart(2, "0");
+/** Local date and time, to the second. */
+export function fmtTime(ms: number | null | undefined): string {
+  if (!ms) return "—";
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+export function fmtDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+/** Seconds as "2 分 05 秒". */
+export function fmtSeconds(s: number | null | undefined): string {
+  if (s === null || s === undefined) return "—";
+  if (s < 60) return `${s} 秒`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round((s - m * 60) * 10) / 10;
+  return `${m} 分 ${rest} 秒`;
+}
+export const fmtPct = (r: number | null | undefined) => (r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)}%`);
+
+export const ROLE_NAMES = { staff: "客服", supervisor: "主管", admin: "管理员" } as const;
+export const PRESENCE_NAMES = { online: "在线", busy: "忙碌", offline: "离线" } as const;
+export const STATUS_NAMES = { pending: "待接入", active: "进行中", ended: "已结束" } as const;
+
+/** Runs an async loader and keeps its result, error and a reload function. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => live && (setData(d), setError(null)),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  return { data, error, reload: () => setTick((t) => t + 1) };
+}
+
+export function Card(props: { title?: string; actions?: ComponentChildren; children: ComponentChildren; class?: string }) {
+  return html`<section class=${`card ${props.class ?? ""}`}>
+    ${props.title || props.actions ? html`<header class="card-head"><h2>${props.title}</h2><div class="actions">${props.actions}</div></header>` : null}
+    ${props.children}
+  </section>`;
+}
+
+export function Alert(props: { error: string | null; ok?: string | null }) {
+  if (props.error) return html`<div class="alert error" role="alert">${props.error}</div>`;
+  if (props.ok) return html`<div class="alert ok" role="status">${props.ok}</div>`;
+  return null;
+}
+
+export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+  return html`<div class="modal-backdrop" onClick=${(e: Event) => e.target === e.currentTarget && props.onClose()}>
+    <div class="modal" role="dialog" aria-label=${props.title}>
+      <header class="card-head"><h2>${props.title}</h2><button class="ghost" onClick=${props.onClose} aria-label="关闭">✕</button></header>
+      ${props.children}
+    </div>
+  </div>`;
+}
+
+export function Badge(props: { kind: string; children: ComponentChildren }) {
+  return html`<span class=${`badge ${props.kind}`}>${props.children}</span>`;
+}
+
+/** Runs an action, reporting its error or success message. */
+export function useAction() {
+  const [error, setError] = useState<string | null>(null);
+  const [ok, setOk] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (fn: () => Promise<unknown>, success?: string) => {
+    setBusy(true);
+    setError(null);
+    setOk(null);
+    try {
+      await fn();
+      if (success) setOk(success);
+      return true;
+    } catch (e) {
+      setError((e as Error).message);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, ok, busy, run, setError };
+}
+
+/** Reads a form's named fields as strings. */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
+}

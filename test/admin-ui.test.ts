@@ -1,0 +1,185 @@
+// The admin console in Chromium against wrangler dev: sign-in, staff, settings, monitor,
+// conversations with exports, statistics; and the Worker's role checks on /api/admin.
+// ADMIN_SCREENSHOTS=1 also saves docs/admin-*.png.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import ExcelJS from "exceljs";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { buildAssets } from "../scripts/build-assets";
+import { rootDir } from "../scripts/wrangler";
+import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
+import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
+
+const WAIT = 15_000;
+let sys: TestSystem;
+let browser: Browser;
+const downloads = mkdtempSync(join(tmpdir(), "kefu-admin-dl-"));
+
+before(async () => {
+  await buildAssets();
+  sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await sys?.close();
+});
+
+async function signIn(code: string, password: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page.setDefaultTimeout(WAIT);
+  await page.goto(`${sys.url}/admin/`);
+  await page.getByLabel("工号").fill(code);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.getByRole("link", { name: "总览" }).waitFor();
+  return page;
+}
+
+const shot = async (page: Page, name: string) => {
+  if (process.env.ADMIN_SCREENSHOTS) await page.screenshot({ path: join(rootDir, "docs", `admin-${name}.png`), fullPage: true });
+};
+
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+function upload(token: string, conversationId: string, bytes: Buffer) {
+  const form = new FormData();
+  form.set("conversationId", conversationId);
+  form.set("file", new Blob([new Uint8Array(bytes)], { type: "image/png" }), "a.png");
+  return api(sys, "/api/media", { token, raw: form });
+}
+
+describe("admin console", () => {
+  it("lets an admin create a staff member, disable one and change a setting that takes effect", async () => {
+    const page = await signIn("admin", "admin123");
+    await page.getByRole("link", { name: "客服管理" }).click();
+    await page.getByRole("button", { name: "新建客服" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("工号").fill("kf09");
+    await dialog.getByLabel("姓名").fill("小周");
+    await dialog.getByLabel("初始密码").fill("secret99");
+    await dialog.getByLabel("默认客服").check();
+    await dialog.getByRole("button", { name: "保存" }).click();
+    await page.locator('tr[data-staff="kf09"]').getByText("小周").waitFor();
+    const created = await loginStaff(sys, "kf09", "secret99");
+    assert.equal(created.role, "staff");
+
+    await page.locator('tr[data-staff="kf02"]').getByRole("button", { name: "停用" }).click();
+    await page.locator('tr[data-staff="kf02"]').getByText("已停用").waitFor();
+    const refused = await api(sys, "/api/auth/staff", { body: { code: "kf02", password: "demo123" } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.message, "账号已停用");
+
+    // A bad value gets a clear error; a good one applies to the very next upload.
+    await page.getByRole("link", { name: "系统设置" }).click();
+    await page.getByLabel("上传文件大小上限（MB）").fill("0.0001");
+    await page.getByRole("button", { name: "保存设置" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.equal(await page.getByRole("alert").textContent(), "uploadMaxBytes: 上传上限不能小于 1 KB");
+    await page.getByLabel("上传文件大小上限（MB）").fill("0.002");
+    await page.getByRole("button", { name: "保存设置" }).click();
+    await page.getByText("设置已保存，立即生效").waitFor();
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const small = await upload(customer.token, entry.conversationId, PNG);
+    assert.equal(small.status, 201, JSON.stringify(small.body));
+    const big = await upload(customer.token, entry.conversationId, Buffer.concat([PNG, Buffer.alloc(4096)]));
+    assert.equal(big.status, 413, JSON.stringify(big.body));
+    await page.close();
+  });
+
+  it("shows presence changes live on the dashboard monitor", async () => {
+    const page = await signIn("sup01", "demo123");
+    const row = page.locator('[data-testid="monitor"] tr[data-staff="vip01"]');
+    await row.getByText("离线").waitFor();
+    const vip = await loginStaff(sys, "vip01");
+    const socket = new RawSocket(sys, staffPath(vip.id), vip.token);
+    await socket.opened;
+    await row.getByText("在线").waitFor();
+    socket.send({ type: "status", presence: "busy" });
+    await row.getByText("忙碌").waitFor();
+    await shot(page, "dashboard");
+    socket.close();
+    await row.getByText("离线").waitFor();
+    await page.close();
+  });
+
+  it("lets a supervisor see every conversation, open a transcript and export Excel and PDF", async () => {
+    const page = await signIn("sup01", "demo123");
+    await page.getByRole("link", { name: "会话记录" }).click();
+    const table = page.getByTestId("conversation-table");
+    for (const c of STATS_CONVERSATIONS) await table.locator(`tr[data-id="${c.id}"]`).waitFor();
+    for (const name of ["小李", "小张", "陈顾问"]) assert.ok((await table.getByText(name).count()) > 0, name);
+    await table.locator('tr[data-id="c_s4"]').click();
+    await page.getByTestId("transcript").getByText("您好，我是陈顾问").waitFor();
+    await page.getByTestId("transcript").getByText("会话已转接给 陈顾问", { exact: false }).waitFor();
+    await shot(page, "conversations");
+
+    const [xlsx] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "导出 Excel" }).click()]);
+    const xlsxPath = join(downloads, "export.xlsx");
+    await xlsx.saveAs(xlsxPath);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsxPath);
+    const sheet = wb.getWorksheet("会话")!;
+    const ids = sheet.getColumn(1).values.slice(2).map(String).sort();
+    assert.deepEqual(ids, STATS_CONVERSATIONS.map((c) => c.id).sort());
+    const s1 = sheet.getRows(2, sheet.rowCount - 1)!.find((r) => r.getCell(1).value === "c_s1")!;
+    assert.equal(s1.getCell(4).value, "张女士");
+    assert.equal(s1.getCell(6).value, "小李");
+    assert.equal(s1.getCell(9).value, 5);
+    const messages = wb.getWorksheet("消息")!;
+    assert.equal(messages.rowCount - 1, STATS_CONVERSATIONS.reduce((n, c) => n + c.messages.length, 0));
+    assert.ok(messages.getColumn(6).values.includes("你好，我想咨询理财产品"));
+
+    const [pdf] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.getByRole("button", { name: "导出 PDF" }).click()]);
+    const pdfPath = join(downloads, "export.pdf");
+    await pdf.saveAs(pdfPath);
+    const bytes = readFileSync(pdfPath);
+    assert.equal(bytes.subarray(0, 5).toString(), "%PDF-");
+    assert.ok(bytes.length < 400_000, `a font subset, not the whole font: ${bytes.length} bytes`);
+    const text = execFileSync("pdftotext", ["-enc", "UTF-8", pdfPath, "-"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    for (const expected of ["会话记录", "你好，我想咨询理财产品", "您好，我是陈顾问", "张女士", "年化约 3.2%"]) {
+      assert.ok(text.includes(expected), `pdftotext shows ${expected}`);
+    }
+    execFileSync("pdfinfo", [pdfPath], { stdio: "ignore" });
+    await page.close();
+  });
+
+  it("draws the statistics with the service targets", async () => {
+    const page = await signIn("sup01", "demo123");
+    await page.goto(`${sys.url}/admin/#/stats/${STATS_PERIOD.from}-${STATS_PERIOD.to}`);
+    await page.locator('tr[data-key="s_kf01"]').getByText("3 分 15 秒").waitFor(); // first response 195 s
+    await page.locator('tr[data-key="team"]').getByText("66.7%").waitFor(); // satisfaction 2 / 3
+    assert.equal(await page.locator("svg line.target").count(), 4);
+    await page.getByText("目标 5 分钟").first().waitFor();
+    await shot(page, "statistics");
+    await page.close();
+  });
+});
+
+describe("role checks on the admin API", () => {
+  it("gives plain staff 403 on every admin API and the monitor, supervisors read but do not configure", async () => {
+    const staff = await loginStaff(sys, "kf01");
+    for (const path of ["/api/admin/staff", "/api/admin/conversations", "/api/admin/stats?from=0&to=1", "/api/admin/customers", "/api/admin/templates", "/api/admin/settings", "/api/admin/groups"]) {
+      const res = await api(sys, path, { token: staff.token });
+      assert.equal(res.status, 403, path);
+    }
+    assert.equal((await api(sys, "/api/admin/staff", { method: "POST", token: staff.token, body: { code: "x1", name: "x", password: "123456" } })).status, 403);
+    await assert.rejects(new RawSocket(sys, "/parties/monitor-room/main", staff.token).opened, /403/);
+    assert.equal((await api(sys, "/api/admin/staff")).status, 401);
+
+    const sup = await loginStaff(sys, "sup01");
+    const all = await api(sys, "/api/admin/conversations", { token: sup.token });
+    assert.equal(all.status, 200);
+    assert.ok(all.body.total >= STATS_CONVERSATIONS.length);
+    assert.equal((await api(sys, "/api/admin/staff", { method: "POST", token: sup.token, body: { code: "x2", name: "x", password: "123456" } })).status, 403);
+    assert.equal((await api(sys, "/api/admin/settings", { method: "PUT", token: sup.token, body: { pushPerHour: 5 } })).status, 403);
+    assert.equal((await api(sys, "/api/admin/templates", { token: sup.token, body: { kind: "quick_reply", title: "t", content: "c" } })).status, 403);
+  });
+});
