@@ -7,6 +7,7 @@ import { staff } from "../worker/db/schema";
 import type { Env } from "../worker/env";
 import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../worker/protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
+import { LoadTracker, notifyMonitor } from "./monitor-room";
 
 export class StaffRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -14,6 +15,7 @@ export class StaffRoom extends Server<Env> {
   private db!: Db;
   private status: "online" | "busy" = "online";
   private presence: Presence = "offline";
+  private loads = new LoadTracker();
 
   override async onStart() {
     this.db = createDb(this.env);
@@ -51,6 +53,7 @@ export class StaffRoom extends Server<Env> {
     this.presence = next;
     await this.db.update(staff).set({ presence: next }).where(eq(staff.id, this.name));
     this.broadcast(JSON.stringify({ type: "presence", staffId: this.name, presence: next } satisfies ServerFrame));
+    this.ctx.waitUntil(notifyMonitor(this.env, this.name));
   }
 
   // ---------- RPC from conversation rooms and the Worker ----------
@@ -58,6 +61,7 @@ export class StaffRoom extends Server<Env> {
   /** Pushes an inbox frame to every open socket of this staff member. */
   async deliver(frame: ServerFrame): Promise<void> {
     this.broadcast(JSON.stringify(frame));
+    if (this.loads.changes(frame)) this.ctx.waitUntil(notifyMonitor(this.env, this.name));
   }
 
   async currentPresence(): Promise<Presence> {

@@ -1,7 +1,7 @@
 // Bundles the browser apps (admin, H5) into public/ for Workers static assets.
 import { build } from "esbuild";
-import { cpSync, existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { rootDir } from "./wrangler";
 
 export const APPS = [
@@ -28,6 +28,14 @@ export async function buildAssets(): Promise<void> {
     // Static files of the app (index.html, styles, icons) are copied as they are.
     const staticDir = join(rootDir, app.name, "static");
     if (existsSync(staticDir)) cpSync(staticDir, out, { recursive: true });
+    // Files an app needs from packages at run time (fonts, wasm): `{ "target": "node_modules path" }`.
+    const vendorList = join(rootDir, app.name, "vendor.json");
+    if (existsSync(vendorList)) {
+      for (const [target, from] of Object.entries(JSON.parse(readFileSync(vendorList, "utf8")) as Record<string, string>)) {
+        mkdirSync(dirname(join(out, target)), { recursive: true });
+        cpSync(join(rootDir, "node_modules", from), join(out, target));
+      }
+    }
   }
 }
 

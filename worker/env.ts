@@ -1,4 +1,5 @@
 import type { ConversationRoom } from "../rooms/conversation-room";
+import type { MonitorRoom } from "../rooms/monitor-room";
 import type { RateLimiter } from "../rooms/rate-limiter";
 import type { StaffRoom } from "../rooms/staff-room";
 import type { WechatTokenRoom } from "../rooms/wechat-token-room";
@@ -10,8 +11,9 @@ export interface Env {
   ASSETS: Fetcher;
   ConversationRoom: DurableObjectNamespace<ConversationRoom>;
   StaffRoom: DurableObjectNamespace<StaffRoom>;
-  RateLimiter: DurableObjectNamespace<RateLimiter>;
+  MonitorRoom: DurableObjectNamespace<MonitorRoom>;
   WechatTokenRoom: DurableObjectNamespace<WechatTokenRoom>;
+  RateLimiter: DurableObjectNamespace<RateLimiter>;
   TOKEN_SECRET: string;
   WECHAT_API_BASE: string;
   WECHAT_APPID: string;

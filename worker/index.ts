@@ -23,8 +23,9 @@ import { authorizeSocket } from "./socket-auth";
 
 export { ConversationRoom } from "../rooms/conversation-room";
 export { StaffRoom } from "../rooms/staff-room";
-export { RateLimiter } from "../rooms/rate-limiter";
 export { WechatTokenRoom } from "../rooms/wechat-token-room";
+export { MonitorRoom } from "../rooms/monitor-room";
+export { RateLimiter } from "../rooms/rate-limiter";
 
 const app = new Hono<AppEnv>();
 app.use("/api/*", async (c, next) => {
@@ -46,9 +47,9 @@ app.route("/api/pushes", pushRoutes);
 app.use("/api/media", uploadRateLimit);
 app.route("/api/media", mediaRoutes);
 app.route("/api/admin/settings", settingsRoutes);
+app.route("/api/admin/backups", backupRoutes);
 // Before /api/admin: the admin router does not serve the QR code routes.
 app.route("/api/admin/staff", staffQrcodeRoutes);
-app.route("/api/admin/backups", backupRoutes);
 app.route("/api/admin", adminRoutes);
 app.get("/api/health", (c) => c.json({ ok: true }));
 app.all("/api/*", () => {

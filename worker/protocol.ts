@@ -408,3 +408,176 @@ export const staffQrcodeResultSchema = z.object({
   h5Url: z.string(),
 });
 export type StaffQrcodeResult = z.infer<typeof staffQrcodeResultSchema>;
+
+// ---------- admin (PC console: staff, monitor, conversations, statistics, templates) ----------
+export const staffCodeSchema = z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "工号为 2 到 32 位字母、数字、- 或 _");
+export const passwordSchema = z.string().min(6, "密码至少 6 位").max(128, "密码最多 128 位");
+const optionalText = (max: number) => z.string().trim().max(max, `最多 ${max} 个字`).nullable();
+const staffFields = {
+  name: z.string().trim().min(1, "请填写姓名").max(32, "姓名最多 32 个字"),
+  role: roleSchema,
+  groupId: z.string().max(64).nullable(),
+  isDefault: z.boolean(),
+  isOnDuty: z.boolean(),
+  department: optionalText(32),
+  specialty: optionalText(64),
+  avatar: optionalText(500),
+};
+export const staffCreateSchema = z
+  .object({ code: staffCodeSchema, password: passwordSchema, ...staffFields })
+  .partial({ role: true, groupId: true, isDefault: true, isOnDuty: true, department: true, specialty: true, avatar: true })
+  .strict();
+export const staffPatchSchema = z
+  .object({ ...staffFields, disabled: z.boolean() })
+  .partial()
+  .strict();
+export const passwordResetSchema = z.object({ password: passwordSchema }).strict();
+export const adminStaffSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  avatar: z.string().nullable(),
+  department: z.string().nullable(),
+  specialty: z.string().nullable(),
+  role: roleSchema,
+  groupId: z.string().nullable(),
+  isDefault: z.boolean(),
+  isOnDuty: z.boolean(),
+  disabled: z.boolean(),
+  presence: presenceSchema,
+  totpEnabled: z.boolean(),
+  /** Open (pending or active) conversations assigned to the staff member. */
+  load: z.number().int(),
+  createdAt: z.number(),
+});
+export type AdminStaff = z.infer<typeof adminStaffSchema>;
+export const groupBodySchema = z.object({ name: z.string().trim().min(1, "请填写组名").max(32, "组名最多 32 个字") }).strict();
+export const groupSchema = z.object({ id: z.string(), name: z.string(), members: z.number().int(), createdAt: z.number() });
+export type Group = z.infer<typeof groupSchema>;
+export const onDutySchema = z.object({ staffIds: z.array(z.string().max(64)).max(500) }).strict();
+
+/** TOTP setup: the server proposes a secret; the client confirms it with a code from the app. */
+export const totpSetupSchema = z.object({ secret: z.string(), uri: z.string() });
+export const totpEnableSchema = z
+  .object({
+    secret: z.string().regex(/^[A-Z2-7]{16,128}$/, "无效的密钥"),
+    code: z.string().regex(/^\d{6}$/, "动态码为 6 位数字"),
+  })
+  .strict();
+
+/** Live monitor (MonitorRoom): one entry per enabled staff member. */
+export const monitorEntrySchema = z.object({
+  staffId: z.string(),
+  code: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  groupId: z.string().nullable(),
+  presence: presenceSchema,
+  load: z.number().int(),
+});
+export type MonitorEntry = z.infer<typeof monitorEntrySchema>;
+export const monitorFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("monitor"), staff: z.array(monitorEntrySchema) }),
+  z.object({ type: z.literal("monitor-update"), entry: monitorEntrySchema }),
+]);
+export type MonitorFrame = z.infer<typeof monitorFrameSchema>;
+
+const optionalTime = z.coerce.number().int().min(0).optional();
+export const conversationSearchSchema = z.object({
+  /** Conversations started (first message) at or after `from` and before `to`, ms. */
+  from: optionalTime,
+  to: optionalTime,
+  staffId: z.string().max(64).optional(),
+  /** Customer id, nickname or phone (substring). */
+  customer: z.string().trim().max(64).optional(),
+  status: conversationStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type ConversationSearch = z.infer<typeof conversationSearchSchema>;
+export const adminConversationSchema = inboxItemSchema.extend({
+  customerPhone: z.string().nullable(),
+  staffName: z.string().nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  endReason: z.string().nullable(),
+  rating: z.number().int().nullable(),
+  ratingComment: z.string().nullable(),
+  resolved: z.boolean(),
+  converted: z.boolean(),
+  messageCount: z.number().int(),
+});
+export type AdminConversation = z.infer<typeof adminConversationSchema>;
+/** Lines of the NDJSON export stream: a header with the total, one line per conversation, an end marker. */
+export const exportLineSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("meta"), total: z.number().int(), generatedAt: z.number() }),
+  z.object({ type: z.literal("conversation"), conversation: adminConversationSchema, messages: z.array(messageSchema) }),
+  z.object({ type: z.literal("end"), count: z.number().int() }),
+]);
+export type ExportLine = z.infer<typeof exportLineSchema>;
+
+export const customerSearchSchema = z.object({
+  q: z.string().trim().max(64).optional(),
+  tag: z.string().trim().max(20).optional(),
+  staffId: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const adminCustomerSchema = customerProfileSchema.extend({
+  exclusiveStaffName: z.string().nullable(),
+  conversationCount: z.number().int(),
+});
+export type AdminCustomer = z.infer<typeof adminCustomerSchema>;
+
+export const statsQuerySchema = z
+  .object({ from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(1) })
+  .refine((q) => q.from < q.to, "开始时间必须早于结束时间");
+export const statsRowSchema = z.object({
+  /** Staff id, group id, or "team". */
+  key: z.string(),
+  name: z.string(),
+  customersServed: z.number().int(),
+  messagesReplied: z.number().int(),
+  /** Mean first response time in seconds (one decimal), null without any answered conversation. */
+  firstResponseSeconds: z.number().nullable(),
+  firstResponses: z.number().int(),
+  /** Mean response time in seconds over every answered customer turn, null without any. */
+  avgResponseSeconds: z.number().nullable(),
+  responses: z.number().int(),
+  conversations: z.number().int(),
+  rated: z.number().int(),
+  satisfied: z.number().int(),
+  resolved: z.number().int(),
+  converted: z.number().int(),
+  /** Ratios 0..1, null when the denominator is 0. */
+  satisfaction: z.number().nullable(),
+  resolutionRate: z.number().nullable(),
+  conversionRate: z.number().nullable(),
+});
+export type StatsRow = z.infer<typeof statsRowSchema>;
+/** Service targets of the seed (7.2), drawn as reference lines. */
+export const STATS_TARGETS = { firstResponseSeconds: 300, avgResponseSeconds: 180, satisfaction: 0.9, resolutionRate: 0.85 } as const;
+export const statsResultSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  staff: z.array(statsRowSchema),
+  groups: z.array(statsRowSchema),
+  team: statsRowSchema,
+});
+export type StatsResult = z.infer<typeof statsResultSchema>;
+
+export const autoReplyConfigSchema = z
+  .object({ trigger: z.enum(["new_conversation", "off_hours"], "触发条件为 new_conversation 或 off_hours") })
+  .strict();
+const templateCommon = {
+  title: z.string().trim().min(1, "请填写标题").max(40, "标题最多 40 个字"),
+  content: z.string().trim().min(1, "请填写内容").max(LIMITS.textLength, `内容最多 ${LIMITS.textLength} 字`),
+  enabled: z.boolean().default(true),
+  sort: z.number().int().min(0).max(9999).default(0),
+};
+export const templateBodySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("quick_reply"), ...templateCommon, config: z.object({}).strict().default({}) }).strict(),
+  z.object({ kind: z.literal("push"), ...templateCommon, config: pushTemplateConfigSchema }).strict(),
+  z.object({ kind: z.literal("auto_reply"), ...templateCommon, config: autoReplyConfigSchema }).strict(),
+]);
+export type TemplateBody = z.infer<typeof templateBodySchema>;

@@ -20,10 +20,12 @@ const workingHoursSchema = z
 const fields = {
   assignmentRule: z.enum(["exclusive_first", "least_load"]),
   workingHours: workingHoursSchema,
-  pushPerHour: z.number().int().min(0).max(100),
-  uploadMaxBytes: z.number().int().min(1024).max(100 * 1024 * 1024),
-  sessionTimeoutSeconds: z.number().int().min(1).max(30 * 24 * 3600),
+  pushPerHour: z.number().int("推送上限须为整数").min(0, "推送上限不能为负数").max(100, "推送上限每小时最多 100 条"),
+  uploadMaxBytes: z.number().int().min(1024, "上传上限不能小于 1 KB").max(100 * 1024 * 1024, "上传上限不能超过 100 MB"),
+  sessionTimeoutSeconds: z.number().int().min(1, "会话超时至少 1 秒").max(30 * 24 * 3600, "会话超时最长 30 天"),
   retentionDays: z.number().int().min(1).max(3650),
+  /** Every staff account must sign in with a TOTP code (admins set one up for those without). */
+  requireTotp: z.boolean(),
 };
 
 export const settingsSchema = z.object(fields);
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   uploadMaxBytes: 10 * 1024 * 1024,
   sessionTimeoutSeconds: 24 * 3600,
   retentionDays: 183,
+  requireTotp: false,
 };
 
 const CACHE_MS = 2000;

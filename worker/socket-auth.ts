@@ -1,11 +1,13 @@
 // Authorizes a WebSocket upgrade before it reaches a room, and tells the room who is connecting.
 import type { Lobby } from "partyserver";
 import { IDENTITY_HEADER, type Identity } from "../rooms/identity";
+import { MONITOR_ROOM } from "../rooms/monitor-room";
 import { canSee } from "./access";
 import { createDb } from "./db/client";
 import { conversations } from "./db/schema";
 import type { Env } from "./env";
 import { principalOf } from "./http/auth";
+import { seesAllConversations } from "./auth/token";
 import { eq } from "drizzle-orm";
 
 const deny = (status: number, code: string, message: string) =>
@@ -21,6 +23,9 @@ export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: 
     who = { party: p.role === "customer" ? "customer" : "staff", id: p.sub, role: p.role };
   } else if (lobby.className === "StaffRoom") {
     if (p.role === "customer" || p.sub !== lobby.name) return deny(403, "forbidden", "只能连接自己的工作台");
+    who = { party: "staff", id: p.sub, role: p.role };
+  } else if (lobby.className === "MonitorRoom") {
+    if (!seesAllConversations(p.role) || lobby.name !== MONITOR_ROOM) return deny(403, "forbidden", "仅主管和管理员可查看在线监控");
     who = { party: "staff", id: p.sub, role: p.role };
   } else {
     return deny(404, "not_found", "不存在");

@@ -4,6 +4,7 @@ import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../auth/token";
 import { verifyTotp } from "../auth/totp";
 import { customerById, upsertCustomer } from "../customers";
 import { staff } from "../db/schema";
+import { loadSettings } from "../settings";
 import { router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound, readJson } from "../http/errors";
@@ -40,6 +41,9 @@ export const authRoutes = router()
     if (!row) throw wrong;
     if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
     if (row.disabled) throw forbidden("账号已停用");
+    if (!row.totpEnabled && (await loadSettings(c.get("db"))).requireTotp) {
+      throw forbidden("系统要求启用动态验证码，请联系管理员为您的账号设置");
+    }
     if (row.totpEnabled && row.totpSecret) {
       if (!body.totp) throw new ApiError(401, "unauthorized", "请输入动态验证码");
       if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError(401, "unauthorized", "动态验证码错误");
