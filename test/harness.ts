@@ -20,12 +20,18 @@ export type TestSystem = RunningSystem & {
 export async function startTestSystem(opts: { extraSql?: string; vars?: Record<string, string> } = {}): Promise<TestSystem> {
   const wechat = await startFakeWechat();
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
-  const system = await startSystem({
-    persistTo,
-    wechatBaseUrl: wechat.url,
-    extraSql: opts.extraSql,
-    vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
-  });
+  let system: RunningSystem;
+  try {
+    system = await startSystem({
+      persistTo,
+      wechatBaseUrl: wechat.url,
+      extraSql: opts.extraSql,
+      vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
+    });
+  } catch (error) {
+    await wechat.close();
+    throw error;
+  }
   return {
     ...system,
     host: `127.0.0.1:${system.port}`,
@@ -85,6 +91,7 @@ export function chatClient(
   conversationId: string,
   login: LoginResult,
   events: ConversationEvents = {},
+  lastSeq = 0,
 ): ConversationClient {
   return new ConversationClient({
     host: sys.host,
@@ -93,6 +100,7 @@ export function chatClient(
     self: { party: login.role === "customer" ? "customer" : "staff", id: login.id },
     WebSocket,
     events,
+    lastSeq,
   });
 }
 

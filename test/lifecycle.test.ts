@@ -1,0 +1,112 @@
+// Conversation lifecycle: the idle timeout (shortened), staff ending, and transfer end to end.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  ALWAYS_WORKING,
+  api,
+  conversationPath,
+  enter,
+  eventually,
+  loginCustomer,
+  loginStaff,
+  RawSocket,
+  staffPath,
+  startTestSystem,
+  type TestSystem,
+} from "./harness";
+
+let sys: TestSystem;
+before(async () => {
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+});
+after(async () => {
+  await sys?.close();
+});
+
+async function started() {
+  const customer = await loginCustomer(sys);
+  const entry = await enter(sys, customer.token);
+  const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+  await socket.opened;
+  socket.send({ type: "send", clientId: `hello-${Date.now()}`, content: { kind: "text", text: "你好" } });
+  await socket.waitFor("ack");
+  return { customer, entry, socket };
+}
+
+describe("conversation lifecycle", () => {
+  it("ends a conversation after the idle timeout and starts a new one on return", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const set = await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { sessionTimeoutSeconds: 2 } });
+    assert.equal(set.status, 200);
+    await new Promise((r) => setTimeout(r, 2100)); // settings are cached for 2 s per isolate
+    const { customer, entry, socket } = await started();
+    const ended = await socket.waitFor("conversation", (f) => f.conversation.status === "ended", 15_000);
+    assert.ok(ended.conversation.endedAt! - Date.now() < 15_000);
+    socket.send({ type: "send", clientId: `too-late-${Date.now()}`, content: { kind: "text", text: "还在吗" } });
+    const refused = await socket.waitFor("error", (f) => f.code === "conversation_ended");
+    assert.ok(refused.clientId?.startsWith("too-late-"));
+    const again = await enter(sys, customer.token);
+    assert.notEqual(again.conversationId, entry.conversationId);
+    assert.equal(again.continued, false);
+    const staff = await loginStaff(sys, entry.staff.code);
+    const list = await api(sys, "/api/staff/conversations?status=ended", { token: staff.token });
+    assert.ok(list.body.items.some((i: any) => i.id === entry.conversationId));
+    socket.close();
+    await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { sessionTimeoutSeconds: 86400 } });
+    await new Promise((r) => setTimeout(r, 2100));
+  });
+
+  it("lets staff end a conversation; the customer sees it ended", async () => {
+    const { entry, socket } = await started();
+    const staff = await loginStaff(sys, entry.staff.code);
+    const res = await api(sys, `/api/conversations/${entry.conversationId}/end`, { method: "POST", token: staff.token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.conversation.status, "ended");
+    await socket.waitFor("conversation", (f) => f.conversation.status === "ended");
+    socket.close();
+  });
+
+  it("transfers a conversation with its history; both inboxes update live", async () => {
+    const { entry, socket: customerSocket } = await started();
+    const from = await loginStaff(sys, entry.staff.code);
+    const to = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+    const fromInbox = new RawSocket(sys, staffPath(from.id), from.token);
+    const toInbox = new RawSocket(sys, staffPath(to.id), to.token);
+    const fromChat = new RawSocket(sys, conversationPath(entry.conversationId), from.token);
+    await Promise.all([fromInbox.opened, toInbox.opened, fromChat.opened]);
+
+    const res = await api(sys, `/api/conversations/${entry.conversationId}/transfer`, {
+      token: from.token,
+      body: { toStaffId: to.id, reason: "售后问题" },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.conversation.staffId, to.id);
+
+    await fromInbox.waitFor("inbox-remove", (f) => f.conversationId === entry.conversationId && f.reason === "transfer");
+    const added = await toInbox.waitFor("inbox", (f) => f.item.id === entry.conversationId);
+    assert.equal(added.item.staffId, to.id);
+    assert.equal((await fromChat.closed).code, 4403);
+    const seen = await customerSocket.waitFor("conversation", (f) => f.conversation.staffId === to.id);
+    assert.equal(seen.conversation.status, "pending");
+    const note = await customerSocket.waitFor("message", (f) => f.message.sender === "system");
+    assert.match(note.message.text ?? "", /会话已转接给 .+：售后问题/);
+
+    // The new staff member has the whole history; the previous one has lost access.
+    const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: to.token });
+    assert.deepEqual(history.body.messages.map((m: any) => m.sender), ["customer", "system"]);
+    const denied = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: from.token });
+    assert.equal(denied.status, 403);
+    const toChat = new RawSocket(sys, conversationPath(entry.conversationId), to.token);
+    await toChat.opened;
+    toChat.send({ type: "send", clientId: `reply-${Date.now()}`, content: { kind: "text", text: "我来为您处理" } });
+    await customerSocket.waitFor("message", (f) => f.message.text === "我来为您处理");
+    const transferredBack = await api(sys, `/api/conversations/${entry.conversationId}/transfer`, {
+      token: from.token,
+      body: { toStaffId: from.id },
+    });
+    assert.equal(transferredBack.status, 403);
+    const list = await api(sys, "/api/staff/conversations", { token: to.token });
+    assert.equal(list.body.items.find((i: any) => i.id === entry.conversationId).source, "transfer");
+    for (const s of [fromInbox, toInbox, toChat, customerSocket]) s.close();
+  });
+});

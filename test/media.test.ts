@@ -1,0 +1,104 @@
+// Media upload: type by content, size limit, and access only for the parties of the conversation.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  ALWAYS_WORKING,
+  api,
+  conversationPath,
+  enter,
+  loginCustomer,
+  loginStaff,
+  RawSocket,
+  startTestSystem,
+  type TestSystem,
+} from "./harness";
+
+let sys: TestSystem;
+before(async () => {
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+});
+after(async () => {
+  await sys?.close();
+});
+
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
+
+function upload(token: string, conversationId: string, bytes: Buffer, name = "a.png", type = "image/png") {
+  const form = new FormData();
+  form.set("conversationId", conversationId);
+  form.set("file", new Blob([bytes], { type }), name);
+  return api(sys, "/api/media", { token, raw: form });
+}
+
+describe("media", () => {
+  it("stores an image and a voice clip, serves them to the parties only, and sends them as messages", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const image = await upload(customer.token, entry.conversationId, PNG);
+    assert.equal(image.status, 201, JSON.stringify(image.body));
+    assert.equal(image.body.kind, "image");
+    assert.equal(image.body.contentType, "image/png");
+    // Declared type and name do not matter: the bytes decide.
+    const voice = await upload(customer.token, entry.conversationId, MP3, "photo.jpg", "image/jpeg");
+    assert.equal(voice.status, 201);
+    assert.equal(voice.body.kind, "voice");
+    assert.equal(voice.body.contentType, "audio/mpeg");
+
+    const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await socket.opened;
+    socket.send({ type: "send", clientId: "image-message-1", content: { kind: "image", mediaKey: image.body.key } });
+    socket.send({ type: "send", clientId: "voice-message-1", content: { kind: "voice", mediaKey: voice.body.key, durationMs: 3200 } });
+    await socket.waitFor("ack", (f) => f.clientId === "voice-message-1");
+
+    const own = await fetch(`${sys.url}/api/${image.body.key}?token=${customer.token}`);
+    assert.equal(own.status, 200);
+    assert.equal(own.headers.get("content-type"), "image/png");
+    assert.deepEqual(Buffer.from(await own.arrayBuffer()), PNG);
+    const staff = await loginStaff(sys, entry.staff.code);
+    assert.equal((await api(sys, `/api/${image.body.key}`, { token: staff.token })).status, 200);
+
+    const stranger = await loginCustomer(sys);
+    assert.equal((await api(sys, `/api/${image.body.key}`, { token: stranger.token })).status, 404);
+    const colleague = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+    assert.equal((await api(sys, `/api/${image.body.key}`, { token: colleague.token })).status, 403);
+    assert.equal((await api(sys, `/api/${image.body.key}`)).status, 401);
+    const other = await enter(sys, stranger.token);
+    const notHers = await upload(stranger.token, entry.conversationId, PNG);
+    assert.equal(notHers.status, 404);
+    socket.send({ type: "send", clientId: "foreign-media-1", content: { kind: "image", mediaKey: image.body.key } });
+    const strangerSocket = new RawSocket(sys, conversationPath(other.conversationId), stranger.token);
+    await strangerSocket.opened;
+    strangerSocket.send({ type: "send", clientId: "foreign-media-2", content: { kind: "image", mediaKey: image.body.key } });
+    const refused = await strangerSocket.waitFor("error", (f) => f.clientId === "foreign-media-2");
+    assert.equal(refused.code, "bad_frame");
+    strangerSocket.close();
+    socket.close();
+  });
+
+  it("refuses files that are not images or voice, empty files, and files over the limit", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const text = await upload(customer.token, entry.conversationId, Buffer.from("<script>alert(1)</script>"), "x.png");
+    assert.equal(text.status, 415);
+    assert.equal(text.body.code, "unsupported_media");
+    const empty = await upload(customer.token, entry.conversationId, Buffer.alloc(0));
+    assert.equal(empty.status, 400);
+
+    const admin = await loginStaff(sys, "admin", "admin123");
+    await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { uploadMaxBytes: 100_000 } });
+    await new Promise((r) => setTimeout(r, 2100));
+    const big = await upload(customer.token, entry.conversationId, Buffer.concat([PNG, Buffer.alloc(200_000)]));
+    assert.equal(big.status, 413);
+    assert.equal(big.body.code, "too_large");
+    assert.match(big.body.message, /文件不能超过/);
+    const huge = await upload(customer.token, entry.conversationId, Buffer.concat([PNG, Buffer.alloc(11 * 1024 * 1024)]));
+    assert.equal(huge.status, 413);
+    const noForm = await api(sys, "/api/media", { token: customer.token, body: { file: "x" } });
+    assert.equal(noForm.status, 400);
+  });
+});

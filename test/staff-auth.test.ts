@@ -1,0 +1,57 @@
+// Staff login: PBKDF2 passwords, TOTP when enabled, disabled accounts, roles on routes.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { totpCode } from "../worker/auth/totp";
+import { staffSql } from "../scripts/seed";
+import { api, loginStaff, startTestSystem, type TestSystem } from "./harness";
+
+const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+let sys: TestSystem;
+before(async () => {
+  const extraSql =
+    (await staffSql([
+      { id: "s_totp", code: "totp01", name: "动态码客服", password: "pass-1234", totpSecret: SECRET },
+      { id: "s_gone", code: "gone01", name: "已停用", password: "pass-1234" },
+    ])) + "\nUPDATE staff SET disabled = 1 WHERE id = 's_gone';";
+  sys = await startTestSystem({ extraSql });
+});
+after(async () => {
+  await sys?.close();
+});
+
+describe("staff login", () => {
+  it("requires the TOTP code when enabled and accepts the current one", async () => {
+    const withoutCode = await api(sys, "/api/auth/staff", { body: { code: "totp01", password: "pass-1234" } });
+    assert.equal(withoutCode.status, 401);
+    assert.match(withoutCode.body.message, /动态验证码/);
+    const wrongCode = await api(sys, "/api/auth/staff", { body: { code: "totp01", password: "pass-1234", totp: "000000" } });
+    assert.equal(wrongCode.status, 401);
+    const stale = totpCode(SECRET, Date.now() - 5 * 60_000);
+    assert.equal((await api(sys, "/api/auth/staff", { body: { code: "totp01", password: "pass-1234", totp: stale } })).status, 401);
+    const ok = await loginStaff(sys, "totp01", "pass-1234", totpCode(SECRET));
+    assert.equal(ok.role, "staff");
+    assert.equal(ok.id, "s_totp");
+  });
+
+  it("refuses wrong passwords and unknown codes alike, and disabled accounts", async () => {
+    const wrong = await api(sys, "/api/auth/staff", { body: { code: "kf01", password: "nope" } });
+    const unknown = await api(sys, "/api/auth/staff", { body: { code: "nobody", password: "nope" } });
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(unknown.body, wrong.body);
+    const disabled = await api(sys, "/api/auth/staff", { body: { code: "gone01", password: "pass-1234" } });
+    assert.equal(disabled.status, 403);
+  });
+
+  it("enforces roles on routes", async () => {
+    const staff = await loginStaff(sys, "kf01");
+    const sup = await loginStaff(sys, "sup01");
+    const admin = await loginStaff(sys, "admin", "admin123");
+    assert.equal((await api(sys, "/api/admin/settings", { token: staff.token })).status, 403);
+    assert.equal((await api(sys, "/api/admin/settings", { token: sup.token })).status, 200);
+    assert.equal((await api(sys, "/api/admin/settings", { method: "PUT", token: sup.token, body: { pushPerHour: 5 } })).status, 403);
+    assert.equal((await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { pushPerHour: 5 } })).status, 200);
+    assert.equal((await api(sys, "/api/entry", { token: staff.token, body: {} })).status, 403);
+    const me = await api(sys, "/api/auth/me", { token: sup.token });
+    assert.equal(me.body.role, "supervisor");
+  });
+});
