@@ -31,7 +31,7 @@ const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
 function upload(token: string, conversationId: string, bytes: Buffer, name = "a.png", type = "image/png") {
   const form = new FormData();
   form.set("conversationId", conversationId);
-  form.set("file", new Blob([bytes], { type }), name);
+  form.set("file", new Blob([new Uint8Array(bytes)], { type }), name);
   return api(sys, "/api/media", { token, raw: form });
 }
 

@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Env } from "./env";
 import type { AppEnv } from "./http/app";
-import { principalOf } from "./http/auth";
+import { tokenPrincipal } from "./http/auth";
 import { ApiError } from "./http/errors";
 
 export const RATE_POLICIES = ["login_ip", "login_account", "socket_ip", "socket_token", "upload_token", "send_socket"] as const;
@@ -159,6 +159,12 @@ export function tooManyRequestsResponse(v: { retryAfterMs: number }): Response {
   });
 }
 
+/** The signed-in identity of a request by its token alone (the routes check the account). */
+async function tokenSubject(request: Request, secret: string): Promise<string | undefined> {
+  const token = bearerToken(request);
+  return token ? (await verifyToken(secret, token))?.sub : undefined;
+}
+
 /** Account named in a login body (staff code, guest device), read from a clone so the route can still parse it. */
 async function loginAccount(c: Context<AppEnv>): Promise<string | null> {
   try {
@@ -184,7 +190,7 @@ export const loginRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Uploads: per signed-in identity (an invalid token is refused by the route itself). */
 export const uploadRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method !== "POST") return next();
-  const who = await principalOf(c.req.raw, c.env.TOKEN_SECRET);
+  const who = await tokenPrincipal(c.req.raw, c.env.TOKEN_SECRET);
   const verdict = await hitAll(c.env, [["upload_token", who?.sub]]);
   if (!verdict.allowed) throw tooManyRequests(verdict);
   await next();
@@ -192,7 +198,7 @@ export const uploadRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Socket upgrades: per client IP and per signed-in identity. Returns a 429 or null to go on. */
 export async function socketRateLimit(request: Request, env: Env): Promise<Response | null> {
-  const who = await principalOf(request, env.TOKEN_SECRET);
+  const who = await tokenPrincipal(request, env.TOKEN_SECRET);
   const verdict = await hitAll(env, [
     ["socket_ip", clientIp(request)],
     ["socket_token", who?.sub],

@@ -7,6 +7,7 @@ import { createDb } from "./db/client";
 import { conversations } from "./db/schema";
 import type { Env } from "./env";
 import { principalOf } from "./http/auth";
+import { ApiError } from "./http/errors";
 import { seesAllConversations } from "./auth/token";
 import { eq } from "drizzle-orm";
 
@@ -14,7 +15,13 @@ const deny = (status: number, code: string, message: string) =>
   new Response(JSON.stringify({ code, message }), { status, headers: { "content-type": "application/json" } });
 
 export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: Env): Promise<Request | Response> {
-  const p = await principalOf(request, env.TOKEN_SECRET);
+  let p;
+  try {
+    p = await principalOf(request, env);
+  } catch (error) {
+    if (error instanceof ApiError) return deny(error.status, error.code, error.message);
+    throw error;
+  }
   if (!p) return deny(401, "unauthorized", "登录已失效，请重新登录");
   let who: Identity;
   if (lobby.className === "ConversationRoom") {

@@ -1,5 +1,9 @@
+import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { type Principal, type PrincipalRole, verifyToken } from "../auth/token";
+import { createDb } from "../db/client";
+import { staff } from "../db/schema";
+import type { Env } from "../env";
 import type { AppEnv } from "./app";
 import { forbidden, unauthorized } from "./errors";
 
@@ -10,15 +14,29 @@ export function bearerToken(request: Request): string | null {
   return new URL(request.url).searchParams.get("token");
 }
 
-export async function principalOf(request: Request, secret: string): Promise<Principal | null> {
+/** The token's claims alone, without looking at the account (for rate limiting). */
+export async function tokenPrincipal(request: Request, secret: string): Promise<Principal | null> {
   const token = bearerToken(request);
   return token ? verifyToken(secret, token) : null;
+}
+
+/**
+ * The principal of the request's token, or null. A staff token is only as good as the account
+ * behind it: a disabled account is refused at once, and a changed role applies at once.
+ */
+export async function principalOf(request: Request, env: Env): Promise<Principal | null> {
+  const p = await tokenPrincipal(request, env.TOKEN_SECRET);
+  if (!p || p.role === "customer") return p;
+  const [row] = await createDb(env).select({ role: staff.role, disabled: staff.disabled }).from(staff).where(eq(staff.id, p.sub)).limit(1);
+  if (!row) return null;
+  if (row.disabled) throw forbidden("账号已停用");
+  return { ...p, role: row.role };
 }
 
 /** Requires a valid token whose role is one of `roles`. */
 export function requireRole(...roles: PrincipalRole[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await principalOf(c.req.raw, c.env.TOKEN_SECRET);
+    const principal = await principalOf(c.req.raw, c.env);
     if (!principal) throw unauthorized("登录已失效，请重新登录");
     if (!roles.includes(principal.role)) throw forbidden();
     c.set("principal", principal);
