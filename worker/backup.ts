@@ -11,6 +11,8 @@ import { z } from "zod";
 import { createDb, type Db } from "./db/client";
 import type { Env } from "./env";
 
+/** The daily cron of wrangler.toml that takes the backup: 19:00 UTC, 03:00 Beijing. */
+export const DAILY_CRON = "0 19 * * *";
 export const BACKUP_PREFIX = "backups/";
 export const BACKUP_KEEP_DAYS = 30;
 const PAGE = 500;

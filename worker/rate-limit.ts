@@ -159,12 +159,6 @@ export function tooManyRequestsResponse(v: { retryAfterMs: number }): Response {
   });
 }
 
-/** The signed-in identity of a request by its token alone (the routes check the account). */
-async function tokenSubject(request: Request, secret: string): Promise<string | undefined> {
-  const token = bearerToken(request);
-  return token ? (await verifyToken(secret, token))?.sub : undefined;
-}
-
 /** Account named in a login body (staff code, guest device), read from a clone so the route can still parse it. */
 async function loginAccount(c: Context<AppEnv>): Promise<string | null> {
   try {

@@ -1,8 +1,10 @@
 // Retention (history kept `settings.retentionDays`, 6 months by default): ended conversations
 // whose last activity is older than that go, with their media and every row that names them
-// (messages, transfers and whatever later tables carry a conversation_id).
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+// (messages, transfers and every other table of the schema with a conversation_id).
+import { and, eq, inArray, is, isNull, lt, or, sql } from "drizzle-orm";
+import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createDb, type Db } from "./db/client";
+import * as schema from "./db/schema";
 import { conversations } from "./db/schema";
 import type { Env } from "./env";
 import { loadSettings } from "./settings";
@@ -29,13 +31,10 @@ async function expiredBatch(db: Db, cutoff: number): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Tables other than conversations that have a conversation_id column. */
-export async function tablesOfConversations(db: Db): Promise<string[]> {
-  const rows = await db.all<{ name: string }>(
-    sql`select m.name as name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' and p.name = 'conversation_id' and m.name != 'conversations' order by m.name`,
-  );
-  return rows.map((r) => r.name);
-}
+/** The conversation_id column of every other table of the schema: those rows go with their conversation. */
+const dependentColumns = (Object.values(schema) as unknown[])
+  .filter((t): t is SQLiteTable => is(t, SQLiteTable) && t !== conversations)
+  .flatMap((t) => getTableConfig(t).columns.filter((c) => c.name === "conversation_id").map((column) => ({ table: t, column })));
 
 /** Deletes every object under `prefix`; returns how many. */
 export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<number> {
@@ -55,20 +54,14 @@ export async function applyRetention(env: Env, now: number): Promise<RetentionRe
   const { retentionDays } = await loadSettings(db);
   const cutoff = now - retentionDays * DAY_MS;
   const result: RetentionResult = { conversations: 0, mediaObjects: 0 };
-  let dependents: string[] | null = null;
   for (let i = 0; i < MAX_BATCHES; i++) {
     const ids = await expiredBatch(db, cutoff);
     if (ids.length === 0) break;
     // Media first: if the run dies halfway the rows are still there and the next run retries.
     for (const id of ids) result.mediaObjects += await deletePrefix(env.MEDIA, `media/${id}/`);
-    dependents ??= await tablesOfConversations(db);
-    const idList = sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    );
     await db.batch([
       db.delete(conversations).where(inArray(conversations.id, ids)),
-      ...dependents.map((table) => db.run(sql`delete from ${sql.identifier(table)} where conversation_id in (${idList})`)),
+      ...dependentColumns.map(({ table, column }) => db.delete(table).where(inArray(column, ids))),
     ]);
     result.conversations += ids.length;
     if (ids.length < BATCH) break;

@@ -4,7 +4,7 @@ import { and, ne, sql } from "drizzle-orm";
 import { createDb } from "./db/client";
 import { conversations } from "./db/schema";
 import type { Env } from "./env";
-import { dailyBackup } from "./backup";
+import { DAILY_CRON, dailyBackup } from "./backup";
 import { applyRetention } from "./retention";
 import { conversationRoom } from "./rooms-client";
 import { loadSettings } from "./settings";
@@ -23,15 +23,24 @@ export async function sweepIdleConversations(env: Env, now: number): Promise<num
   return ended;
 }
 
-/** The daily cron of wrangler.toml (19:00 UTC, 03:00 Beijing): backup. Every other tick: sweep and retention. */
-export const DAILY_CRON = "0 19 * * *";
-
+/** The daily cron (DAILY_CRON) backs up; every other tick sweeps idle conversations and applies retention. */
 export async function runScheduled(env: Env, now: number, cron?: string): Promise<void> {
-  if (cron === DAILY_CRON) {
-    const backup = await dailyBackup(env, now);
-    console.log(`backup ${backup.key}: ${backup.size} bytes`);
-    return;
+  const steps: [string, () => Promise<unknown>][] =
+    cron === DAILY_CRON
+      ? [["backup", () => dailyBackup(env, now)]]
+      : [
+          ["idle sweep", () => sweepIdleConversations(env, now)],
+          ["retention", () => applyRetention(env, now)],
+        ];
+  const failed: unknown[] = [];
+  // One failing step does not keep the others from running.
+  for (const [name, step] of steps) {
+    try {
+      console.log(`cron ${name}:`, JSON.stringify(await step()));
+    } catch (error) {
+      console.error(`cron ${name} failed`, error);
+      failed.push(error);
+    }
   }
-  await sweepIdleConversations(env, now);
-  await applyRetention(env, now);
+  if (failed.length > 0) throw failed[0];
 }
