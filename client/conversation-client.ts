@@ -118,6 +118,16 @@ export class ConversationClient {
     this.socket.reconnect();
   }
 
+  /** Adds messages loaded over HTTP (the first page, older pages); no events fire for them. */
+  seed(messages: Message[]): void {
+    for (const m of messages) {
+      if (this.messages.has(m.seq)) continue;
+      this.messages.set(m.seq, m);
+      this.pending.delete(m.clientId);
+    }
+    this.advance();
+  }
+
   /** Messages in seq order. */
   history(): Message[] {
     return [...this.messages.values()].sort((a, b) => a.seq - b.seq);

@@ -2,6 +2,7 @@
 import { build } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { buildMiniprogram } from "./build-miniprogram";
 import { rootDir } from "./wrangler";
 
 export const APPS = [
@@ -37,6 +38,7 @@ export async function buildAssets(): Promise<void> {
       }
     }
   }
+  await buildMiniprogram();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildAssets();

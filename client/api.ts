@@ -1,0 +1,248 @@
+// Typed calls to the HTTP API, shared by the mini program (wx.request / wx.uploadFile) and the
+// H5 page (fetch). Every response is parsed with the protocol's schemas before it is used.
+import { z } from "zod";
+import {
+  conversationStateSchema,
+  customerProfileSchema,
+  entryResultSchema,
+  errorBodySchema,
+  inboxItemSchema,
+  loginResultSchema,
+  mediaUploadResultSchema,
+  messageSchema,
+  roleSchema,
+  staffCardSchema,
+  subscriptionsResultSchema,
+  templateSchema,
+  type ConversationStatus,
+  type SubscribeResult,
+  type customerPatchSchema,
+  type templateKindSchema,
+} from "../worker/protocol";
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+export type TransportResponse = { status: number; body: unknown };
+
+/** How a platform performs HTTP; F is what it uploads (a Blob on H5, a temp file path in the mini program). */
+export type Transport<F> = {
+  request(req: { method: HttpMethod; url: string; headers: Record<string, string>; body?: string }): Promise<TransportResponse>;
+  upload(req: { url: string; headers: Record<string, string>; file: F; fileName: string; fields: Record<string, string> }): Promise<TransportResponse>;
+};
+
+/** A failed call: HTTP status plus the server's {code, message} (message is shown to the user). */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const staffLoginResultSchema = loginResultSchema.extend({ name: z.string().optional() });
+const conversationDetailSchema = z.object({
+  conversation: inboxItemSchema,
+  staff: staffCardSchema,
+  lastSeq: z.number().int(),
+  endedAt: z.number().nullable(),
+});
+export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
+const historySchema = z.object({ messages: z.array(messageSchema), lastSeq: z.number().int() });
+const inboxSchema = z.object({ items: z.array(inboxItemSchema) });
+const colleagueSchema = staffCardSchema.extend({ role: roleSchema });
+export type Colleague = z.infer<typeof colleagueSchema>;
+const customerDetailSchema = z.object({ customer: customerProfileSchema, conversations: z.array(inboxItemSchema) });
+export type CustomerDetail = z.infer<typeof customerDetailSchema>;
+const meSchema = z.object({
+  role: z.string(),
+  id: z.string(),
+  name: z.string().optional(),
+  nickname: z.string().nullable().optional(),
+  status: z.enum(["online", "busy"]).optional(),
+});
+const anyBody = z.unknown();
+
+export type InboxQuery = { status?: ConversationStatus; from?: number; to?: number; limit?: number; before?: number };
+export type HistoryQuery = { before?: number; after?: number; limit?: number };
+
+/** `a=1&b=2` from the defined entries (no URLSearchParams: the mini program has none). */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export class ApiClient<F> {
+  readonly baseUrl: string;
+
+  constructor(
+    private readonly options: {
+      baseUrl: string;
+      transport: Transport<F>;
+      token: () => string | null;
+      /** Called on 401 so the app can log in again. */
+      onUnauthorized?: () => void;
+    },
+  ) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, "");
+  }
+
+  private headers(): Record<string, string> {
+    const token = this.options.token();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  private check<T>(res: TransportResponse, schema: z.ZodType<T>): T {
+    if (res.status >= 400) {
+      const err = errorBodySchema.safeParse(res.body);
+      if (res.status === 401) this.options.onUnauthorized?.();
+      throw new ApiRequestError(res.status, err.success ? err.data.code : "internal", err.success ? err.data.message : `请求失败（${res.status}）`);
+    }
+    const parsed = schema.safeParse(res.body);
+    if (!parsed.success) throw new ApiRequestError(res.status, "bad_response", "服务器返回了无法识别的数据");
+    return parsed.data;
+  }
+
+  private async call<T>(method: HttpMethod, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const headers = this.headers();
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: TransportResponse;
+    try {
+      res = await this.options.transport.request({
+        method,
+        url: `${this.baseUrl}${path}`,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiRequestError(0, "network", "网络不可用，请检查网络后重试");
+    }
+    return this.check(res, schema);
+  }
+
+  /** Absolute URL of a server path (staff avatars are stored as /avatars/1.svg). */
+  assetUrl(path: string | null): string {
+    if (!path) return "";
+    return /^https?:\/\//.test(path) ? path : `${this.baseUrl}${path.startsWith("/") ? "" : "/"}${path}`;
+  }
+
+  /** URL of a stored image or voice file; the token rides in the query so <image>/<audio> can load it. */
+  mediaUrl(key: string): string {
+    return `${this.baseUrl}/api/${key}${queryString({ token: this.options.token() ?? undefined })}`;
+  }
+
+  loginCustomer(code: string) {
+    return this.call("POST", "/api/auth/customer", loginResultSchema, { code });
+  }
+  loginGuest(deviceId: string) {
+    return this.call("POST", "/api/auth/guest", loginResultSchema, { deviceId });
+  }
+  loginStaff(body: { code: string; password: string; totp?: string }) {
+    return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
+  }
+  me() {
+    return this.call("GET", "/api/auth/me", meSchema);
+  }
+  entry(scene?: string) {
+    return this.call("POST", "/api/entry", entryResultSchema, scene ? { scene } : {});
+  }
+  conversation(id: string) {
+    return this.call("GET", `/api/conversations/${encodeURIComponent(id)}`, conversationDetailSchema);
+  }
+  messages(id: string, q: HistoryQuery = {}) {
+    return this.call("GET", `/api/conversations/${encodeURIComponent(id)}/messages${queryString(q)}`, historySchema);
+  }
+  inbox(q: InboxQuery = {}) {
+    return this.call("GET", `/api/staff/conversations${queryString(q)}`, inboxSchema);
+  }
+  transfer(id: string, toStaffId: string, reason?: string) {
+    return this.call(
+      "POST",
+      `/api/conversations/${encodeURIComponent(id)}/transfer`,
+      z.object({ conversation: conversationStateSchema, staff: staffCardSchema }),
+      { toStaffId, reason },
+    );
+  }
+  end(id: string) {
+    return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/end`, z.object({ conversation: conversationStateSchema }), {});
+  }
+  rate(id: string, score: number, comment?: string) {
+    return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/rating`, z.object({ ok: z.boolean(), score: z.number() }), {
+      score,
+      comment: comment?.trim() ? comment.trim() : undefined,
+    });
+  }
+  colleagues() {
+    return this.call("GET", "/api/colleagues", z.object({ staff: z.array(colleagueSchema) }));
+  }
+  customer(id: string) {
+    return this.call("GET", `/api/customers/${encodeURIComponent(id)}`, customerDetailSchema);
+  }
+  patchCustomer(id: string, patch: z.input<typeof customerPatchSchema>) {
+    return this.call("PATCH", `/api/customers/${encodeURIComponent(id)}`, z.object({ customer: customerProfileSchema }), patch);
+  }
+  templates(kind: z.infer<typeof templateKindSchema> = "quick_reply") {
+    return this.call("GET", `/api/templates${queryString({ kind })}`, z.object({ templates: z.array(templateSchema) }));
+  }
+  /** Templates to ask for on send taps, and this customer's credits. */
+  subscriptions() {
+    return this.call("GET", "/api/subscriptions", subscriptionsResultSchema);
+  }
+  /** Reports what the user answered to wx.requestSubscribeMessage (one send credit per accept). */
+  reportSubscriptions(results: Record<string, SubscribeResult>) {
+    return this.call("POST", "/api/subscriptions", anyBody, { results });
+  }
+  /** Records that a subscribe push was opened. */
+  pushClicked(pushId: string) {
+    return this.call("POST", `/api/pushes/${encodeURIComponent(pushId)}/click`, anyBody, {});
+  }
+
+  async upload(conversationId: string, file: F, fileName: string) {
+    let res: TransportResponse;
+    try {
+      res = await this.options.transport.upload({
+        url: `${this.baseUrl}/api/media`,
+        headers: this.headers(),
+        file,
+        fileName,
+        fields: { conversationId },
+      });
+    } catch {
+      throw new ApiRequestError(0, "network", "上传失败，请检查网络后重试");
+    }
+    return this.check(res, mediaUploadResultSchema);
+  }
+}
+
+/** The browser's (and Node's) fetch as a transport; uploads a Blob as multipart form data. */
+export const fetchTransport: Transport<Blob> = {
+  async request({ method, url, headers, body }) {
+    const res = await fetch(url, { method, headers, body });
+    return { status: res.status, body: await readBody(res) };
+  },
+  async upload({ url, headers, file, fileName, fields }) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    form.set("file", file, fileName);
+    const res = await fetch(url, { method: "POST", headers, body: form });
+    return { status: res.status, body: await readBody(res) };
+  },
+};
+
+async function readBody(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** host and ws/wss protocol of a base URL, for partysocket. */
+export function socketTarget(baseUrl: string): { host: string; protocol: "ws" | "wss" } {
+  const m = /^(https?):\/\/([^/]+)/.exec(baseUrl);
+  if (!m) throw new Error(`invalid base URL: ${baseUrl}`);
+  return { host: m[2], protocol: m[1] === "https" ? "wss" : "ws" };
+}

@@ -1,0 +1,64 @@
+// Compiles the mini program's TypeScript: one esbuild bundle per app/page/component script,
+// written beside its source as the .js WeChat DevTools loads (and miniprogram-simulate runs).
+// The shared client library, zod and partysocket are bundled in; polyfills are injected first.
+import { build, type Plugin } from "esbuild";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { rootDir } from "./wrangler";
+
+export const miniprogramDir = join(rootDir, "miniprogram");
+
+/** app.ts plus every pages/x/x.ts and components/x/x.ts (a script with a .json beside it). */
+export function miniprogramEntries(): string[] {
+  const entries = [join(miniprogramDir, "app.ts")];
+  for (const group of ["pages", "components"]) {
+    const dir = join(miniprogramDir, group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const script = join(dir, name, `${name}.ts`);
+      if (existsSync(script) && existsSync(join(dir, name, `${name}.json`))) entries.push(script);
+    }
+  }
+  return entries;
+}
+
+const common = {
+  bundle: true,
+  format: "cjs",
+  // WeChat's engines: iOS JavaScriptCore and V8 on Android; es2018 keeps async/await native.
+  target: "es2018",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  minify: true,
+  logLevel: "warning",
+} as const;
+
+/** Page and component bundles require lib/kit.js at run time instead of bundling it again. */
+const kitExternal: Plugin = {
+  name: "kit-external",
+  setup(b) {
+    b.onResolve({ filter: /\/lib\/kit$/ }, (args) => ({ path: `${args.path}.js`, external: true }));
+  },
+};
+
+export async function buildMiniprogram(): Promise<void> {
+  if (!existsSync(join(miniprogramDir, "app.ts"))) return;
+  await build({
+    ...common,
+    entryPoints: [join(miniprogramDir, "lib/kit.ts")],
+    outfile: join(miniprogramDir, "lib/kit.js"),
+    inject: [join(miniprogramDir, "lib/polyfills.ts")],
+  });
+  const result = await build({
+    ...common,
+    entryPoints: miniprogramEntries(),
+    outdir: miniprogramDir,
+    outbase: miniprogramDir,
+    plugins: [kitExternal],
+    metafile: true,
+  });
+  const strays = Object.keys(result.metafile.inputs).filter((f) => f.includes("node_modules") || f.startsWith("client/"));
+  if (strays.length) throw new Error(`mini program pages must import the shared library through lib/kit: ${strays.join(", ")}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildMiniprogram();

@@ -1,0 +1,325 @@
+// Runs the compiled mini program in Node: miniprogram-simulate renders pages and components with
+// WeChat's own WXML compiler (wcc) into jsdom, and a `wx` shim whose network calls
+// (wx.request, wx.uploadFile, wx.connectSocket) go to a real `wrangler dev`.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { JSDOM } from "jsdom";
+import { PNG } from "pngjs";
+import WebSocket from "ws";
+import { buildMiniprogram, miniprogramDir } from "../scripts/build-miniprogram";
+import { eventually } from "./harness";
+
+const require = createRequire(import.meta.url);
+
+type Callbacks<T> = { success?: (res: T) => void; fail?: (err: { errMsg: string }) => void; complete?: () => void };
+
+function settle<T>(opts: Callbacks<T>, work: Promise<T>): void {
+  work.then(
+    (res) => {
+      opts.success?.(res);
+      opts.complete?.();
+    },
+    (error: unknown) => {
+      opts.fail?.({ errMsg: error instanceof Error ? error.message : String(error) });
+      opts.complete?.();
+    },
+  );
+}
+
+/** A SocketTask over a real WebSocket, with knobs to break the network the way phones do. */
+class ShimSocketTask {
+  readonly ws: WebSocket;
+  private readonly held: string[] = [];
+  private readonly handlers = { open: [] as ((r: unknown) => void)[], close: [] as ((r: { code: number; reason: string }) => void)[], error: [] as ((r: { errMsg: string }) => void)[], message: [] as ((r: { data: string }) => void)[] };
+
+  constructor(
+    readonly url: string,
+    private readonly network: Network,
+  ) {
+    this.ws = new WebSocket(url);
+    this.ws.on("open", () => this.handlers.open.forEach((h) => h({})));
+    this.ws.on("message", (data) => {
+      const text = data.toString();
+      if (network.dropIncoming?.(text)) return;
+      this.handlers.message.forEach((h) => h({ data: text }));
+    });
+    this.ws.on("error", (e) => this.handlers.error.forEach((h) => h({ errMsg: `connectSocket:fail ${e.message}` })));
+    this.ws.on("close", (code, reason) => this.handlers.close.forEach((h) => h({ code, reason: reason.toString() })));
+  }
+
+  onOpen(cb: (r: unknown) => void) {
+    this.handlers.open.push(cb);
+  }
+  onClose(cb: (r: { code: number; reason: string }) => void) {
+    this.handlers.close.push(cb);
+  }
+  onError(cb: (r: { errMsg: string }) => void) {
+    this.handlers.error.push(cb);
+  }
+  onMessage(cb: (r: { data: string }) => void) {
+    this.handlers.message.push(cb);
+  }
+  send(opts: { data: string } & Callbacks<unknown>) {
+    if (this.network.holdSends) this.held.push(opts.data);
+    else this.ws.send(opts.data);
+    opts.success?.({});
+  }
+  /** Sends what was held while the network was "slow". */
+  flush() {
+    for (const data of this.held.splice(0)) if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+  }
+  close(opts: { code?: number; reason?: string } = {}) {
+    this.ws.close(opts.code ?? 1000, opts.reason);
+  }
+  /** Drops the TCP connection without a close handshake (a phone losing signal). */
+  drop() {
+    this.ws.terminate();
+  }
+}
+
+export type Network = {
+  /** Queue outgoing socket frames instead of sending them (see `release`). */
+  holdSends: boolean;
+  /** Fail every new wx.connectSocket (offline). */
+  refuse: boolean;
+  /** Return true to swallow an incoming frame (a frame lost with the connection). */
+  dropIncoming?: (frame: string) => boolean;
+};
+
+export type WxShim = ReturnType<typeof createWx>;
+
+export function createWx(options: { loginCode?: string } = {}) {
+  const storage = new Map<string, unknown>();
+  const network: Network = { holdSends: false, refuse: false };
+  const sockets: ShimSocketTask[] = [];
+  const connectAttempts: number[] = [];
+  const files = mkdtempSync(join(tmpdir(), "kefu-wx-"));
+  const record = {
+    toasts: [] as string[],
+    navigations: [] as { kind: string; url: string }[],
+    titles: [] as string[],
+    subscribeRequests: [] as string[][],
+    previews: [] as string[],
+    played: [] as string[],
+    requests: [] as { method: string; url: string }[],
+  };
+  const imagePath = join(files, "photo.png");
+  writeFileSync(imagePath, testPng());
+  const voicePath = join(files, "voice.wav");
+  writeFileSync(voicePath, testWav(1500));
+
+  const wx = {
+    request(opts: { url: string; method?: string; header?: Record<string, string>; data?: unknown } & Callbacks<{ statusCode: number; data: unknown; header: Record<string, string> }>) {
+      const method = opts.method ?? "GET";
+      record.requests.push({ method, url: opts.url });
+      settle(
+        opts,
+        (async () => {
+          const res = await fetch(opts.url, {
+            method,
+            headers: opts.header,
+            body: method === "GET" ? undefined : typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data ?? {}),
+          });
+          return { statusCode: res.status, data: await res.text(), header: Object.fromEntries(res.headers) };
+        })(),
+      );
+    },
+    uploadFile(opts: { url: string; filePath: string; name: string; formData?: Record<string, string>; header?: Record<string, string> } & Callbacks<{ statusCode: number; data: string }>) {
+      record.requests.push({ method: "UPLOAD", url: opts.url });
+      settle(
+        opts,
+        (async () => {
+          const form = new FormData();
+          for (const [k, v] of Object.entries(opts.formData ?? {})) form.set(k, v);
+          form.set(opts.name, new Blob([new Uint8Array(readFileSync(opts.filePath))]), opts.filePath.split("/").pop());
+          const res = await fetch(opts.url, { method: "POST", headers: opts.header, body: form });
+          return { statusCode: res.status, data: await res.text() };
+        })(),
+      );
+    },
+    connectSocket(opts: { url: string; fail?: (e: { errMsg: string }) => void }) {
+      connectAttempts.push(Date.now());
+      // Offline: a socket to a closed port, so WeChat-style error + close events follow.
+      const task = new ShimSocketTask(network.refuse ? "ws://127.0.0.1:9/offline" : opts.url, network);
+      sockets.push(task);
+      return task;
+    },
+    login(opts: Callbacks<{ code: string; errMsg: string }>) {
+      settle(opts, Promise.resolve({ code: options.loginCode ?? `wx-code-${Math.random().toString(36).slice(2)}`, errMsg: "login:ok" }));
+    },
+    getStorageSync: (key: string) => (storage.has(key) ? storage.get(key) : ""),
+    setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
+    removeStorageSync: (key: string) => void storage.delete(key),
+    showToast: (opts: { title: string }) => void record.toasts.push(opts.title),
+    showModal: (opts: Callbacks<{ confirm: boolean; cancel: boolean }>) => settle(opts, Promise.resolve({ confirm: true, cancel: false })),
+    navigateTo: (opts: { url: string }) => void record.navigations.push({ kind: "navigateTo", url: opts.url }),
+    redirectTo: (opts: { url: string }) => void record.navigations.push({ kind: "redirectTo", url: opts.url }),
+    navigateBack: () => void record.navigations.push({ kind: "navigateBack", url: "" }),
+    setNavigationBarTitle: (opts: { title: string }) => void record.titles.push(opts.title),
+    pageScrollTo: () => undefined,
+    stopPullDownRefresh: () => undefined,
+    previewImage: (opts: { current: string }) => void record.previews.push(opts.current),
+    chooseMedia(opts: Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
+      settle(opts, Promise.resolve({ tempFiles: [{ tempFilePath: imagePath, size: readFileSync(imagePath).length, fileType: "image" }] }));
+    },
+    requestSubscribeMessage(opts: { tmplIds: string[] } & Callbacks<Record<string, string>>) {
+      record.subscribeRequests.push(opts.tmplIds);
+      settle(opts, Promise.resolve({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(opts.tmplIds.map((id) => [id, "accept"])) }));
+    },
+    getRecorderManager() {
+      let onStop: ((res: { tempFilePath: string; duration: number }) => void) | undefined;
+      let startedAt = 0;
+      return {
+        onStop: (cb: typeof onStop) => void (onStop = cb),
+        onError: () => undefined,
+        start: () => void (startedAt = Date.now()),
+        // The fake microphone always records 1.5 s.
+        stop: () => setTimeout(() => onStop?.({ tempFilePath: voicePath, duration: Math.max(1500, Date.now() - startedAt) }), 0),
+      };
+    },
+    createInnerAudioContext() {
+      const ctx = {
+        src: "",
+        play: () => void record.played.push(ctx.src),
+        stop: () => undefined,
+        onEnded: () => undefined,
+        onStop: () => undefined,
+        onError: () => undefined,
+      };
+      return ctx;
+    },
+  };
+
+  return {
+    wx,
+    storage,
+    network,
+    sockets,
+    connectAttempts,
+    record,
+    /** Drops every open socket without a close handshake. */
+    dropSockets() {
+      for (const s of sockets) if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.drop();
+    },
+    /** Ends "slow network": held frames go out. */
+    release() {
+      network.holdSends = false;
+      for (const s of sockets) s.flush();
+    },
+    openSockets() {
+      return sockets.filter((s) => s.ws.readyState === WebSocket.OPEN);
+    },
+  };
+}
+
+/** A 2×2 PNG (a real image the server's sniffer accepts). */
+export function testPng(): Buffer {
+  const png = new PNG({ width: 2, height: 2 });
+  png.data.fill(0x7f);
+  return PNG.sync.write(png);
+}
+
+/** A silent 16 kHz mono WAV of the given length. */
+export function testWav(ms: number): Buffer {
+  const samples = Math.round((16000 * ms) / 1000);
+  const data = Buffer.alloc(samples * 2);
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write("WAVE", 8);
+  header.write("fmt ", 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16000, 24);
+  header.writeUInt32LE(32000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+type SimComponent = {
+  instance: Record<string, any> & { data: Record<string, any> };
+  data: Record<string, any>;
+  dom: HTMLElement;
+  attach(parent: Element): void;
+  detach(): void;
+  querySelector(selector: string): SimComponent | null;
+  querySelectorAll(selector: string): SimComponent[];
+  dispatchEvent(name: string, options?: { detail?: unknown }): void;
+  setData(data: Record<string, unknown>): void;
+  toJSON(): RenderedNode;
+};
+
+/** miniprogram-simulate's rendering of a node: WXML attributes as written (src, mode, …). */
+type RenderedNode = { tagName: string; attrs: { name: string; value: unknown }[]; children: (RenderedNode | string)[] };
+
+let simulate: { load(path: string, options: Record<string, unknown>): string; render(id: string): SimComponent } | null = null;
+
+/**
+ * Sets up jsdom and the shim as the global `wx`, builds the mini program, and loads
+ * miniprogram-simulate. Only j-component's DOM needs jsdom's event classes; Node's own
+ * EventTarget, Event and MessageEvent stay, so partysocket works as on a phone.
+ */
+export async function setupMiniprogram(shim: WxShim, apiBase: string) {
+  await buildMiniprogram();
+  const dom = new JSDOM("<!doctype html><html><body></body></html>", { pretendToBeVisual: true });
+  const g = globalThis as Record<string, unknown>;
+  g.window = dom.window;
+  g.document = dom.window.document;
+  g.CustomEvent = dom.window.CustomEvent;
+  g.wx = shim.wx;
+  g.getApp = () => ({ globalData: {} });
+  g.getCurrentPages = () => [];
+  shim.storage.set("kefu:apiBase", apiBase);
+  simulate ??= require("miniprogram-simulate");
+}
+
+/** Renders a page (or component) by its path under miniprogram/, e.g. "pages/entry/entry". */
+export function renderPage(path: string): SimComponent {
+  if (!simulate) throw new Error("call setupMiniprogram first");
+  const id = simulate.load(join(miniprogramDir, path), { rootPath: miniprogramDir, compiler: "official" });
+  const page = simulate.render(id);
+  page.attach(document.body);
+  return page;
+}
+
+/** Unloads a page as WeChat does when it is left (its sockets close), then removes it. */
+export function closePage(page: SimComponent): void {
+  page.instance.onUnload?.();
+  page.detach();
+}
+
+/** Elements with a class (as written in the WXML) anywhere in the page, inside child components too. */
+export function find(root: SimComponent, className: string): Element[] {
+  return [...root.dom.querySelectorAll("*")].filter((e) => [...e.classList].some((c) => c === className || c.endsWith(`--${className}`)));
+}
+
+/** Attribute values (e.g. an <image>'s src) of the nodes with a class, from the rendered tree. */
+export function attrs(root: SimComponent, className: string, name: string): string[] {
+  const found: string[] = [];
+  const walk = (node: RenderedNode | string) => {
+    if (typeof node === "string") return;
+    const cls = String(node.attrs.find((a) => a.name === "class")?.value ?? "").split(/\s+/);
+    if (cls.includes(className)) found.push(String(node.attrs.find((a) => a.name === name)?.value ?? ""));
+    node.children.forEach(walk);
+  };
+  walk(root.toJSON());
+  return found;
+}
+
+export function texts(root: SimComponent, className: string): string[] {
+  return find(root, className).map((e) => e.textContent?.trim() ?? "");
+}
+
+export async function waitForText(root: SimComponent, className: string, expected: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  return eventually(
+    () => texts(root, className).find((t) => (typeof expected === "string" ? t === expected : expected.test(t))),
+    timeoutMs,
+    `.${className} showing ${expected} (now: ${JSON.stringify(texts(root, className))})`,
+  );
+}
