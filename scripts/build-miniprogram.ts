@@ -1,7 +1,7 @@
 // Compiles the mini program's TypeScript: one esbuild bundle per app/page/component script,
 // written beside its source as the .js WeChat DevTools loads (and miniprogram-simulate runs).
 // The shared client library, zod and partysocket are bundled in; polyfills are injected first.
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { rootDir } from "./wrangler";
@@ -24,14 +24,14 @@ export function miniprogramEntries(): string[] {
 
 const common = {
   bundle: true,
-  format: "cjs",
+  format: "cjs" as const,
   // WeChat's engines: iOS JavaScriptCore and V8 on Android; es2018 keeps async/await native.
   target: "es2018",
-  platform: "neutral",
+  platform: "neutral" as const,
   mainFields: ["module", "main"],
   minify: true,
   logLevel: "warning",
-} as const;
+} satisfies BuildOptions;
 
 /** Page and component bundles require lib/kit.js at run time instead of bundling it again. */
 const kitExternal: Plugin = {

@@ -317,9 +317,10 @@ export function texts(root: SimComponent, className: string): string[] {
 }
 
 export async function waitForText(root: SimComponent, className: string, expected: string | RegExp, timeoutMs = 15_000): Promise<string> {
-  return eventually(
-    () => texts(root, className).find((t) => (typeof expected === "string" ? t === expected : expected.test(t))),
-    timeoutMs,
-    `.${className} showing ${expected} (now: ${JSON.stringify(texts(root, className))})`,
-  );
+  const match = (t: string) => (typeof expected === "string" ? t === expected : expected.test(t));
+  try {
+    return (await eventually(() => texts(root, className).find(match), timeoutMs)) ?? "";
+  } catch {
+    throw new Error(`.${className} did not show ${expected} within ${timeoutMs} ms; it shows ${JSON.stringify(texts(root, className))}`);
+  }
 }
