@@ -31,7 +31,7 @@ function settle<T>(opts: Callbacks<T>, work: Promise<T>): void {
 /** A SocketTask over a real WebSocket, with knobs to break the network the way phones do. */
 class ShimSocketTask {
   readonly ws: WebSocket;
-  private readonly held: string[] = [];
+  private readonly held: (string | ArrayBuffer)[] = [];
   private readonly handlers = { open: [] as ((r: unknown) => void)[], close: [] as ((r: { code: number; reason: string }) => void)[], error: [] as ((r: { errMsg: string }) => void)[], message: [] as ((r: { data: string }) => void)[] };
 
   constructor(
@@ -61,7 +61,7 @@ class ShimSocketTask {
   onMessage(cb: (r: { data: string }) => void) {
     this.handlers.message.push(cb);
   }
-  send(opts: { data: string } & Callbacks<unknown>) {
+  send(opts: { data: string | ArrayBuffer; success?: (res: unknown) => void }) {
     if (this.network.holdSends) this.held.push(opts.data);
     else this.ws.send(opts.data);
     opts.success?.({});
