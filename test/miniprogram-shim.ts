@@ -214,10 +214,19 @@ export function createWx(options: { loginCode?: string } = {}) {
   };
 }
 
-/** A 2×2 PNG (a real image the server's sniffer accepts). */
-export function testPng(): Buffer {
-  const png = new PNG({ width: 2, height: 2 });
-  png.data.fill(0x7f);
+/** A real PNG the server's sniffer accepts: a green-to-blue gradient with a light band, like a product photo. */
+export function testPng(width = 2, height = 2): Buffer {
+  const png = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const band = Math.abs(y - height / 2) < height / 8;
+      png.data[i] = band ? 250 : 7 + Math.round((x / width) * 80);
+      png.data[i + 1] = band ? 250 : 193 - Math.round((y / height) * 60);
+      png.data[i + 2] = band ? 250 : 96 + Math.round((x / width) * 140);
+      png.data[i + 3] = 255;
+    }
+  }
   return PNG.sync.write(png);
 }
 

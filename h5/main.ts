@@ -1,0 +1,215 @@
+// The H5 customer chat (/h5/) for customers outside WeChat: the same protocol and client library as
+// the mini program. Login is the guest flow (POST /api/auth/guest), a dev/test entry that the
+// server only allows with ALLOW_GUEST=true. `?scene=vip01` works like an exclusive QR code.
+import { h, render } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import htm from "htm";
+import { ApiClient, ApiRequestError, fetchTransport } from "../client/api";
+import { type Bubble, ChatSession } from "../client/chat-session";
+import { randomClientId } from "../client/conversation-client";
+import { EMOJIS, PRESENCE_LABELS } from "../client/format";
+import { SessionStore, webStorage } from "../client/session-store";
+import type { EntryResult } from "../worker/protocol";
+
+const html = htm.bind(h);
+const sessions = new SessionStore(webStorage(localStorage), "kefu:h5:customer");
+const api = new ApiClient<Blob>({ baseUrl: location.origin, transport: fetchTransport, token: () => sessions.token(), onUnauthorized: () => sessions.clear() });
+
+function deviceId(): string {
+  const key = "kefu:h5:device";
+  let id = localStorage.getItem(key);
+  if (!id) {
+    id = `h5-${randomClientId()}`;
+    localStorage.setItem(key, id);
+  }
+  return id;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : "出错了，请稍后再试");
+
+async function signIn(): Promise<void> {
+  if (sessions.load()) return;
+  sessions.save(await api.loginGuest(deviceId()));
+}
+
+function GuestBanner() {
+  return html`<div class="guest-banner" role="note">访客模式 · 开发/测试入口（正式环境请在微信小程序中咨询）</div>`;
+}
+
+function StaffCardView({ entry, exclusive }: { entry: EntryResult; exclusive: boolean }) {
+  const s = entry.staff;
+  return html`<div class="staff-card">
+    <img class="staff-avatar" src=${api.assetUrl(s.avatar)} alt="" />
+    <div class="staff-info">
+      <div class="staff-title"><span class="staff-name">${s.name}</span>${exclusive ? html`<span class="staff-tag">专属顾问</span>` : null}</div>
+      <div class="staff-specialty">${s.specialty || s.department || "在线客服"}</div>
+    </div>
+    <div class=${`staff-presence presence-${s.presence}`}>${PRESENCE_LABELS[s.presence]}</div>
+  </div>`;
+}
+
+function BubbleView({ b, session, staffAvatar }: { b: Bubble; session: ChatSession<Blob>; staffAvatar: string }) {
+  if (b.system) return html`<div class="system">${b.text}</div>`;
+  const content =
+    b.kind === "image"
+      ? html`<a href=${b.imageUrl} target="_blank" rel="noopener"><img class="image" src=${b.imageUrl} alt="图片" /></a>`
+      : b.kind === "voice"
+        ? html`<audio class="voice" controls preload="none" src=${b.voiceUrl}></audio><span class="voice-len">${b.duration}</span>`
+        : b.kind === "emoji"
+          ? html`<span class="emoji">${b.text}</span>`
+          : html`<span class="text">${b.text}</span>`;
+  return html`<div class=${`row ${b.mine ? "mine" : "theirs"}`} data-key=${b.key}>
+    ${b.mine ? null : html`<img class="avatar" src=${staffAvatar} alt="" />`}
+    <div class="body">
+      <div class=${`bubble kind-${b.kind} state-${b.state}`} onClick=${() => b.state === "failed" && session.retry(b.key)}>${content}</div>
+      ${b.mine
+        ? html`<div class="status">
+            ${b.state === "sending"
+              ? html`<span class="sending">发送中…</span>`
+              : b.state === "failed"
+                ? html`<button class="failed" onClick=${() => session.retry(b.key)}>发送失败，点击重发</button>`
+                : html`<span class=${`receipt ${b.receipt === "已读" ? "read" : ""}`}>${b.receipt}</span>`}
+          </div>`
+        : null}
+    </div>
+  </div>`;
+}
+
+function Rating({ conversationId }: { conversationId: string }) {
+  const [score, setScore] = useState(0);
+  const [comment, setComment] = useState("");
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState("");
+  if (done) return html`<div class="rated">感谢您的评价！</div>`;
+  const submit = async () => {
+    try {
+      await api.rate(conversationId, score, comment);
+      setDone(true);
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.code === "conflict") setDone(true);
+      else setError(message(e));
+    }
+  };
+  return html`<div class="rating">
+    <div class="rating-title">会话已结束，请为本次服务评分</div>
+    <div class="stars">${[1, 2, 3, 4, 5].map((n) => html`<button class=${`star ${n <= score ? "on" : ""}`} aria-label=${`${n} 星`} onClick=${() => setScore(n)}>★</button>`)}</div>
+    <textarea class="comment" placeholder="说说您的感受（选填）" maxlength="500" value=${comment} onInput=${(e: Event) => setComment((e.target as HTMLTextAreaElement).value)}></textarea>
+    ${error ? html`<div class="error">${error}</div>` : null}
+    <button class="primary submit" disabled=${score === 0} onClick=${submit}>提交评价</button>
+  </div>`;
+}
+
+function Composer({ session, disabled }: { session: ChatSession<Blob>; disabled: boolean }) {
+  const [text, setText] = useState("");
+  const [emoji, setEmoji] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const send = () => {
+    if (session.sendText(text)) setText("");
+  };
+  const pick = (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = "";
+    if (file) void session.sendMedia({ kind: "image", file, fileName: file.name || "image.png", localUrl: URL.createObjectURL(file) });
+  };
+  return html`<div class="composer">
+    <div class="bar">
+      <input
+        class="input"
+        placeholder=${disabled ? "会话已结束" : "输入消息…"}
+        value=${text}
+        disabled=${disabled}
+        maxlength="2000"
+        enterkeyhint="send"
+        onInput=${(e: Event) => {
+          setText((e.target as HTMLInputElement).value);
+          session.typing();
+        }}
+        onKeyDown=${(e: KeyboardEvent) => e.key === "Enter" && !e.isComposing && send()}
+      />
+      <button class="icon emoji-btn" aria-label="表情" disabled=${disabled} onClick=${() => setEmoji(!emoji)}>😊</button>
+      <button class="icon image-btn" aria-label="发送图片" disabled=${disabled} onClick=${() => fileInput.current?.click()}>🖼️</button>
+      <input ref=${fileInput} class="file-input" type="file" accept="image/*" hidden onChange=${pick} />
+      <button class="primary send-btn" disabled=${disabled || !text.trim()} onClick=${send}>发送</button>
+    </div>
+    ${emoji
+      ? html`<div class="emoji-panel">${EMOJIS.map(
+          (e) => html`<button class="emoji-cell" onClick=${() => session.sendEmoji(e)}>${e}</button>`,
+        )}</div>`
+      : null}
+  </div>`;
+}
+
+function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: boolean; onRestart: () => void }) {
+  const [, setTick] = useState(0);
+  const [error, setError] = useState("");
+  const listEnd = useRef<HTMLDivElement>(null);
+  const session = useMemo(
+    () =>
+      new ChatSession<Blob>({
+        api,
+        conversationId: entry.conversationId,
+        self: { party: "customer", id: sessions.load()?.id ?? "" },
+        token: () => sessions.token() ?? "",
+        onChange: () => setTick((t) => t + 1),
+      }),
+    [entry.conversationId],
+  );
+  useEffect(() => {
+    session.start().catch((e) => setError(message(e)));
+    const visibility = () => session.setVisible(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", visibility);
+    return () => {
+      document.removeEventListener("visibilitychange", visibility);
+      session.close();
+    };
+  }, [session]);
+  const bubbles = session.bubbles();
+  useEffect(() => listEnd.current?.scrollIntoView({ block: "end" }), [bubbles.length]);
+  const ended = session.status === "ended";
+  const staffAvatar = api.assetUrl(entry.staff.avatar);
+  return html`<div class="chat">
+    <header class="nav">${entry.staff.name}</header>
+    <${GuestBanner} />
+    <${StaffCardView} entry=${entry} exclusive=${exclusive} />
+    ${session.client && !session.connected && !ended ? html`<div class="banner">网络连接中断，正在重连…</div>` : null}
+    <main class="messages">
+      ${session.hasOlder ? html`<button class="older" onClick=${() => session.loadOlder().catch((e) => setError(message(e)))}>加载更早的消息</button>` : null}
+      ${error ? html`<div class="error">${error}</div>` : null}
+      ${bubbles.map((b) => html`${b.time ? html`<div class="time">${b.time}</div>` : null}<${BubbleView} key=${b.key} b=${b} session=${session} staffAvatar=${staffAvatar} />`)}
+      ${session.peerTyping ? html`<div class="typing">对方正在输入…</div>` : null}
+      ${ended ? html`<${Rating} conversationId=${entry.conversationId} /><button class="restart" onClick=${onRestart}>重新咨询</button>` : null}
+      <div ref=${listEnd}></div>
+    </main>
+    ${ended ? null : html`<${Composer} session=${session} disabled=${!session.client} />`}
+  </div>`;
+}
+
+function App() {
+  const scene = new URLSearchParams(location.search).get("scene") ?? undefined;
+  const [entry, setEntry] = useState<EntryResult | null>(null);
+  const [error, setError] = useState("");
+  const start = async (withScene: string | undefined) => {
+    setError("");
+    setEntry(null);
+    try {
+      await signIn();
+      setEntry(await api.entry(withScene));
+    } catch (e) {
+      setError(e instanceof ApiRequestError && e.status === 403 ? "访客入口未开启，请在微信中打开小程序咨询" : message(e));
+    }
+  };
+  useEffect(() => {
+    void start(scene);
+  }, []);
+  if (entry) return html`<${Chat} entry=${entry} exclusive=${!!scene && entry.staff.code === scene} onRestart=${() => start(undefined)} />`;
+  return html`<div class="start">
+    <header class="nav">在线客服</header>
+    <${GuestBanner} />
+    ${error
+      ? html`<div class="error">${error}</div><button class="primary retry" onClick=${() => start(scene)}>重试</button>`
+      : html`<div class="loading">正在为您连接客服…</div>`}
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById("app")!);
