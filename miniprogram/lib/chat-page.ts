@@ -1,7 +1,7 @@
 // What the customer and the staff chat pages share: the ChatSession wired to setData, history
 // paging on pull-down, photo and voice sending, resend.
 import type { ApiClient } from "../../client/api";
-import { ChatSession } from "../../client/chat-session";
+import { type Bubble, ChatSession } from "../../client/chat-session";
 import { errorText, toast, WxWebSocket } from "./platform";
 
 type PageLike = { setData(data: Record<string, unknown>): void };
@@ -10,6 +10,21 @@ const sessions = new WeakMap<object, ChatSession<string>>();
 
 export function sessionOf(page: object): ChatSession<string> | undefined {
   return sessions.get(page);
+}
+
+/** The data both chat pages start with (chatData fills it from the session). */
+export function initialChatData() {
+  return {
+    loading: true,
+    error: "",
+    conversationId: "",
+    selfAvatar: "",
+    bubbles: [] as Bubble[],
+    hasOlder: false,
+    peerTyping: false,
+    connected: false,
+    ended: false,
+  };
 }
 
 /** What a chat page renders from its session. */

@@ -1,23 +1,15 @@
 // Customer chat. Opened from the entry page, or from a subscribe push with
 // `?conversationId=…&pushId=…` (PUSH_PAGE); without a conversation it enters like the entry page.
-import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, type Bubble, ApiRequestError } from "../../lib/kit";
+import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData } from "../../lib/kit";
 import type { StaffCard } from "../../../worker/protocol";
 
 const prompts = new WeakMap<object, SubscribePrompt>();
 
 Component({
   data: {
-    loading: true,
-    error: "",
-    conversationId: "",
+    ...initialChatData(),
     staff: null as StaffCard | null,
     exclusive: false,
-    selfAvatar: "",
-    bubbles: [] as Bubble[],
-    hasOlder: false,
-    peerTyping: false,
-    connected: false,
-    ended: false,
     rated: false,
     submitting: false,
   },

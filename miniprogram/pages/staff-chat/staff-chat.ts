@@ -1,22 +1,14 @@
 // Staff chat: history, text/image/voice/emoji replies, quick replies, read receipts, the
 // customer panel, transfer to a colleague and ending the conversation.
-import { PRESENCE_LABELS, type Bubble, type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, errorText, staffApi, staffSession, toast } from "../../lib/kit";
+import { PRESENCE_LABELS, initialChatData, type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, errorText, staffApi, staffSession, toast } from "../../lib/kit";
 
 type Tap = WechatMiniprogram.BaseEvent<Record<string, never>, { id?: string; name?: string }>;
 
 Component({
   data: {
-    loading: true,
-    error: "",
-    conversationId: "",
+    ...initialChatData(),
     customerId: "",
     customerAvatar: "",
-    selfAvatar: "",
-    bubbles: [] as Bubble[],
-    hasOlder: false,
-    peerTyping: false,
-    connected: false,
-    ended: false,
     quickReplies: [] as { id: string; title: string; content: string }[],
     transferOpen: false,
     transferReason: "",
