@@ -2,7 +2,7 @@
 // written beside its source as the .js WeChat DevTools loads (and miniprogram-simulate runs).
 // The shared client library, zod and partysocket are bundled in; polyfills are injected first.
 import { build, type BuildOptions, type Plugin } from "esbuild";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootDir } from "./wrangler";
 
@@ -43,11 +43,12 @@ const kitExternal: Plugin = {
 
 export async function buildMiniprogram(): Promise<void> {
   if (!existsSync(join(miniprogramDir, "app.ts"))) return;
-  await build({
+  const kit = await build({
     ...common,
     entryPoints: [join(miniprogramDir, "lib/kit.ts")],
     outfile: join(miniprogramDir, "lib/kit.js"),
     inject: [join(miniprogramDir, "lib/polyfills.ts")],
+    write: false,
   });
   const result = await build({
     ...common,
@@ -56,9 +57,19 @@ export async function buildMiniprogram(): Promise<void> {
     outbase: miniprogramDir,
     plugins: [kitExternal],
     metafile: true,
+    write: false,
   });
   const strays = Object.keys(result.metafile.inputs).filter((f) => f.includes("node_modules") || f.startsWith("client/"));
   if (strays.length) throw new Error(`mini program pages must import the shared library through lib/kit: ${strays.join(", ")}`);
+  for (const file of [...kit.outputFiles, ...result.outputFiles]) writeIfChanged(file.path, file.text);
+}
+
+/** Test files build in parallel while others load the output: never rewrite an equal file, and replace atomically. */
+function writeIfChanged(path: string, text: string): void {
+  if (existsSync(path) && readFileSync(path, "utf8") === text) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildMiniprogram();
