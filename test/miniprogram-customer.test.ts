@@ -62,6 +62,16 @@ describe("mini program customer pages", () => {
     // The send tap asked for the subscribe message (template ids from the server or the fallback).
     assert.equal(shim.record.subscribeRequests.length, 1);
     assert.ok(shim.record.subscribeRequests[0].length >= 1);
+    // The answer ("accept" in the shim) reached POST /api/subscriptions: one push credit.
+    const customerToken = JSON.parse(String(shim.storage.get("kefu:customer"))).token as string;
+    await eventually(
+      async () => {
+        const res = await api(sys, "/api/subscriptions", { token: customerToken });
+        return res.body.subscriptions?.some((x: { credits: number; lastResult: string }) => x.credits >= 1 && x.lastResult === "accept");
+      },
+      10_000,
+      "subscription credit recorded",
+    );
 
     shim.release();
     // Acknowledged: the bubble is sent, and unread by the staff so far.
