@@ -23,8 +23,10 @@ import {
   loadConversation,
   markRead,
   messagesAfter,
+  type NewMessage,
   recordTransfer,
 } from "./conversation-store";
+import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
 
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -162,13 +164,37 @@ export class ConversationRoom extends Server<Env> {
       if (original) sendFrame(conn, { type: "ack", clientId: original.clientId, seq: original.seq, sentAt: original.sentAt, duplicate: true });
       return;
     }
+    const firstMessage = this.row.startedAt === null;
     this.row = stored.conversation;
     const message = stored.message;
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
+    if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
     this.notifyInbox();
     if (who.party === "staff") this.pushIfAway(message);
     await this.scheduleTimeout();
+  }
+
+  /** Stores a message of the system (transfer notes, auto replies) and shows it to everyone here. */
+  private async postSystemMessage(clientId: string, senderId: string, content: NewMessage["content"]) {
+    const stored = await insertMessage(
+      this.db,
+      { conversationId: this.row.id, seq: this.row.lastSeq + 1, clientId, senderType: "system", senderId, content, flagged: false, sentAt: Date.now() },
+      this.row,
+    );
+    if (!stored) return;
+    this.row = stored.conversation;
+    this.broadcastFrame({ type: "message", message: toMessage(stored.message) });
+  }
+
+  private async sendAutoReplies(firstMessage: boolean) {
+    const now = Date.now();
+    const lastOffHoursReplyAt = (await this.ctx.storage.get<number>("offHoursReplyAt")) ?? null;
+    const replies = await autoReplies(this.db, await loadSettings(this.db), { now, firstMessage, lastOffHoursReplyAt });
+    for (const reply of replies) {
+      await this.postSystemMessage(`auto-${reply.trigger}-${this.row.lastSeq + 1}`, "auto", { kind: "text", text: reply.text });
+      if (reply.trigger === "off_hours") await this.ctx.storage.put("offHoursReplyAt", now);
+    }
   }
 
   /** A staff reply to a customer with no socket here goes out as a subscribe message (worker/push.ts), off the ack path. */
@@ -270,26 +296,15 @@ export class ConversationRoom extends Server<Env> {
       if (this.row.status === "ended") throw new Error("conversation_ended");
       if (from === t.toStaffId) return this.state();
       this.row = await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() });
-      const note = await insertMessage(
-        this.db,
-        {
-          conversationId: this.row.id,
-          seq: this.row.lastSeq + 1,
-          clientId: `transfer-${crypto.randomUUID()}`,
-          senderType: "system",
-          senderId: t.byStaffId,
-          content: { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },
-          flagged: false,
-          sentAt: Date.now(),
-        },
-        this.row,
-      );
-      if (note) this.row = note.conversation;
       // The previous staff member loses access; supervisors and admins keep watching.
       for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
         if (conn.state?.role === "staff") conn.close(4403, "transferred");
       }
-      if (note) this.broadcastFrame({ type: "message", message: toMessage(note.message) });
+      await this.postSystemMessage(
+        `transfer-${crypto.randomUUID()}`,
+        t.byStaffId,
+        { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },
+      );
       this.broadcastFrame({ type: "conversation", conversation: this.state() });
       this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" });
       this.notifyInbox();

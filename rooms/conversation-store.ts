@@ -71,7 +71,9 @@ export async function insertMessage(
     .set({
       lastSeq: m.seq,
       lastMessageAt: m.sentAt,
-      lastMessagePreview: previewOf({ kind: c.kind, text: "text" in c ? c.text : null }).slice(0, 100),
+      // Inbox previews show what people wrote, not transfer notes or auto replies.
+      lastMessagePreview:
+        m.senderType === "system" ? conversations.lastMessagePreview : previewOf({ kind: c.kind, text: "text" in c ? c.text : null }).slice(0, 100),
       startedAt: sql`coalesce(${conversations.startedAt}, ${m.sentAt})`,
       status: fromStaff && current.status === "pending" ? "active" : current.status,
       unreadStaff: fromCustomer ? sql`${conversations.unreadStaff} + 1` : conversations.unreadStaff,

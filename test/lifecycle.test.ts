@@ -110,3 +110,50 @@ describe("conversation lifecycle", () => {
     for (const s of [fromInbox, toInbox, toChat, customerSocket]) s.close();
   });
 });
+
+describe("auto replies", () => {
+  it("greets a new conversation and answers outside working hours once an hour", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    for (const [title, content, trigger] of [
+      ["欢迎语", "您好，欢迎咨询，客服马上为您服务", "new_conversation"],
+      ["下班提示", "现在是非工作时间，值班客服会尽快回复", "off_hours"],
+    ]) {
+      const res = await api(sys, "/api/admin/templates", { token: admin.token, body: { kind: "auto_reply", title, content, config: { trigger } } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    const { entry, socket } = await started();
+    const greeting = await socket.waitFor("message", (f) => f.message.sender === "system");
+    assert.equal(greeting.message.text, "您好，欢迎咨询，客服马上为您服务");
+    assert.equal(greeting.message.seq, 2);
+    socket.send({ type: "send", clientId: `second-${Date.now()}`, content: { kind: "text", text: "第二条" } });
+    await socket.waitFor("ack", (f) => f.seq === 3);
+
+    const off = await api(sys, "/api/admin/settings", {
+      method: "PUT",
+      token: admin.token,
+      body: { workingHours: { enabled: true, start: "09:00", end: "18:00", days: [], utcOffsetMinutes: 480 } },
+    });
+    assert.equal(off.status, 200);
+    await new Promise((r) => setTimeout(r, 2100));
+    for (const text of ["晚上好", "还有人吗"]) {
+      socket.send({ type: "send", clientId: `night-${text.length}-${Date.now()}`, content: { kind: "text", text } });
+      await socket.waitFor("ack", (f) => f.clientId.startsWith(`night-${text.length}`));
+    }
+    const staff = await loginStaff(sys, entry.staff.code);
+    const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: staff.token });
+    assert.deepEqual(
+      history.body.messages.map((m: any) => [m.sender, m.text]),
+      [
+        ["customer", "你好"],
+        ["system", "您好，欢迎咨询，客服马上为您服务"],
+        ["customer", "第二条"],
+        ["customer", "晚上好"],
+        ["system", "现在是非工作时间，值班客服会尽快回复"],
+        ["customer", "还有人吗"],
+      ],
+    );
+    const inbox = await api(sys, "/api/staff/conversations", { token: staff.token });
+    assert.equal(inbox.body.items.find((i: any) => i.id === entry.conversationId).lastMessagePreview, "还有人吗");
+    socket.close();
+  });
+});

@@ -1,0 +1,36 @@
+// Auto replies (F013): an enabled `auto_reply` template answers the first message of a
+// conversation (trigger new_conversation) and customers writing outside working hours
+// (trigger off_hours, at most once an hour per conversation).
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../worker/db/client";
+import { templates } from "../worker/db/schema";
+import { autoReplyConfigSchema } from "../worker/protocol";
+import { isWorkingTime, type Settings } from "../worker/settings";
+
+export type AutoReplyTrigger = "new_conversation" | "off_hours";
+export const OFF_HOURS_REPEAT_MS = 3600_000;
+
+export async function autoReplies(
+  db: Db,
+  settings: Settings,
+  at: { now: number; firstMessage: boolean; lastOffHoursReplyAt: number | null },
+): Promise<{ trigger: AutoReplyTrigger; text: string }[]> {
+  const wanted = new Set<AutoReplyTrigger>();
+  if (at.firstMessage) wanted.add("new_conversation");
+  const offHours = !isWorkingTime(settings.workingHours, at.now);
+  if (offHours && (at.lastOffHoursReplyAt === null || at.now - at.lastOffHoursReplyAt >= OFF_HOURS_REPEAT_MS)) wanted.add("off_hours");
+  if (wanted.size === 0) return [];
+  const rows = await db
+    .select({ content: templates.content, config: templates.config })
+    .from(templates)
+    .where(and(eq(templates.kind, "auto_reply"), eq(templates.enabled, true)))
+    .orderBy(asc(templates.sort), asc(templates.createdAt));
+  const replies: { trigger: AutoReplyTrigger; text: string }[] = [];
+  for (const row of rows) {
+    const config = autoReplyConfigSchema.safeParse(row.config);
+    if (!config.success || !wanted.has(config.data.trigger)) continue;
+    wanted.delete(config.data.trigger);
+    replies.push({ trigger: config.data.trigger, text: row.content });
+  }
+  return replies;
+}
