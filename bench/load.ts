@@ -146,14 +146,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   }
 
   const send = (side: Side, clientId: string) => {
-    if (side.ws.readyState !== WebSocket.OPEN) return;
+    if (side.ws.readyState !== WebSocket.OPEN) {
+      count(errors, `send_on_socket_in_state_${side.ws.readyState}`);
+      return;
+    }
     sentAt.set(clientId, performance.now());
     side.ws.send(JSON.stringify({ type: "send", clientId, content: { kind: "text", text: `压测消息 ${clientId}` } }));
   };
 
   for (const side of sides) {
-    side.ws.on("close", () => {
-      if (!closing) unexpectedCloses++;
+    side.ws.on("close", (code) => {
+      if (closing) return;
+      unexpectedCloses++;
+      count(errors, `close_${code}`);
     });
     side.ws.on("error", () => count(errors, "socket_error"));
     side.ws.on("message", (data) => {

@@ -1,4 +1,5 @@
 // Memory and CPU of the server processes under test, read from /proc (Linux).
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 function stat(pid: number): { ppid: number; comm: string; cpuTicks: number } | null {
@@ -35,9 +36,21 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-/** The workerd process started by a `wrangler dev` process. */
-export function findWorkerd(wranglerPid: number): number | null {
-  return processTree(wranglerPid).find((pid) => stat(pid)?.comm === "workerd") ?? null;
+/** The workerd processes of a `wrangler dev` (its dev proxy and the runtime). */
+export function findWorkerds(wranglerPid: number): number[] {
+  return processTree(wranglerPid).filter((pid) => stat(pid)?.comm === "workerd");
+}
+
+/** TCP ports on 127.0.0.1 that these processes listen on (via `ss`). */
+export function listeningPorts(pids: number[]): number[] {
+  const out = execFileSync("ss", ["-ltnpH"]).toString();
+  return out
+    .split("\n")
+    .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
+    .flatMap((line) => {
+      const port = /127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      return port ? [Number(port)] : [];
+    });
 }
 
 export function rssMb(pid: number): number {
@@ -55,21 +68,28 @@ export function cpuSeconds(pid: number): number {
   return s ? s.cpuTicks / 100 : NaN;
 }
 
-/** Samples RSS every second; `stop()` returns the peak and the last value. */
-export function sampleRss(pid: number) {
-  let peak = rssMb(pid);
-  let last = peak;
+const total = (pids: number[], f: (pid: number) => number) => pids.reduce((a, pid) => a + f(pid), 0);
+
+/** Samples the summed RSS of `pids` every second; `stop()` returns the peak and the last value. */
+export function sampleRss(pids: number[]) {
+  const now = () => total(pids, rssMb);
+  let peak = now();
   const timer = setInterval(() => {
-    last = rssMb(pid);
-    if (last > peak) peak = last;
+    peak = Math.max(peak, now());
   }, 1000);
   timer.unref();
   return {
-    now: () => rssMb(pid),
+    now,
     stop() {
       clearInterval(timer);
-      last = rssMb(pid);
+      const last = now();
       return { peakMb: Math.max(peak, last), lastMb: last };
     },
   };
+}
+
+/** CPU seconds `pids` use from now until the returned function is called. */
+export function cpuMeter(pids: number[]): () => number {
+  const start = total(pids, cpuSeconds);
+  return () => total(pids, cpuSeconds) - start;
 }

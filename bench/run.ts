@@ -20,7 +20,7 @@ import { rootDir } from "../scripts/wrangler";
 import { startFakeWechat } from "../test/fake-wechat/server";
 import { latencyChart } from "./chart";
 import { type LoadPair, type LoadResult, runLoad } from "./load";
-import { cpuSeconds, findWorkerd, sampleRss } from "./process-stats";
+import { cpuMeter, findWorkerds, listeningPorts, sampleRss } from "./process-stats";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     drain: { type: "string", default: "15" },
     "no-baseline": { type: "boolean", default: false },
     "no-replies": { type: "boolean", default: false },
+    "via-proxy": { type: "boolean", default: false },
   },
 });
 const customers = Number(args.customers);
@@ -112,22 +113,23 @@ async function main() {
   });
   log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${persistTo})`);
   let ours: LoadResult;
-  let oursProcess: { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number };
+  let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
   try {
-    const workerd = findWorkerd(system.process.pid!);
-    if (!workerd) throw new Error("workerd process not found under wrangler dev");
-    const rss = sampleRss(workerd);
+    const workerds = findWorkerds(system.process.pid!);
+    if (workerds.length === 0) throw new Error("workerd process not found under wrangler dev");
+    const rss = sampleRss(workerds);
     const idleRssMb = rss.now();
-    const cpu0 = cpuSeconds(workerd);
-    const host = `127.0.0.1:${system.port}`;
+    const cpu = cpuMeter(workerds);
+    const host = `127.0.0.1:${args["via-proxy"] ? system.port : await runtimePort(workerds, system.port)}`;
+    log(`  sockets go to ${host}${args["via-proxy"] ? " (wrangler's dev proxy)" : " (the runtime's own port, past wrangler's dev-only proxy)"}`);
     ours = await runLoad({
       ...common,
       pairs,
       urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?token=${party === "customer" ? p.customerToken : p.staffToken}`,
       listeners: staff.ids.map((id) => `ws://${host}/parties/staff-room/${id}?token=${staffTokens.get(id)}`),
     });
-    oursProcess = { rss: rss.stop(), cpuSeconds: cpuSeconds(workerd) - cpu0, idleRssMb };
+    oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: workerds.length };
     const db = openLocalD1(persistTo);
     const [row] = await selectAll<{ n: number; distinct_ids: number }>(db, "SELECT count(*) AS n, count(DISTINCT conversation_id || ':' || client_id) AS distinct_ids FROM messages");
     db.close();
@@ -139,7 +141,7 @@ async function main() {
 
   // ---------- the bare relay ----------
   let relay: LoadResult | null = null;
-  let relayProcess: { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number } | null = null;
+  let relayProcess: ProcessFigures | null = null;
   if (!args["no-baseline"]) {
     log("\n[2/2] bare ws relay (no persistence, no auth): the machine's ceiling");
     const child = spawn(process.execPath, ["--import", "tsx", join(rootDir, "bench/relay.ts")], { cwd: rootDir, stdio: ["ignore", "pipe", "inherit"] });
@@ -149,15 +151,15 @@ async function main() {
         child.once("exit", (code) => reject(new Error(`relay exited (${code})`)));
         setTimeout(() => reject(new Error("relay did not start")), 30_000).unref();
       });
-      const rss = sampleRss(child.pid!);
+      const rss = sampleRss([child.pid!]);
       const idleRssMb = rss.now();
-      const cpu0 = cpuSeconds(child.pid!);
+      const cpu = cpuMeter([child.pid!]);
       relay = await runLoad({
         ...common,
         pairs,
         urlFor: (party, p) => `ws://127.0.0.1:${port}/${p.conversationId}?party=${party}`,
       });
-      relayProcess = { rss: rss.stop(), cpuSeconds: cpuSeconds(child.pid!) - cpu0, idleRssMb };
+      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: 1 };
     } finally {
       child.kill("SIGTERM");
     }
@@ -166,14 +168,35 @@ async function main() {
   report({ started, load0, ours, oursProcess, stored, relay, relayProcess });
 }
 
+type ProcessFigures = { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number; processes: number };
+
+/**
+ * wrangler dev puts a dev-only proxy workerd (live reload, request buffering) in front of the
+ * runtime workerd; production has nothing like it. The runtime's own entry port is the one of
+ * its listening ports, other than the public one, that answers /api/health.
+ */
+async function runtimePort(workerds: number[], publicPort: number): Promise<number> {
+  for (const port of listeningPorts(workerds)) {
+    if (port === publicPort) continue;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok && ((await res.json()) as { ok?: unknown }).ok === true) return port;
+    } catch {
+      // not an HTTP entry
+    }
+  }
+  log("  the runtime's own port was not found; going through the dev proxy");
+  return publicPort;
+}
+
 type Report = {
   started: Date;
   load0: number[];
   ours: LoadResult;
-  oursProcess: { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number };
+  oursProcess: ProcessFigures;
   stored: { messages: number; duplicates: number };
   relay: LoadResult | null;
-  relayProcess: { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number } | null;
+  relayProcess: ProcessFigures | null;
 };
 
 function report(r: Report) {
@@ -204,6 +227,7 @@ function report(r: Report) {
     ["duplicates delivered", ours.duplicates, relay?.duplicates, 0],
     ["error frames", sum(ours.errors), relay ? sum(relay.errors) : undefined, 0],
     ["unexpected closes", ours.unexpectedCloses, relay?.unexpectedCloses, 0],
+    ["server processes", r.oursProcess.processes, r.relayProcess?.processes, 0],
     ["server RSS idle (MB)", r.oursProcess.idleRssMb, r.relayProcess?.idleRssMb, 0],
     ["server RSS peak (MB)", r.oursProcess.rss.peakMb, r.relayProcess?.rss.peakMb, 0],
     ["server CPU during run (s)", r.oursProcess.cpuSeconds, r.relayProcess?.cpuSeconds],
@@ -231,7 +255,7 @@ function report(r: Report) {
       {
         startedAt: r.started.toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30), loadAverageAtStart: r.load0, node: process.version },
-        params: { customers, staff: staffCount, intervalS: intervalMs / 1000, durationS: durationMs / 1000, replies: !args["no-replies"] },
+        params: { customers, staff: staffCount, intervalS: intervalMs / 1000, durationS: durationMs / 1000, replies: !args["no-replies"], viaDevProxy: args["via-proxy"] },
         kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
