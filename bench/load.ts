@@ -1,20 +1,21 @@
-// The load generator: one customer socket and one staff socket per conversation (plus one
-// inbox socket per staff member), customers sending at a set rate and staff replying to every
-// message. It measures connect time, end-to-end latency both ways and the time to the sender's
-// ack, and counts everything that went wrong. It drives the real system and the bare relay alike;
-// only the socket URLs differ.
+// The load generator: a customer socket per conversation, a staff socket in the conversation
+// for the first `staffSockets` of them, and an inbox socket per staff member; customers send at a
+// set rate and staff answer every message they see in a conversation socket. It measures connect
+// time, end-to-end latency both ways (customer→staff also as seen on the staff inbox feed) and the
+// time to the sender's ack, and counts everything that went wrong. It drives the real system and
+// the bare relay alike; only the socket URLs differ.
 import WebSocket from "ws";
 import { summarize, type Summary, TimeSeries } from "./stats";
 
 export type Party = "customer" | "staff";
-export type LoadPair = { conversationId: string; customerToken: string; staffToken: string };
+export type LoadPair = { conversationId: string; staffId: string; customerToken: string; staffToken: string; staffSocket: boolean };
 
 export type LoadOptions = {
   pairs: LoadPair[];
   /** Socket URL of one side of a conversation. */
   urlFor(party: Party, pair: LoadPair): string;
-  /** Extra sockets that only listen (staff inbox feeds); their frames are counted. */
-  listeners?: string[];
+  /** Staff inbox feeds: they only listen; customer messages seen there are timed too. */
+  inboxes?: string[];
   /** Each customer sends one message every `intervalMs`. */
   intervalMs: number;
   durationMs: number;
@@ -30,6 +31,8 @@ export type LoadResult = {
   sockets: number;
   connect: Summary & { failures: number; wallMs: number; errors: Record<string, number> };
   customerToStaff: Summary;
+  /** Customer message to the staff member's inbox feed (every conversation, socket or not). */
+  customerToInbox: Summary;
   staffToCustomer: Summary;
   ack: Summary;
   sent: number;
@@ -38,7 +41,7 @@ export type LoadResult = {
   lost: number;
   duplicates: number;
   messagesPerSecond: number;
-  listenerFrames: number;
+  inboxFrames: number;
   errors: Record<string, number>;
   unexpectedCloses: number;
   trafficMs: number;
@@ -91,12 +94,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const connectErrors: Record<string, number> = {};
   const errors: Record<string, number> = {};
   let unexpectedCloses = 0;
-  let listenerFrames = 0;
+  let inboxFrames = 0;
   let closing = false;
+  const sentAt = new Map<string, number>();
+  const deliveredIds = new Set<string>();
+  const c2inbox: number[] = [];
+  const seenInInbox = new Set<string>();
+  /** Whether customer `b<index>` has a staff socket in its conversation (else the inbox counts as delivery). */
+  const staffSocketOf = new Map<string, boolean>();
 
   // ---------- connect ----------
   const targets: { party: Party; pair: LoadPair; index: number }[] = o.pairs.flatMap((pair, index) => [
-    { party: "staff" as const, pair, index },
+    ...(pair.staffSocket ? [{ party: "staff" as const, pair, index }] : []),
     { party: "customer" as const, pair, index },
   ]);
   const connectStart = Date.now();
@@ -115,10 +124,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       log(`  connected ${sides.length}/${targets.length}`);
     }
   });
-  await pool(o.listeners ?? [], o.connectConcurrency, async (url) => {
+  await pool(o.inboxes ?? [], o.connectConcurrency, async (url) => {
     try {
       const ws = await open(url, o.connectTimeoutMs);
-      ws.on("message", () => listenerFrames++);
+      ws.on("message", (data) => onInboxFrame(data.toString()));
       listeners.push(ws);
     } catch (error) {
       count(connectErrors, (error as Error).message);
@@ -128,11 +137,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   log(`  ${sides.length + listeners.length} sockets open in ${(connectWallMs / 1000).toFixed(1)} s`);
 
   // ---------- traffic ----------
-  const sentAt = new Map<string, number>();
-  const deliveredIds = new Set<string>();
   let duplicates = 0;
   let acked = 0;
   const c2s: number[] = [];
+
   const s2c: number[] = [];
   const ackTimes: number[] = [];
   const trafficStart = Date.now();
@@ -145,6 +153,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     byIndex.set(s.index, entry);
   }
 
+  function onInboxFrame(text: string) {
+    inboxFrames++;
+    const now = performance.now();
+    const id = /压测消息 (b[A-Za-z0-9_-]+)/.exec(text)?.[1];
+    if (!id || seenInInbox.has(id)) return;
+    const t0 = sentAt.get(id);
+    if (t0 === undefined) return;
+    seenInInbox.add(id);
+    c2inbox.push(now - t0);
+    if (!staffSocketOf.get(id.split("-")[0])) deliveredIds.add(id);
+  }
   const send = (side: Side, clientId: string) => {
     if (side.ws.readyState !== WebSocket.OPEN) {
       count(errors, `send_on_socket_in_state_${side.ws.readyState}`);
@@ -203,8 +222,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   let stopSending = false;
   const timers: NodeJS.Timeout[] = [];
-  const customers = [...byIndex.entries()].filter(([, e]) => e.customer && e.staff);
+  const customers = [...byIndex.entries()].filter(([, e]) => e.customer && (e.staff || !e.customer.pair.staffSocket));
   for (const [index, entry] of customers) {
+    staffSocketOf.set(`b${index}`, Boolean(entry.staff));
     let n = 0;
     const fire = () => send(entry.customer!, `b${index}-${n++}-${trafficStart.toString(36)}`);
     const first = setTimeout(
@@ -236,8 +256,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const connect = summarize(connectTimes);
   return {
     sockets: sides.length + listeners.length,
-    connect: { ...connect, failures: targets.length + (o.listeners?.length ?? 0) - sides.length - listeners.length, wallMs: connectWallMs, errors: connectErrors },
+    connect: { ...connect, failures: targets.length + (o.inboxes?.length ?? 0) - sides.length - listeners.length, wallMs: connectWallMs, errors: connectErrors },
     customerToStaff: summarize(c2s),
+    customerToInbox: summarize(c2inbox),
     staffToCustomer: summarize(s2c),
     ack: summarize(ackTimes),
     sent: sentAt.size,
@@ -246,7 +267,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     lost: sentAt.size - deliveredIds.size,
     duplicates,
     messagesPerSecond: deliveredIds.size / (trafficMs / 1000),
-    listenerFrames,
+    inboxFrames,
     errors,
     unexpectedCloses,
     trafficMs,
