@@ -1,20 +1,15 @@
 // Admin API beyond the UI flows: validation, groups, TOTP setup and the requirement setting,
 // customers, templates, conversation search and the export stream, and the live monitor's load.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { totpCode } from "../worker/auth/totp";
 import { type ExportLine, exportLineSchema, type MonitorFrame } from "../worker/protocol";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, T0 } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
 
-let sys: TestSystem;
 let admin: string;
-before(async () => {
-  sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
+const sys = useTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` }, async () => {
   admin = (await loginStaff(sys, "admin", "admin123")).token;
-});
-after(async () => {
-  await sys?.close();
 });
 
 describe("admin API", () => {

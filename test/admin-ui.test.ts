@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import ExcelJS from "exceljs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { buildAssets } from "../scripts/build-assets";
 import { rootDir } from "../scripts/wrangler";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
 import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
+import { launchChromium } from "./browser";
 
 const WAIT = 15_000;
 let sys: TestSystem;
@@ -22,10 +23,7 @@ const downloads = mkdtempSync(join(tmpdir(), "kefu-admin-dl-"));
 before(async () => {
   await buildAssets();
   sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
+import { describe, it } from "node:test";
+import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem } from "./harness";
 
-let sys: TestSystem;
 let admin: string;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
   admin = (await loginStaff(sys, "admin", "admin123")).token;
-});
-after(async () => {
-  await sys?.close();
 });
 
 const online = new Map<string, RawSocket>();

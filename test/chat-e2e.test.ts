@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
@@ -10,17 +10,10 @@ import {
   loginStaff,
   RawSocket,
   staffPath,
-  startTestSystem,
-  type TestSystem,
+  useTestSystem,
 } from "./harness";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 async function goOnline(code: string) {
   const login = await loginStaff(sys, code);

@@ -1,20 +1,14 @@
 // The wx.connectSocket adapter under partysocket and ConversationClient, against the real server:
 // connections dropped mid-conversation, acks lost with the connection, and a phone offline for a while.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ConversationClient } from "../client/conversation-client";
 import { wxWebSocketClass } from "../client/wx-socket";
 import type { LoginResult, Message } from "../worker/protocol";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
 import { createWx, type WxShim } from "./miniprogram-shim";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 type Setup = { shim: WxShim; client: ConversationClient; staff: RawSocket; conversationId: string; customer: LoginResult; staffLogin: LoginResult; seen: Message[] };
 

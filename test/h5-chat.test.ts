@@ -6,9 +6,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { ALWAYS_WORKING, api, conversationPath, eventually, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
+import { launchChromium } from "./browser";
 import { testPng } from "./miniprogram-shim";
 
 let sys: TestSystem;
@@ -17,10 +18,7 @@ const shots = process.env.H5_SCREENSHOTS ? join(rootDir, "docs") : mkdtempSync(j
 
 before(async () => {
   sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

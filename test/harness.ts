@@ -1,6 +1,7 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
 // `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
 import { mkdtempSync } from "node:fs";
+import { after, before } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
@@ -41,6 +42,22 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
       await wechat.close();
     },
   };
+}
+
+/**
+ * Starts a fresh system before the file's tests (then runs `setup`) and stops it after them.
+ * One hook does both because Node 20 runs a file's top-level `before` hooks concurrently.
+ */
+export function useTestSystem(opts: Parameters<typeof startTestSystem>[0] = {}, setup?: () => Promise<void>): TestSystem {
+  const sys = {} as TestSystem;
+  before(async () => {
+    Object.assign(sys, await startTestSystem(opts));
+    await setup?.();
+  });
+  after(async () => {
+    await sys.close?.();
+  });
+  return sys;
 }
 
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };

@@ -1,6 +1,6 @@
 // Isolation and bad input: who may join which room, forged and expired tokens, malformed frames and bodies.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { signToken } from "../worker/auth/token";
 import {
   ALWAYS_WORKING,
@@ -11,18 +11,11 @@ import {
   loginStaff,
   RawSocket,
   staffPath,
-  startTestSystem,
+  useTestSystem,
   TEST_SECRET,
-  type TestSystem,
 } from "./harness";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 async function refused(path: string, token?: string): Promise<string> {
   const socket = new RawSocket(sys, path, token);

@@ -1,6 +1,6 @@
 // Conversation lifecycle: the idle timeout (shortened), staff ending, and transfer end to end.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
@@ -11,17 +11,10 @@ import {
   loginStaff,
   RawSocket,
   staffPath,
-  startTestSystem,
-  type TestSystem,
+  useTestSystem,
 } from "./harness";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 async function started() {
   const customer = await loginCustomer(sys);

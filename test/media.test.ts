@@ -1,6 +1,6 @@
 // Media upload: type by content, size limit, and access only for the parties of the conversation.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
@@ -9,17 +9,10 @@ import {
   loginCustomer,
   loginStaff,
   RawSocket,
-  startTestSystem,
-  type TestSystem,
+  useTestSystem,
 } from "./harness";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 // A 1×1 PNG.
 const PNG = Buffer.from(

@@ -1,6 +1,6 @@
 // Subscribe credits and pushes of staff replies, against wrangler dev and the fake WeChat.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { ConversationClient } from "../client/conversation-client";
 import { type LoginResult, previewOf, type PushRecord } from "../worker/protocol";
 import { pushTime, thingValue } from "../worker/push";
@@ -14,20 +14,13 @@ import {
   eventually,
   loginCustomer,
   loginStaff,
-  type TestSystem,
-  startTestSystem,
+  useTestSystem,
 } from "./harness";
 
 const TPL = "TPL_REPLY";
 const WAIT = 15_000;
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 const grant = (token: string, result = "accept") => api(sys, "/api/subscriptions", { token, body: { results: { [TPL]: result } } });
 

@@ -1,28 +1,23 @@
 // Exclusive QR codes of a staff member, against wrangler dev and the fake WeChat: the mini
 // program code (getwxacodeunlimit, stored in R2) and the plain H5 entry QR code.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import type { LoginResult } from "../worker/protocol";
-import { api, loginStaff, type TestSystem, startTestSystem } from "./harness";
+import { api, loginStaff, useTestSystem } from "./harness";
 
 // A staff member whose code cannot be a mini program code's scene.
 const BAD_CODE_STAFF = `INSERT INTO staff (id, code, name, role, password_hash, created_at) VALUES ('s_badcode', '客服一号', '测试客服', 'staff', 'x', 0);`;
 
-let sys: TestSystem;
 let admin: LoginResult;
 let supervisor: LoginResult;
 let staff: LoginResult;
-before(async () => {
-  sys = await startTestSystem({ extraSql: BAD_CODE_STAFF });
+const sys = useTestSystem({ extraSql: BAD_CODE_STAFF }, async () => {
   admin = await loginStaff(sys, "admin", "admin123");
   supervisor = await loginStaff(sys, "sup01");
   staff = await loginStaff(sys, "kf01");
-});
-after(async () => {
-  await sys?.close();
 });
 
 function decode(png: Uint8Array): string {

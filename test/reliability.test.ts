@@ -1,6 +1,6 @@
 // No loss, no duplicates, order: sockets killed mid-send, resends, reconnect gap sync.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { ConversationClient } from "../client/conversation-client";
 import {
   ALWAYS_WORKING,
@@ -12,17 +12,10 @@ import {
   loginCustomer,
   loginStaff,
   RawSocket,
-  startTestSystem,
-  type TestSystem,
+  useTestSystem,
 } from "./harness";
 
-let sys: TestSystem;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-});
-after(async () => {
-  await sys?.close();
-});
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
 /** Drops the TCP connection without a close handshake, as a phone losing signal does. */
 function killSocket(client: ConversationClient) {

@@ -1,21 +1,16 @@
 // Statistics over fixture conversations with known timings equal the hand-computed values.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { StatsResult, StatsRow } from "../worker/protocol";
 import { STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
-import { api, loginStaff, startTestSystem, type TestSystem } from "./harness";
+import { api, loginStaff, useTestSystem } from "./harness";
 
-let sys: TestSystem;
 let stats: StatsResult;
-before(async () => {
-  sys = await startTestSystem({ extraSql: STATS_FIXTURE_SQL });
+const sys = useTestSystem({ extraSql: STATS_FIXTURE_SQL }, async () => {
   const sup = await loginStaff(sys, "sup01");
   const res = await api<StatsResult>(sys, `/api/admin/stats?from=${STATS_PERIOD.from}&to=${STATS_PERIOD.to}`, { token: sup.token });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   stats = res.body;
-});
-after(async () => {
-  await sys?.close();
 });
 
 const pick = (rows: StatsRow[], key: string) => {

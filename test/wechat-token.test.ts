@@ -1,7 +1,7 @@
 // The app's one access token (WechatTokenRoom), against wrangler dev and the fake WeChat:
 // shared by concurrent requests, by the Worker and the rooms, refreshed once when WeChat rejects it.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { LoginResult } from "../worker/protocol";
 import {
   ALWAYS_WORKING,
@@ -11,18 +11,12 @@ import {
   loginCustomer,
   loginStaff,
   RawSocket,
-  type TestSystem,
-  startTestSystem,
+  useTestSystem,
 } from "./harness";
 
-let sys: TestSystem;
 let admin: LoginResult;
-before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
   admin = await loginStaff(sys, "admin", "admin123");
-});
-after(async () => {
-  await sys?.close();
 });
 
 const calls = (route: string) => sys.wechat.requests.filter((r) => r.route === route);
