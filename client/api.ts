@@ -60,6 +60,7 @@ const meSchema = z.object({
   name: z.string().optional(),
   nickname: z.string().nullable().optional(),
   status: z.enum(["online", "busy"]).optional(),
+  wechatBound: z.boolean().optional(),
 });
 const anyBody = z.unknown();
 
@@ -141,6 +142,12 @@ export class ApiClient<F> {
   }
   loginStaff(body: { code: string; password: string; totp?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
+  }
+  loginStaffWechat(code: string) {
+    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code });
+  }
+  bindStaffWechat(code: string) {
+    return this.call("POST", "/api/auth/staff/wechat/bind", z.object({ bound: z.boolean() }), { code });
   }
   me() {
     return this.call("GET", "/api/auth/me", meSchema);

@@ -23,7 +23,11 @@ export async function buildAssets(): Promise<void> {
       target: "es2020",
       minify: true,
       sourcemap: true,
-      outfile: join(out, "app.js"),
+      // Code splitting keeps rarely used libraries (the admin's exporters) out of the first load.
+      splitting: true,
+      outdir: out,
+      entryNames: "app",
+      chunkNames: "chunks/[name]-[hash]",
       logLevel: "warning",
     });
     // Static files of the app (index.html, styles, icons) are copied as they are.

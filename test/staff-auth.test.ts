@@ -55,3 +55,31 @@ describe("staff login", () => {
     assert.equal(me.body.role, "supervisor");
   });
 });
+
+describe("staff WeChat binding", () => {
+  it("binds a WeChat to a staff account and logs in with a wx.login code alone", async () => {
+    const kf01 = await loginStaff(sys, "kf01");
+    const before = await api(sys, "/api/auth/staff/wechat", { body: { code: "kf01-phone" } });
+    assert.equal(before.status, 404);
+    assert.match(before.body.message, /未绑定/);
+    const bind = await api(sys, "/api/auth/staff/wechat/bind", { token: kf01.token, body: { code: "kf01-phone" } });
+    assert.equal(bind.status, 200);
+    assert.equal((await api(sys, "/api/auth/me", { token: kf01.token })).body.wechatBound, true);
+    const login = await api(sys, "/api/auth/staff/wechat", { body: { code: "kf01-phone" } });
+    assert.equal(login.status, 200);
+    assert.equal(login.body.id, kf01.id);
+    assert.equal(login.body.role, "staff");
+
+    const kf02 = await loginStaff(sys, "kf02");
+    const taken = await api(sys, "/api/auth/staff/wechat/bind", { token: kf02.token, body: { code: "kf01-phone" } });
+    assert.equal(taken.status, 409);
+    const customer = await api(sys, "/api/auth/customer", { body: { code: "some-customer" } });
+    assert.equal((await api(sys, "/api/auth/staff/wechat/bind", { token: customer.body.token, body: { code: "x" } })).status, 403);
+    const bad = await api(sys, "/api/auth/staff/wechat", { body: { code: "bad-code" } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, "wechat_error");
+
+    assert.equal((await api(sys, "/api/auth/staff/wechat/bind", { method: "DELETE", token: kf01.token })).status, 200);
+    assert.equal((await api(sys, "/api/auth/staff/wechat", { body: { code: "kf01-phone" } })).status, 404);
+  });
+});

@@ -1,9 +1,7 @@
 // Conversations (F012): search, transcripts, and export as Excel or PDF with progress.
 import { useState } from "preact/hooks";
 import { call, query, request, type Session } from "../api";
-import { buildPdf } from "../export/pdf";
 import { readExport } from "../export/read-stream";
-import { buildXlsx } from "../export/xlsx";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
 import type { AdminConversation, AdminStaff } from "../../worker/protocol";
 import { Transcript } from "./transcript";
@@ -44,9 +42,12 @@ function Exporter(props: { filter: Record<string, string | number | undefined> }
       setProgress({ done: data.length, total: data.length, stage: "正在生成文件" });
       const stamp = fmtDate(Date.now());
       if (format === "xlsx") {
+        // The export libraries load only when an export is asked for.
+        const { buildXlsx } = await import("../export/xlsx");
         download(await buildXlsx(data), `会话记录-${stamp}.xlsx`, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
       } else {
         const [font, wasm] = await Promise.all([fetchBytes("/admin/vendor/NotoSansHans-Regular.otf"), fetchBytes("/admin/vendor/harfbuzz-subset.wasm")]);
+        const { buildPdf } = await import("../export/pdf");
         download(await buildPdf(data, { font, wasm }), `会话记录-${stamp}.pdf`, "application/pdf");
       }
       setProgress(null);

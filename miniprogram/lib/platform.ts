@@ -64,14 +64,18 @@ export function staffApi(): ApiClient<string> {
   return new ApiClient({ baseUrl: apiBase(), transport: wxTransport, token: () => staffSession.token(), onUnauthorized: () => staffSession.clear() });
 }
 
+/** A fresh wx.login code (each code is good for one server call). */
+export function wxLoginCode(): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    wx.login({ success: (res) => (res.code ? resolve(res.code) : reject(new Error("微信登录失败"))), fail: (err) => reject(new Error(err.errMsg)) }),
+  );
+}
+
 /** The customer token, logging in with wx.login when there is none (or it expired). */
 export async function ensureCustomer(api: ApiClient<string>): Promise<string> {
   const existing = customerSession.load();
   if (existing) return existing.token;
-  const code = await new Promise<string>((resolve, reject) =>
-    wx.login({ success: (res) => (res.code ? resolve(res.code) : reject(new Error("微信登录失败"))), fail: (err) => reject(new Error(err.errMsg)) }),
-  );
-  const session = await api.loginCustomer(code);
+  const session = await api.loginCustomer(await wxLoginCode());
   customerSession.save(session);
   return session.token;
 }

@@ -5,6 +5,7 @@ import { verifyTotp } from "../auth/totp";
 import { customerById, upsertCustomer } from "../customers";
 import { staff } from "../db/schema";
 import { loadSettings } from "../settings";
+import type { Env } from "../env";
 import { router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound, readJson } from "../http/errors";
@@ -16,15 +17,20 @@ async function issue(secret: string, id: string, role: PrincipalRole): Promise<L
   return { token: await signToken(secret, { sub: id, role, exp: expiresAt }), expiresAt, role, id };
 }
 
+async function sessionOf(env: Env, code: string) {
+  try {
+    return await wechatClient(env).code2session(code);
+  } catch (error) {
+    throw wechatFailure(error);
+  }
+}
+
+const openidOf = async (env: Env, code: string) => (await sessionOf(env, code)).openid;
+
 export const authRoutes = router()
   .post("/customer", async (c) => {
     const { code } = await readJson(c, customerLoginSchema);
-    let session;
-    try {
-      session = await wechatClient(c.env).code2session(code);
-    } catch (error) {
-      throw wechatFailure(error);
-    }
+    const session = await sessionOf(c.env, code);
     const user = await upsertCustomer(c.get("db"), session.openid, session.unionid ?? null);
     return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
   })
@@ -50,6 +56,28 @@ export const authRoutes = router()
     }
     return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
   })
+  // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code alone.
+  .post("/staff/wechat", async (c) => {
+    const { code } = await readJson(c, customerLoginSchema);
+    const openid = await openidOf(c.env, code);
+    const [row] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
+    if (!row) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
+    if (row.disabled) throw forbidden("账号已停用");
+    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+  })
+  .post("/staff/wechat/bind", requireRole("staff", "supervisor", "admin"), async (c) => {
+    const { code } = await readJson(c, customerLoginSchema);
+    const openid = await openidOf(c.env, code);
+    const db = c.get("db");
+    const [holder] = await db.select({ id: staff.id }).from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
+    if (holder && holder.id !== principal(c).sub) throw new ApiError(409, "conflict", "该微信已绑定其他客服账号");
+    await db.update(staff).set({ wechatOpenid: openid }).where(eq(staff.id, principal(c).sub));
+    return c.json({ bound: true });
+  })
+  .delete("/staff/wechat/bind", requireRole("staff", "supervisor", "admin"), async (c) => {
+    await c.get("db").update(staff).set({ wechatOpenid: null }).where(eq(staff.id, principal(c).sub));
+    return c.json({ bound: false });
+  })
   .get("/me", requireRole("customer", "staff", "supervisor", "admin"), async (c) => {
     const p = principal(c);
     const db = c.get("db");
@@ -60,5 +88,5 @@ export const authRoutes = router()
     }
     const [row] = await db.select().from(staff).where(eq(staff.id, p.sub)).limit(1);
     if (!row) throw notFound("账号不存在");
-    return c.json({ role: row.role, id: row.id, code: row.code, name: row.name, avatar: row.avatar, status: row.status });
+    return c.json({ role: row.role, id: row.id, code: row.code, name: row.name, avatar: row.avatar, status: row.status, wechatBound: row.wechatOpenid !== null });
   });

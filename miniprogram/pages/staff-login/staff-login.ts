@@ -1,5 +1,6 @@
-// Staff login: staff code, password, and the TOTP code when the account has it enabled.
-import { ApiRequestError, errorText, staffApi, staffSession } from "../../lib/kit";
+// Staff login: staff code, password, and the TOTP code when the account has it enabled; or
+// WeChat alone once the staff member has bound their WeChat (offered after a password login).
+import { ApiRequestError, errorText, staffApi, staffSession, toast, wxLoginCode } from "../../lib/kit";
 
 type Field = WechatMiniprogram.Input & { currentTarget: { dataset: { field: "code" | "password" | "totp" } } };
 
@@ -15,12 +16,40 @@ Component({
     toggleTotp() {
       this.setData({ needTotp: !this.data.needTotp });
     },
+    async wechatLogin() {
+      this.setData({ busy: true, error: "" });
+      try {
+        staffSession.save(await staffApi().loginStaffWechat(await wxLoginCode()));
+        wx.redirectTo({ url: "/pages/staff-inbox/staff-inbox" });
+      } catch (error) {
+        this.setData({ error: errorText(error) });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+    /** After a password login on a phone whose WeChat is not bound yet, offer to bind it. */
+    async offerBinding() {
+      const api = staffApi();
+      const me = await api.me().catch(() => null);
+      if (!me || me.wechatBound !== false) return;
+      const answer = await new Promise<boolean>((resolve) =>
+        wx.showModal({ title: "绑定微信", content: "绑定后，下次可用微信一键登录", confirmText: "绑定", cancelText: "暂不", success: (r) => resolve(r.confirm), fail: () => resolve(false) }),
+      );
+      if (!answer) return;
+      try {
+        await api.bindStaffWechat(await wxLoginCode());
+        toast("已绑定微信");
+      } catch (error) {
+        toast(errorText(error));
+      }
+    },
     async submit() {
       const { code, password, totp, needTotp } = this.data;
       this.setData({ busy: true, error: "" });
       try {
         const session = await staffApi().loginStaff({ code: code.trim(), password, totp: needTotp && totp ? totp.trim() : undefined });
         staffSession.save(session);
+        await this.offerBinding();
         wx.redirectTo({ url: "/pages/staff-inbox/staff-inbox" });
       } catch (error) {
         // The server asks for the dynamic code only when the account has TOTP enabled.
