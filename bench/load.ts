@@ -116,6 +116,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const ws = await open(o.urlFor(t.party, t.pair), o.connectTimeoutMs);
       connectTimes.push(performance.now() - started);
       sides.push({ ws, ...t });
+      ws.on("close", (code) => {
+        if (closing) return;
+        unexpectedCloses++;
+        count(errors, `close_${code}`);
+      });
     } catch (error) {
       count(connectErrors, (error as Error).message);
     }
@@ -174,11 +179,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 
   for (const side of sides) {
-    side.ws.on("close", (code) => {
-      if (closing) return;
-      unexpectedCloses++;
-      count(errors, `close_${code}`);
-    });
     side.ws.on("error", () => count(errors, "socket_error"));
     side.ws.on("message", (data) => {
       const now = performance.now();

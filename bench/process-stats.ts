@@ -62,6 +62,14 @@ export function rssMb(pid: number): number {
   }
 }
 
+export function openFiles(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds (user + system) the process has used so far. */
 export function cpuSeconds(pid: number): number {
   const s = stat(pid);
@@ -70,12 +78,18 @@ export function cpuSeconds(pid: number): number {
 
 const total = (pids: number[], f: (pid: number) => number) => pids.reduce((a, pid) => a + f(pid), 0);
 
-/** Samples the summed RSS of `pids` every second; `stop()` returns the peak and the last value. */
+/**
+ * Samples the summed RSS and open files of `pids` every second; `stop()` returns the peaks and
+ * the last RSS. A process that died reads as NaN and is reported as such.
+ */
 export function sampleRss(pids: number[]) {
   const now = () => total(pids, rssMb);
+  const files = () => total(pids, openFiles);
   let peak = now();
+  let peakFiles = files();
   const timer = setInterval(() => {
     peak = Math.max(peak, now());
+    peakFiles = Math.max(peakFiles, files());
   }, 1000);
   timer.unref();
   return {
@@ -83,7 +97,7 @@ export function sampleRss(pids: number[]) {
     stop() {
       clearInterval(timer);
       const last = now();
-      return { peakMb: Math.max(peak, last), lastMb: last };
+      return { peakMb: Math.max(peak, last), lastMb: last, peakOpenFiles: peakFiles };
     },
   };
 }

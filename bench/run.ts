@@ -136,7 +136,7 @@ async function main() {
       urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?token=${party === "customer" ? p.customerToken : p.staffToken}`,
       inboxes: staff.ids.map((id) => `ws://${host}/parties/staff-room/${id}?token=${staffTokens.get(id)}`),
     });
-    oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: workerds.length };
+    oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: workerds.length, alive: workerds.every(isAlive) };
     const db = openLocalD1(persistTo);
     const [row] = await selectAll<{ n: number; distinct_ids: number }>(db, "SELECT count(*) AS n, count(DISTINCT conversation_id || ':' || client_id) AS distinct_ids FROM messages");
     db.close();
@@ -167,7 +167,7 @@ async function main() {
         urlFor: (party, p) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
         inboxes: staff.ids.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
       });
-      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: 1 };
+      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: 1, alive: child.exitCode === null };
     } finally {
       child.kill("SIGTERM");
     }
@@ -176,7 +176,23 @@ async function main() {
   report({ started, load0, ours, oursProcess, stored, relay, relayProcess });
 }
 
-type ProcessFigures = { rss: { peakMb: number; lastMb: number }; cpuSeconds: number; idleRssMb: number; processes: number };
+type ProcessFigures = {
+  rss: { peakMb: number; lastMb: number; peakOpenFiles: number };
+  cpuSeconds: number;
+  idleRssMb: number;
+  processes: number;
+  /** Whether every server process was still running at the end. */
+  alive: boolean;
+};
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * wrangler dev puts a dev-only proxy workerd (live reload, request buffering) in front of the
@@ -240,6 +256,7 @@ function report(r: Report) {
     ["server processes", r.oursProcess.processes, r.relayProcess?.processes, 0],
     ["server RSS idle (MB)", r.oursProcess.idleRssMb, r.relayProcess?.idleRssMb, 0],
     ["server RSS peak (MB)", r.oursProcess.rss.peakMb, r.relayProcess?.rss.peakMb, 0],
+    ["server open files peak", r.oursProcess.rss.peakOpenFiles, r.relayProcess?.rss.peakOpenFiles, 0],
     ["server CPU during run (s)", r.oursProcess.cpuSeconds, r.relayProcess?.cpuSeconds],
   ];
   const w = [28, 20, 16, 10];
@@ -247,6 +264,8 @@ function report(r: Report) {
   console.log(`\n${line(["", "kefu (workerd+D1)", "bare ws relay", "ratio"])}`);
   console.log("-".repeat(w.reduce((a, b) => a + b + 1, 0)));
   for (const [label, a, b, digits] of rows) console.log(line([label, fmt(a, digits ?? 1), fmt(b, digits ?? 1), ratio(a, b)]));
+  if (!r.oursProcess.alive) console.log("\nkefu: a workerd process DIED during the run (see open files against the open-file limit)");
+  if (r.relayProcess && !r.relayProcess.alive) console.log("\nrelay: the relay process died during the run");
   console.log(`\nD1 after the run: ${r.stored.messages} messages stored, ${r.stored.duplicates} duplicates; ${ours.acked} acks received`);
   if (Object.keys(ours.errors).length > 0) console.log(`kefu error frames: ${JSON.stringify(ours.errors)}`);
   if (Object.keys(ours.connect.errors).length > 0) console.log(`kefu connect errors: ${JSON.stringify(ours.connect.errors)}`);
