@@ -11,13 +11,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
-import { startSystem } from "../scripts/system";
+import { freePort, startSystem } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
-import { startFakeWechat } from "../test/fake-wechat/server";
+import { FAKE_APPID, FAKE_SECRET } from "../test/fake-wechat/server";
+import { startTsxChild } from "./child";
 import { latencyChart } from "./chart";
 import { type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, findWorkerds, listeningPorts, sampleRss } from "./process-stats";
@@ -103,7 +103,13 @@ async function main() {
     conversationsSql(pairs.map((p) => ({ id: p.conversationId, customerId: p.customerId, staffId: p.staffId, status: "active" }))),
   ].join("\n");
 
-  const wechat = await startFakeWechat();
+  // The fake WeChat API answers every customer message's content check: its own process.
+  const { child: wechatChild, match: wechatUrl } = await startTsxChild(
+    join(rootDir, "test/fake-wechat/server.ts"),
+    ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
+    /listening on (\S+)/,
+  );
+  const wechat = { url: wechatUrl[1], appid: FAKE_APPID, secret: FAKE_SECRET };
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-bench-"));
   const seedStart = Date.now();
   const system = await startSystem({
@@ -143,7 +149,7 @@ async function main() {
     stored = { messages: row.n, duplicates: row.n - row.distinct_ids };
   } finally {
     await system.stop();
-    await wechat.close();
+    wechatChild.kill("SIGTERM");
   }
 
   // ---------- the bare relay ----------
@@ -151,13 +157,9 @@ async function main() {
   let relayProcess: ProcessFigures | null = null;
   if (!args["no-baseline"]) {
     log("\n[2/2] bare ws relay (no persistence, no auth): the machine's ceiling");
-    const child = spawn(process.execPath, ["--import", "tsx", join(rootDir, "bench/relay.ts")], { cwd: rootDir, stdio: ["ignore", "pipe", "inherit"] });
+    const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line).port));
-        child.once("exit", (code) => reject(new Error(`relay exited (${code})`)));
-        setTimeout(() => reject(new Error("relay did not start")), 30_000).unref();
-      });
+      const port = Number(match[1]);
       const rss = sampleRss([child.pid!]);
       const idleRssMb = rss.now();
       const cpu = cpuMeter([child.pid!]);
