@@ -77,6 +77,8 @@ export function cpuSeconds(pid: number): number {
 }
 
 const total = (pids: number[], f: (pid: number) => number) => pids.reduce((a, pid) => a + f(pid), 0);
+/** The larger of two samples; a NaN sample (the process is gone) does not erase the peak. */
+const peakOf = (a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
 
 /**
  * Samples the summed RSS and open files of `pids` every second; `stop()` returns the peaks and
@@ -88,8 +90,8 @@ export function sampleRss(pids: number[]) {
   let peak = now();
   let peakFiles = files();
   const timer = setInterval(() => {
-    peak = Math.max(peak, now());
-    peakFiles = Math.max(peakFiles, files());
+    peak = peakOf(peak, now());
+    peakFiles = peakOf(peakFiles, files());
   }, 1000);
   timer.unref();
   return {
@@ -97,7 +99,7 @@ export function sampleRss(pids: number[]) {
     stop() {
       clearInterval(timer);
       const last = now();
-      return { peakMb: Math.max(peak, last), lastMb: last, peakOpenFiles: peakFiles };
+      return { peakMb: peakOf(peak, last), lastMb: last, peakOpenFiles: peakFiles };
     },
   };
 }

@@ -8,7 +8,7 @@
 // bench/results/<stamp>-<customers>.json and .svg (latency over time). Everything stays on
 // 127.0.0.1 and every phase is bounded in time.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -124,7 +124,11 @@ async function main() {
       RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60",
     },
   });
-  log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${persistTo})`);
+  const serverLog = join(persistTo, "wrangler.log");
+  const logStream = createWriteStream(serverLog);
+  system.process.stdout?.pipe(logStream);
+  system.process.stderr?.pipe(logStream);
+  log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${persistTo}; server output in ${serverLog})`);
   let ours: LoadResult;
   let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
