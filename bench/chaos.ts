@@ -13,9 +13,10 @@ import WebSocket from "ws";
 import { ConversationClient } from "../client/conversation-client";
 import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
-import { freePort, prepareDatabase, type RunningSystem, type SystemOptions, startWorker } from "../scripts/system";
+import type { RunningSystem, SystemOptions } from "../scripts/system";
 import { startFakeWechat } from "../test/fake-wechat/server";
 import type { MessageContent } from "../worker/protocol";
+import { snapshotTree, systemOf } from "./snapshot";
 import { summarize } from "./stats";
 
 const { values: args } = parseArgs({
@@ -50,6 +51,8 @@ const pairs = Array.from({ length: customers }, (_, i) => ({
   customerId: `u_chaos${String(i).padStart(4, "0")}`,
   staffId: staff.ids[i % staff.ids.length],
 }));
+const snapshot = snapshotTree();
+const { freePort, prepareDatabase, startWorker } = await systemOf(snapshot);
 const wechat = await startFakeWechat();
 const persistTo = mkdtempSync(join(tmpdir(), "kefu-chaos-"));
 const options: SystemOptions = {
@@ -73,7 +76,7 @@ await prepareDatabase(
   ].join("\n"),
 );
 let system: RunningSystem = await startWorker(options);
-log(`system up on ${system.url}, state in ${persistTo}`);
+log(`system up on ${system.url}, running a snapshot of the tree (${snapshot}), state in ${persistTo}`);
 
 // ---------- clients ----------
 const sent = new Map<string, Sent>();

@@ -14,10 +14,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
-import { freePort, startSystem } from "../scripts/system";
+import { freePort } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
 import { FAKE_APPID, FAKE_SECRET } from "../test/fake-wechat/server";
 import { startTsxChild } from "./child";
+import { snapshotTree, systemOf } from "./snapshot";
 import { latencyChart } from "./chart";
 import { type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, findWorkerds, listeningPorts, sampleRss } from "./process-stats";
@@ -112,6 +113,8 @@ async function main() {
   const wechat = { url: wechatUrl[1], appid: FAKE_APPID, secret: FAKE_SECRET };
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-bench-"));
   const seedStart = Date.now();
+  const snapshot = snapshotTree();
+  const { startSystem } = await systemOf(snapshot);
   const system = await startSystem({
     persistTo,
     wechatBaseUrl: wechat.url,
@@ -128,7 +131,7 @@ async function main() {
   const logStream = createWriteStream(serverLog);
   system.process.stdout?.pipe(logStream);
   system.process.stderr?.pipe(logStream);
-  log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${persistTo}; server output in ${serverLog})`);
+  log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s from a snapshot of the tree (${snapshot}), state in ${persistTo}, server output in ${serverLog}`);
   let ours: LoadResult;
   let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
