@@ -12,7 +12,15 @@ import {
 } from "../worker/protocol";
 
 export type PendingState = "sending" | "failed";
-export type Pending = { clientId: string; content: MessageContent; state: PendingState; error?: string; createdAt: number };
+export type Pending = {
+  clientId: string;
+  content: MessageContent;
+  state: PendingState;
+  error?: string;
+  createdAt: number;
+  /** The room refused it for now; it goes again with the next flush. */
+  refused?: boolean;
+};
 
 export type ConversationEvents = {
   message?: (m: Message) => void;
@@ -77,7 +85,10 @@ export class ConversationClient {
       maxReconnectionDelay: 10_000,
     });
     this.socket.addEventListener("open", () => this.onOpen());
-    this.socket.addEventListener("close", () => this.events.status?.(false));
+    this.socket.addEventListener("close", () => {
+      this.ready = false;
+      this.events.status?.(false);
+    });
     this.socket.addEventListener("message", (e: MessageEvent) => this.onFrame(e.data));
   }
 
@@ -110,7 +121,36 @@ export class ConversationClient {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
+  }
+
+  private closed = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private refusalStreak = 0;
+
+  /**
+   * The room refused a send for now (rate limit, storage hiccup) and holds back the later ones:
+   * after a growing, jittered delay, everything pending goes again, oldest first.
+   */
+  private resendLater(): void {
+    if (this.flushTimer) return;
+    // Refusals in a row with no ack between them back off; any ack starts over.
+    this.refusalStreak++;
+    const delay = Math.min(8000, 500 * 2 ** Math.min(this.refusalStreak - 1, 4)) * (0.75 + Math.random() * 0.5);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      // Messages still in flight are not sent again: a copy would only queue behind them.
+      if (!this.closed) this.resendPending((p) => p.refused === true);
+    }, delay);
+  }
+
+  private resendPending(which: (p: Pending) => boolean = () => true): void {
+    const waiting = [...this.pending.values()].filter((p) => p.state === "sending" && which(p)).sort((a, b) => a.createdAt - b.createdAt);
+    for (const p of waiting) {
+      p.refused = false;
+      this.transmit({ type: "send", clientId: p.clientId, content: p.content });
+    }
   }
 
   /** Drops the connection without closing the client: it reconnects as after a network loss. */
@@ -133,16 +173,21 @@ export class ConversationClient {
     return [...this.messages.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /**
+   * True once this connection's open handler has run. A new socket can report OPEN before that;
+   * sending then would let a fresh message overtake the pending ones resent on open.
+   */
+  private ready = false;
+
   private transmit(frame: ClientFrame): void {
-    if (this.open) this.socket.send(JSON.stringify(frame));
+    if (this.ready && this.open) this.socket.send(JSON.stringify(frame));
   }
 
   private onOpen(): void {
+    this.ready = true;
     this.events.status?.(true);
     this.transmit({ type: "sync", after: this.lastSeq });
-    for (const p of this.pending.values()) {
-      if (p.state === "sending") this.transmit({ type: "send", clientId: p.clientId, content: p.content });
-    }
+    this.resendPending();
   }
 
   private remember(m: Message): void {
@@ -168,6 +213,7 @@ export class ConversationClient {
     }
     switch (frame.type) {
       case "ack": {
+        this.refusalStreak = 0;
         const p = this.pending.get(frame.clientId);
         this.pending.delete(frame.clientId);
         if (p && !this.messages.has(frame.seq)) {
@@ -214,6 +260,10 @@ export class ConversationClient {
           p.error = frame.message;
           this.events.failed?.(p.clientId, frame.code, frame.message);
         } else {
+          if (p) {
+            p.refused = true;
+            this.resendLater();
+          }
           this.events.error?.(frame.code, frame.message);
         }
         return;

@@ -29,6 +29,8 @@ import {
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
 
+/** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
+type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
 
 export class ConversationRoom extends Server<Env> {
@@ -85,7 +87,7 @@ export class ConversationRoom extends Server<Env> {
     sendFrame(conn, { type: "conversation", conversation: this.state() });
   }
 
-  override async onMessage(conn: Connection<Identity>, raw: WSMessage) {
+  override async onMessage(conn: Connection<SocketState>, raw: WSMessage) {
     const who = conn.state;
     if (!who) return;
     if (typeof raw !== "string" || raw.length > 16 * 1024) {
@@ -99,17 +101,24 @@ export class ConversationRoom extends Server<Env> {
     }
     const frame = parsed.frame;
     switch (frame.type) {
-      case "send":
+      case "send": {
+        const ticket = this.nextTicket();
+        if (this.heldBack(conn, frame.clientId, ticket)) return;
         if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
           // Not acknowledged: the client keeps the message and sends it again later.
-          sendFrame(conn, { type: "error", code: "rate_limited", message: RATE_LIMITED_MESSAGE, clientId: frame.clientId });
+          this.refuse(conn, frame.clientId, ticket, "rate_limited", RATE_LIMITED_MESSAGE);
           return;
         }
-        return this.serial(() => this.handleSend(conn, who, frame)).catch((error) => {
+        // The refused message is back: what follows may queue behind it again.
+        if (conn.state?.refused?.clientId === frame.clientId) conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+        return this.serial(async () => {
+          if (!this.heldBack(conn, frame.clientId, ticket)) await this.handleSend(conn, who, frame);
+        }).catch((error) => {
           console.error("send failed", error);
           // Not acknowledged, so the client keeps it and resends.
-          sendFrame(conn, { type: "error", code: "internal", message: "消息暂未保存，请重试", clientId: frame.clientId });
+          this.refuse(conn, frame.clientId, ticket, "internal", "消息暂未保存，请重试");
         });
+      }
       case "read":
         return this.serial(() => this.handleRead(who, frame.seq));
       case "sync":
@@ -120,11 +129,38 @@ export class ConversationRoom extends Server<Env> {
     }
   }
 
+  /**
+   * A socket's sends are stored in the order it sent them. Once one is refused for now (rate limit,
+   * storage failure), the ones that arrived after it are refused too until it comes back (clients
+   * resend pending messages oldest first), so no message overtakes an earlier one. Tickets number
+   * the sends in arrival order, so a send queued before the refused one still goes through.
+   * The mark lives in the socket's own state: a reconnecting client keeps its connection id.
+   */
+  private lastTicket = 0;
+
+  /** Increasing even across hibernation, which forgets the field but not the socket's mark. */
+  private nextTicket(): number {
+    this.lastTicket = Math.max(this.lastTicket + 1, Date.now() * 1000);
+    return this.lastTicket;
+  }
+
+  private refuse(conn: Connection<SocketState>, clientId: string, ticket: number, code: "rate_limited" | "internal", message: string) {
+    if (!conn.state?.refused) conn.setState((s) => ({ ...(s as SocketState), refused: { clientId, ticket } }));
+    sendFrame(conn, { type: "error", code, message, clientId });
+  }
+
+  private heldBack(conn: Connection<SocketState>, clientId: string, ticket: number): boolean {
+    const refused = conn.state?.refused;
+    if (!refused || refused.clientId === clientId || refused.ticket > ticket) return false;
+    sendFrame(conn, { type: "error", code: "rate_limited", message: "请按顺序重发较早的消息", clientId });
+    return true;
+  }
+
   private broadcastFrame(frame: ServerFrame, without?: string[]) {
     this.broadcast(JSON.stringify(frame), without);
   }
 
-  private async handleSend(conn: Connection<Identity>, who: Identity, frame: SendFrame) {
+  private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame) {
     const existing = await findByClientId(this.db, this.row.id, frame.clientId);
     if (existing) {
       sendFrame(conn, { type: "ack", clientId: existing.clientId, seq: existing.seq, sentAt: existing.sentAt, duplicate: true });

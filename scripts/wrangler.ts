@@ -29,7 +29,12 @@ export async function executeSql(persistTo: string, file: string): Promise<void>
 }
 
 export async function queryJson<T>(persistTo: string, command: string): Promise<T[]> {
+  return (await queryAllJson<T>(persistTo, command))[0] ?? [];
+}
+
+/** Runs several `;`-separated statements in one wrangler call; one result list per statement. */
+export async function queryAllJson<T>(persistTo: string, command: string): Promise<T[][]> {
   const out = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", command, "--json"]);
   const parsed = JSON.parse(out.slice(out.indexOf("["))) as { results: T[] }[];
-  return parsed[0]?.results ?? [];
+  return parsed.map((r) => r.results ?? []);
 }

@@ -3,7 +3,7 @@
 // Each gets a clear 4xx or error frame, nothing crashes, and nothing is stored.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { queryJson } from "../scripts/wrangler";
+import { queryAllJson } from "../scripts/wrangler";
 import { ALWAYS_WORKING, api, conversationPath, RawSocket, useTestSystem } from "./harness";
 import { makeWorld, PNG, ROUTES, uploadForm, type World } from "./route-table";
 
@@ -18,9 +18,8 @@ const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
 });
 
 async function snapshot(): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const table of TABLES) out[table] = await queryJson(sys.persistTo, `SELECT * FROM ${table} ORDER BY rowid`);
-  return out;
+  const results = await queryAllJson(sys.persistTo, TABLES.map((t) => `SELECT * FROM ${t} ORDER BY rowid`).join("; "));
+  return Object.fromEntries(TABLES.map((t, i) => [t, results[i]]));
 }
 
 function prng(seed: number) {

@@ -55,6 +55,9 @@ export function useTestSystem(opts: Parameters<typeof startTestSystem>[0] = {}, 
     await setup?.();
   });
   after(async () => {
+    // Sockets a failed test left open would keep reconnecting and hold the process open.
+    for (const socket of openSockets) socket.close();
+    openSockets.clear();
     await sys.close?.();
   });
   return sys;
@@ -103,6 +106,8 @@ export async function enter(sys: { url: string }, token: string, scene?: string)
   return res.body;
 }
 
+const openSockets = new Set<{ close(): void }>();
+
 export function chatClient(
   sys: { host: string },
   conversationId: string,
@@ -110,7 +115,7 @@ export function chatClient(
   events: ConversationEvents = {},
   lastSeq = 0,
 ): ConversationClient {
-  return new ConversationClient({
+  const client = new ConversationClient({
     host: sys.host,
     conversationId,
     token: login.token,
@@ -119,6 +124,8 @@ export function chatClient(
     events,
     lastSeq,
   });
+  openSockets.add(client);
+  return client;
 }
 
 /** A raw socket to a room, collecting every frame it receives. */
@@ -132,6 +139,7 @@ export class RawSocket {
   constructor(sys: { host: string }, path: string, token?: string) {
     const url = `ws://${sys.host}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
     this.ws = new WebSocket(url);
+    openSockets.add(this);
     this.opened = new Promise((resolve, reject) => {
       this.ws.once("open", () => resolve());
       this.ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
