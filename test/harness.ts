@@ -180,6 +180,17 @@ export class RawSocket {
 }
 
 export const conversationPath = (id: string) => `/parties/conversation-room/${id}`;
+
+/** A new customer who entered and sent a first message; their socket stays open. */
+export async function startedConversation(sys: TestSystem, text = "你好") {
+  const customer = await loginCustomer(sys);
+  const entry = await enter(sys, customer.token);
+  const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+  await socket.opened;
+  socket.send({ type: "send", clientId: `first-${Date.now()}-${Math.random().toString(36).slice(2)}`, content: { kind: "text", text } });
+  await socket.waitFor("ack");
+  return { customer, entry, socket };
+}
 export const staffPath = (id: string) => `/parties/staff-room/${id}`;
 
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {

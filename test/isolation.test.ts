@@ -11,8 +11,9 @@ import {
   loginStaff,
   RawSocket,
   staffPath,
-  useTestSystem,
+  startedConversation,
   TEST_SECRET,
+  useTestSystem,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -29,12 +30,7 @@ async function refused(path: string, token?: string): Promise<string> {
 }
 
 async function conversationWithMessage() {
-  const customer = await loginCustomer(sys);
-  const entry = await enter(sys, customer.token);
-  const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
-  await socket.opened;
-  socket.send({ type: "send", clientId: `first-${Date.now()}`, content: { kind: "text", text: "在吗" } });
-  await socket.waitFor("ack");
+  const { customer, entry, socket } = await startedConversation(sys, "在吗");
   socket.close();
   return { customer, entry };
 }

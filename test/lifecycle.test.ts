@@ -11,20 +11,13 @@ import {
   loginStaff,
   RawSocket,
   staffPath,
+  startedConversation,
   useTestSystem,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
-async function started() {
-  const customer = await loginCustomer(sys);
-  const entry = await enter(sys, customer.token);
-  const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
-  await socket.opened;
-  socket.send({ type: "send", clientId: `hello-${Date.now()}`, content: { kind: "text", text: "你好" } });
-  await socket.waitFor("ack");
-  return { customer, entry, socket };
-}
+const started = () => startedConversation(sys);
 
 describe("conversation lifecycle", () => {
   it("ends a conversation after the idle timeout and starts a new one on return", async () => {

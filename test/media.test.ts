@@ -11,21 +11,14 @@ import {
   RawSocket,
   useTestSystem,
 } from "./harness";
+import { PNG, uploadForm } from "./route-table";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
 
-// A 1×1 PNG.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-  "base64",
-);
 const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
 
 function upload(token: string, conversationId: string, bytes: Buffer, name = "a.png", type = "image/png") {
-  const form = new FormData();
-  form.set("conversationId", conversationId);
-  form.set("file", new Blob([new Uint8Array(bytes)], { type }), name);
-  return api(sys, "/api/media", { token, raw: form });
+  return api(sys, "/api/media", { token, raw: uploadForm(conversationId, bytes, name, type) });
 }
 
 describe("media", () => {
