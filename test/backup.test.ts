@@ -77,6 +77,7 @@ describe("daily backup and restore", () => {
 
     const supervisor = await mintToken(TEST_SECRET, "s_sup01", "supervisor");
     assert.equal((await api(sys, "/api/admin/backups", { token: supervisor })).status, 403);
+    assert.equal((await api(sys, "/api/admin/backups", { token: supervisor, method: "POST" })).status, 403);
     assert.equal((await api(sys, `/api/admin/backups/${item.name}`, { token: supervisor })).status, 403);
     assert.equal((await api(sys, `/api/admin/backups/${item.name}`)).status, 401);
     assert.equal((await api(sys, "/api/admin/backups/..%2Fmedia.ndjson", { token: admin })).status, 404);
