@@ -14,8 +14,8 @@ import {
 } from "../worker/protocol";
 import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../worker/rate-limit";
 import { pushStaffReply } from "../worker/push";
-import { loadSettings } from "../worker/settings";
-import { screenCustomerMessage } from "../worker/wechat/content-check";
+import { isWorkingTime, loadSettings } from "../worker/settings";
+import { type Screening, screenCustomerMessage } from "../worker/wechat/content-check";
 import {
   endConversation,
   findByClientId,
@@ -30,6 +30,8 @@ import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
+const RECENT_ACKS = 500;
+
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
 
@@ -48,6 +50,17 @@ export class ConversationRoom extends Server<Env> {
   override async onStart() {
     this.db = createDb(this.env);
     await this.reload();
+  }
+
+  /**
+   * Acks of the messages stored since this room woke, by client id: a resend is answered from here
+   * without a query. Older resends are caught by the unique (conversation, clientId) index on insert.
+   */
+  private readonly acks = new Map<string, { seq: number; sentAt: number }>();
+
+  private remember(clientId: string, ack: { seq: number; sentAt: number }) {
+    this.acks.set(clientId, ack);
+    if (this.acks.size > RECENT_ACKS) this.acks.delete(this.acks.keys().next().value!);
   }
 
   private async reload() {
@@ -111,8 +124,10 @@ export class ConversationRoom extends Server<Env> {
         }
         // The refused message is back: what follows may queue behind it again.
         if (conn.state?.refused?.clientId === frame.clientId) conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+        // The content check starts now, so a burst's checks overlap instead of queueing one by one.
+        const screening = this.screen(who, frame);
         return this.serial(async () => {
-          if (!this.heldBack(conn, frame.clientId, ticket)) await this.handleSend(conn, who, frame);
+          if (!this.heldBack(conn, frame.clientId, ticket)) await this.handleSend(conn, who, frame, screening);
         }).catch((error) => {
           console.error("send failed", error);
           // Not acknowledged, so the client keeps it and resends.
@@ -160,10 +175,16 @@ export class ConversationRoom extends Server<Env> {
     this.broadcast(JSON.stringify(frame), without);
   }
 
-  private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame) {
-    const existing = await findByClientId(this.db, this.row.id, frame.clientId);
-    if (existing) {
-      sendFrame(conn, { type: "ack", clientId: existing.clientId, seq: existing.seq, sentAt: existing.sentAt, duplicate: true });
+  private screen(who: Identity, frame: SendFrame): Promise<Screening> {
+    if (who.party !== "customer" || this.acks.has(frame.clientId)) return Promise.resolve("accept");
+    return screenCustomerMessage(this.env, this.customer?.openid, frame.content);
+  }
+
+  private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame, screened: Promise<Screening>) {
+    // A resend of a stored message gets its original ack, even after the conversation ended.
+    const known = this.acks.get(frame.clientId) ?? (this.row.status === "ended" ? await findByClientId(this.db, this.row.id, frame.clientId) : undefined);
+    if (known) {
+      sendFrame(conn, { type: "ack", clientId: frame.clientId, seq: known.seq, sentAt: known.sentAt, duplicate: true });
       return;
     }
     if (this.row.status === "ended") {
@@ -175,7 +196,7 @@ export class ConversationRoom extends Server<Env> {
       sendFrame(conn, { type: "error", code: "bad_frame", message: "媒体文件不属于此会话", clientId: frame.clientId });
       return;
     }
-    const screening = who.party === "customer" ? await screenCustomerMessage(this.env, this.customer?.openid, content) : "accept";
+    const screening = await screened;
     if (screening === "refuse") {
       sendFrame(conn, { type: "error", code: "content_risky", message: "消息含有违规内容，未能发送", clientId: frame.clientId });
       return;
@@ -203,6 +224,7 @@ export class ConversationRoom extends Server<Env> {
     const firstMessage = this.row.startedAt === null;
     this.row = stored.conversation;
     const message = stored.message;
+    this.remember(message.clientId, message);
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
@@ -225,8 +247,11 @@ export class ConversationRoom extends Server<Env> {
 
   private async sendAutoReplies(firstMessage: boolean) {
     const now = Date.now();
-    const lastOffHoursReplyAt = (await this.ctx.storage.get<number>("offHoursReplyAt")) ?? null;
-    const replies = await autoReplies(this.db, await loadSettings(this.db), { now, firstMessage, lastOffHoursReplyAt });
+    const settings = await loadSettings(this.db);
+    const offHours = !isWorkingTime(settings.workingHours, now);
+    if (!firstMessage && !offHours) return;
+    const lastOffHoursReplyAt = offHours ? ((await this.ctx.storage.get<number>("offHoursReplyAt")) ?? null) : null;
+    const replies = await autoReplies(this.db, settings, { now, firstMessage, lastOffHoursReplyAt });
     for (const reply of replies) {
       await this.postSystemMessage(`auto-${reply.trigger}-${this.row.lastSeq + 1}`, "auto", { kind: "text", text: reply.text });
       if (reply.trigger === "off_hours") await this.ctx.storage.put("offHoursReplyAt", now);
@@ -283,20 +308,36 @@ export class ConversationRoom extends Server<Env> {
       .catch((error) => console.error("inbox notify failed", error));
   }
 
+  /** When the alarm is set to go off (undefined: not read yet). */
+  private alarmAt: number | null | undefined;
+
+  /**
+   * Arms the idle timeout. An alarm already armed for an earlier time is left alone: when it goes
+   * off, onAlarm sees the newer messages and re-arms for the real due time. So a busy room writes
+   * its alarm about once per timeout period, not once per message.
+   */
   private async scheduleTimeout() {
     const { sessionTimeoutSeconds } = await loadSettings(this.db);
-    const idleSince = this.row.lastMessageAt ?? this.row.createdAt;
-    await this.ctx.storage.setAlarm(idleSince + sessionTimeoutSeconds * 1000);
+    const due = (this.row.lastMessageAt ?? this.row.createdAt) + sessionTimeoutSeconds * 1000;
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= due) return;
+    await this.setAlarmAt(due);
+  }
+
+  private async setAlarmAt(at: number) {
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   override async onAlarm() {
+    this.alarmAt = null;
     await this.serial(async () => {
       await this.reload();
       if (this.row.status === "ended") return;
       const { sessionTimeoutSeconds } = await loadSettings(this.db);
       const due = (this.row.lastMessageAt ?? this.row.createdAt) + sessionTimeoutSeconds * 1000;
       if (Date.now() >= due) await this.finish("timeout");
-      else await this.ctx.storage.setAlarm(due);
+      else await this.setAlarmAt(due);
     });
   }
 

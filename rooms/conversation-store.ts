@@ -5,15 +5,17 @@ import type { ConversationRow, MessageRow } from "../worker/db/mappers";
 import { conversations, messages, transfers, users } from "../worker/db/schema";
 import { type MessageContent, previewOf } from "../worker/protocol";
 
+/** The conversation and its customer, in one query (a room runs this each time it wakes). */
 export async function loadConversation(db: Db, id: string) {
-  const [row] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
-  if (!row) return null;
-  const [customer] = await db
-    .select({ nickname: users.nickname, avatar: users.avatar, openid: users.openid })
-    .from(users)
-    .where(eq(users.id, row.customerId))
+  const [found] = await db
+    .select({ row: conversations, nickname: users.nickname, avatar: users.avatar, openid: users.openid })
+    .from(conversations)
+    .leftJoin(users, eq(users.id, conversations.customerId))
+    .where(eq(conversations.id, id))
     .limit(1);
-  return { row, customer: customer ?? null };
+  if (!found) return null;
+  const { row, openid, nickname, avatar } = found;
+  return { row, customer: openid === null ? null : { nickname, avatar, openid } };
 }
 
 export async function findByClientId(db: Db, conversationId: string, clientId: string): Promise<MessageRow | undefined> {

@@ -8,12 +8,28 @@ function tokenRoom(env: Pick<Env, "WechatTokenRoom">) {
   return env.WechatTokenRoom.get(env.WechatTokenRoom.idFromName(TOKEN_ROOM_NAME));
 }
 
+/**
+ * Each isolate keeps the room's answer for a minute, so a busy room does not make an actor call per
+ * message. The room stays the one place that fetches and refreshes; a rejected token is dropped
+ * here at once, and the room answers a stale report with its current token.
+ */
+export const LOCAL_TOKEN_TTL_MS = 60_000;
+let local: { token: string; until: number } | null = null;
+
+function keep(token: string): string {
+  local = { token, until: Date.now() + LOCAL_TOKEN_TTL_MS };
+  return token;
+}
+
 /** Runs `fn` with the shared token; a token WeChat rejects is refreshed once and `fn` retried once. */
 export function withWechatToken<T>(env: Pick<Env, "WechatTokenRoom">, fn: (token: string) => Promise<T>): Promise<T> {
   const room = tokenRoom(env);
   return withAccessToken(
-    () => room.token(),
-    (bad) => room.invalidate(bad),
+    async () => (local && local.until > Date.now() ? local.token : keep(await room.token())),
+    async (bad) => {
+      if (local?.token === bad) local = null;
+      return keep(await room.invalidate(bad));
+    },
     fn,
   );
 }

@@ -10,7 +10,7 @@ import { wechatClient } from "./env";
 export type Screening = "accept" | "flag" | "refuse";
 
 /** The check holds up the sender's ack, so WeChat gets this long at most. */
-export const CONTENT_CHECK_TIMEOUT_MS = 3000;
+export const CONTENT_CHECK_TIMEOUT_MS = 1500;
 /** msg_sec_check scene 2: comments, the closest to chat messages. */
 const SCENE_COMMENT = 2;
 
