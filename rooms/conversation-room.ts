@@ -4,9 +4,11 @@ import { type Connection, type ConnectionContext, getServerByName, Server, type 
 import { createDb, type Db } from "../worker/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../worker/db/mappers";
 import type { Env } from "../worker/env";
+import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
   type ConversationState,
+  type InboxItem,
   LIMITS,
   parseFrame,
   type SendFrame,
@@ -297,14 +299,41 @@ export class ConversationRoom extends Server<Env> {
     sendFrame(conn, { type: "synced", upTo: cursor, more: true });
   }
 
+  /** The newest inbox item not yet delivered: a burst of messages becomes one inbox update. */
+  private inboxPending: InboxItem | null = null;
+
   private notifyInbox() {
-    const item = toInboxItem(this.row, this.customer);
-    this.toStaffRoom(item.staffId, { type: "inbox", item });
+    const queued = this.inboxPending !== null;
+    this.inboxPending = toInboxItem(this.row, this.customer);
+    if (queued) return;
+    this.notifyChain = this.notifyChain
+      .then(() => {
+        const item = this.inboxPending!;
+        this.inboxPending = null;
+        return this.staffRoom(item.staffId).then((room) => room.deliver({ type: "inbox", item }));
+      })
+      .catch((error) => console.error("inbox notify failed", error));
+  }
+
+  /**
+   * Stubs of staff rooms, started once through partyserver (which waits for onStart) and reused:
+   * StaffRoom.deliver needs nothing from onStart, so later calls skip that extra round trip.
+   */
+  private readonly staffRooms = new Map<string, Promise<DurableObjectStub<StaffRoom>>>();
+
+  private staffRoom(staffId: string): Promise<DurableObjectStub<StaffRoom>> {
+    let room = this.staffRooms.get(staffId);
+    if (!room) {
+      room = getServerByName(this.env.StaffRoom, staffId);
+      room.catch(() => this.staffRooms.delete(staffId));
+      this.staffRooms.set(staffId, room);
+    }
+    return room;
   }
 
   private toStaffRoom(staffId: string, frame: ServerFrame) {
     this.notifyChain = this.notifyChain
-      .then(async () => (await getServerByName(this.env.StaffRoom, staffId)).deliver(frame))
+      .then(async () => (await this.staffRoom(staffId)).deliver(frame))
       .catch((error) => console.error("inbox notify failed", error));
   }
 

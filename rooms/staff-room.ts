@@ -58,7 +58,8 @@ export class StaffRoom extends Server<Env> {
 
   // ---------- RPC from conversation rooms and the Worker ----------
 
-  /** Pushes an inbox frame to every open socket of this staff member. */
+  /** Pushes an inbox frame to every open socket of this staff member. Needs nothing from onStart:
+   *  conversation rooms call it on a stub they keep. */
   async deliver(frame: ServerFrame): Promise<void> {
     this.broadcast(JSON.stringify(frame));
     if (this.loads.changes(frame)) this.ctx.waitUntil(notifyMonitor(this.env, this.name));
