@@ -33,6 +33,8 @@ import { type Identity, identityOf, sendFrame } from "./identity";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
+/** How long at most a refused send holds back the later ones of its socket. */
+const HOLD_BACK_MS = 30_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -117,6 +119,12 @@ export class ConversationRoom extends Server<Env> {
     const frame = parsed.frame;
     switch (frame.type) {
       case "send": {
+        const known = this.acks.get(frame.clientId);
+        if (known) {
+          // Already stored: answered at once, never limited or held back.
+          sendFrame(conn, { type: "ack", clientId: frame.clientId, seq: known.seq, sentAt: known.sentAt, duplicate: true });
+          return;
+        }
         const ticket = this.nextTicket();
         if (this.heldBack(conn, frame.clientId, ticket)) return;
         if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
@@ -169,6 +177,12 @@ export class ConversationRoom extends Server<Env> {
   private heldBack(conn: Connection<SocketState>, clientId: string, ticket: number): boolean {
     const refused = conn.state?.refused;
     if (!refused || refused.clientId === clientId || refused.ticket > ticket) return false;
+    // The refused message may have been stored through another socket, or the client may have
+    // dropped it; then it never comes back here, so the mark gives way (at once, or after a while).
+    if (this.acks.has(refused.clientId) || refused.ticket < (Date.now() - HOLD_BACK_MS) * 1000) {
+      conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+      return false;
+    }
     sendFrame(conn, { type: "error", code: "rate_limited", message: "请按顺序重发较早的消息", clientId });
     return true;
   }

@@ -52,7 +52,8 @@ describe("delivery guarantees", () => {
       if (i % 20 === 11) customerChat.reconnect();
       await new Promise((r) => setTimeout(r, 5));
     }
-    await eventually(() => customerChat.pending.size === 0 && staffChat.pending.size === 0, 30_000, "every send acknowledged");
+    // Past the first 30, the sends of each socket are rate limited (30 per 10 s), so this takes a while.
+    await eventually(() => customerChat.pending.size === 0 && staffChat.pending.size === 0, 90_000, "every send acknowledged");
     const stored = await storedHistory(entry.conversationId, staff.token);
     assert.equal(stored.length, perSide * 2, "each message stored once");
     assert.equal(new Set(stored.map((m) => m.clientId)).size, perSide * 2, "no client id twice");
