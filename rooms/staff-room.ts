@@ -65,7 +65,12 @@ export class StaffRoom extends Server<Env> {
     if (this.loads.changes(frame)) this.ctx.waitUntil(notifyMonitor(this.env, this.name));
   }
 
-  async currentPresence(): Promise<Presence> {
+  /**
+   * Presence from the sockets open now, written back to D1. After a crash the stored presence can
+   * outlive the sockets it stood for; the cron asks every staff member shown as present.
+   */
+  async reconcilePresence(): Promise<Presence> {
+    await this.updatePresence(true);
     return this.presence;
   }
 }

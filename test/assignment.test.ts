@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { queryJson } from "../scripts/wrangler";
+import { runCron, TICK_CRON } from "./cron";
 import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem } from "./harness";
 
 let admin: string;
@@ -91,5 +93,18 @@ describe("assignment rules", () => {
     assert.match(bad.body.message, /sessionTimeoutSeconds/);
     const now = await api(sys, "/api/admin/settings", { token: admin });
     assert.equal(now.body.settings.sessionTimeoutSeconds, 86400);
+  });
+});
+
+describe("presence after a crash", () => {
+  it("corrects a stored presence whose sockets are gone, on the cron tick", async () => {
+    // As after workerd died with sup01 connected: stored online, no socket anywhere.
+    await queryJson(sys.persistTo, "UPDATE staff SET presence = 'online' WHERE code = 'sup01'");
+    const presenceOf = async (code: string) => (await api(sys, "/api/colleagues", { token: admin })).body.staff.find((s: any) => s.code === code).presence;
+    assert.equal(await presenceOf("sup01"), "online");
+    await runCron(sys, TICK_CRON);
+    assert.equal(await presenceOf("sup01"), "offline");
+    // Staff who really are connected stay as they are.
+    assert.equal(await presenceOf("kf01"), "online");
   });
 });

@@ -1,12 +1,12 @@
 // Cron: ends conversations whose room never got an alarm or missed one (a safety net for the
-// per-room 24 h timer), applies retention, and takes the daily backup.
+// per-room 24 h timer), corrects stale staff presence, applies retention, and takes the daily backup.
 import { and, ne, sql } from "drizzle-orm";
 import { createDb } from "./db/client";
-import { conversations } from "./db/schema";
+import { conversations, staff } from "./db/schema";
 import type { Env } from "./env";
 import { DAILY_CRON, dailyBackup } from "./backup";
 import { applyRetention } from "./retention";
-import { conversationRoom } from "./rooms-client";
+import { conversationRoom, staffRoom } from "./rooms-client";
 import { loadSettings } from "./settings";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
@@ -23,6 +23,18 @@ export async function sweepIdleConversations(env: Env, now: number): Promise<num
   return ended;
 }
 
+/**
+ * Staff shown as present are asked for their presence, which corrects what is stored when the
+ * sockets behind it are gone (workerd restarted, a machine lost), so assignment does not keep
+ * choosing someone who is not there.
+ */
+export async function reconcilePresence(env: Env): Promise<number> {
+  const present = await createDb(env).select({ id: staff.id }).from(staff).where(ne(staff.presence, "offline"));
+  let offline = 0;
+  for (const { id } of present) if ((await (await staffRoom(env, id)).reconcilePresence()) === "offline") offline++;
+  return offline;
+}
+
 /** The daily cron (DAILY_CRON) backs up; every other tick sweeps idle conversations and applies retention. */
 export async function runScheduled(env: Env, now: number, cron?: string): Promise<void> {
   const steps: [string, () => Promise<unknown>][] =
@@ -30,6 +42,7 @@ export async function runScheduled(env: Env, now: number, cron?: string): Promis
       ? [["backup", () => dailyBackup(env, now)]]
       : [
           ["idle sweep", () => sweepIdleConversations(env, now)],
+          ["presence", () => reconcilePresence(env)],
           ["retention", () => applyRetention(env, now)],
         ];
   const failed: unknown[] = [];
