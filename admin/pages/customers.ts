@@ -33,8 +33,8 @@ function CustomerDetail(props: { id: string; onChanged: () => void }) {
     </div>
     <form class="form" onSubmit=${save}>
       <div class="two">
-        <label>电话<input name="phone" value=${c.phone ?? ""} /></label>
-        <label>标签（逗号分隔）<input name="tags" value=${c.tags.join("，")} /></label>
+        <label>电话<input name="phone" defaultValue=${c.phone ?? ""} /></label>
+        <label>标签（逗号分隔）<input name="tags" defaultValue=${c.tags.join("，")} /></label>
       </div>
       <label>备注<textarea name="note" rows="2">${c.note ?? ""}</textarea></label>
       <${Alert} error=${action.error} ok=${action.ok} />

@@ -44,21 +44,21 @@ export function SettingsPage(props: { session: Session }) {
     <form class="form settings" onSubmit=${submit}>
       <fieldset disabled=${!admin}>
         <h3>会话分配</h3>
-        <label>分配规则<select name="assignmentRule" value=${s.assignmentRule}>${Object.entries(RULES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
+        <label>分配规则<select name="assignmentRule">${Object.entries(RULES).map(([k, n]) => html`<option value=${k} defaultSelected=${k === s.assignmentRule}>${n}</option>`)}</select></label>
         <h3>工作时间</h3>
-        <label class="check"><input type="checkbox" name="whEnabled" checked=${s.workingHours.enabled} />启用工作时间（之外由值班客服接待）</label>
-        <div class="two"><label>上班<input name="start" value=${s.workingHours.start} placeholder="09:00" /></label><label>下班<input name="end" value=${s.workingHours.end} placeholder="18:00" /></label></div>
-        <div class="row">${WEEKDAYS.map((d, i) => html`<label class="check"><input type="checkbox" name="days" value=${i + 1} checked=${s.workingHours.days.includes(i + 1)} />周${d}</label>`)}</div>
+        <label class="check"><input type="checkbox" name="whEnabled" defaultChecked=${s.workingHours.enabled} />启用工作时间（之外由值班客服接待）</label>
+        <div class="two"><label>上班<input name="start" defaultValue=${s.workingHours.start} placeholder="09:00" /></label><label>下班<input name="end" defaultValue=${s.workingHours.end} placeholder="18:00" /></label></div>
+        <div class="row">${WEEKDAYS.map((d, i) => html`<label class="check"><input type="checkbox" name="days" value=${i + 1} defaultChecked=${s.workingHours.days.includes(i + 1)} />周${d}</label>`)}</div>
         <label>值班客服</label>
-        <div class="row">${(staff.data?.staff ?? []).filter((p) => !p.disabled).map((p) => html`<label class="check"><input type="checkbox" name="onDuty" value=${p.id} checked=${p.isOnDuty} />${p.name}</label>`)}</div>
+        <div class="row">${(staff.data?.staff ?? []).filter((p) => !p.disabled).map((p) => html`<label class="check"><input type="checkbox" name="onDuty" value=${p.id} defaultChecked=${p.isOnDuty} />${p.name}</label>`)}</div>
         <h3>限制</h3>
         <div class="three">
-          <label>每位顾客每小时推送上限<input name="pushPerHour" type="number" value=${s.pushPerHour} /></label>
-          <label>上传文件大小上限（MB）<input name="uploadMaxMb" type="number" step="any" value=${+(s.uploadMaxBytes / 1024 / 1024).toFixed(3)} /></label>
-          <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" value=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
+          <label>每位顾客每小时推送上限<input name="pushPerHour" type="number" defaultValue=${s.pushPerHour} /></label>
+          <label>上传文件大小上限（MB）<input name="uploadMaxMb" type="number" step="any" defaultValue=${+(s.uploadMaxBytes / 1024 / 1024).toFixed(3)} /></label>
+          <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" defaultValue=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
         </div>
         <h3>安全</h3>
-        <label class="check"><input type="checkbox" name="requireTotp" checked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
+        <label class="check"><input type="checkbox" name="requireTotp" defaultChecked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
         <${Alert} error=${action.error} ok=${action.ok} />
         ${admin ? html`<button class="primary" type="submit" disabled=${action.busy}>保存设置</button>` : html`<p class="muted">仅管理员可修改设置</p>`}
       </fieldset>

@@ -33,26 +33,26 @@ function StaffForm(props: { staff: AdminStaff | null; groups: Group[]; onSaved: 
   };
   return html`<form class="form" onSubmit=${submit}>
     <div class="two">
-      <label>工号<input name="code" value=${s?.code} disabled=${!!s} required /></label>
-      <label>姓名<input name="name" value=${s?.name} required /></label>
+      <label>工号<input name="code" defaultValue=${s?.code} disabled=${!!s} required /></label>
+      <label>姓名<input name="name" defaultValue=${s?.name} required /></label>
     </div>
     ${s ? null : html`<label>初始密码<input name="password" type="password" minlength="6" required /></label>`}
     <div class="two">
-      <label>角色<select name="role" value=${s?.role ?? "staff"}>
-        ${Object.entries(ROLE_NAMES).map(([k, name]) => html`<option value=${k}>${name}</option>`)}
+      <label>角色<select name="role">
+        ${Object.entries(ROLE_NAMES).map(([k, name]) => html`<option value=${k} defaultSelected=${k === (s?.role ?? "staff")}>${name}</option>`)}
       </select></label>
-      <label>分组<select name="groupId" value=${s?.groupId ?? ""}>
+      <label>分组<select name="groupId">
         <option value="">未分组</option>
-        ${props.groups.map((g) => html`<option value=${g.id}>${g.name}</option>`)}
+        ${props.groups.map((g) => html`<option value=${g.id} defaultSelected=${g.id === s?.groupId}>${g.name}</option>`)}
       </select></label>
     </div>
     <div class="two">
-      <label>部门<input name="department" value=${s?.department ?? ""} /></label>
-      <label>擅长领域<input name="specialty" value=${s?.specialty ?? ""} /></label>
+      <label>部门<input name="department" defaultValue=${s?.department ?? ""} /></label>
+      <label>擅长领域<input name="specialty" defaultValue=${s?.specialty ?? ""} /></label>
     </div>
     <div class="row">
-      <label class="check"><input type="checkbox" name="isDefault" checked=${s?.isDefault ?? false} />默认客服（参与自动分配）</label>
-      <label class="check"><input type="checkbox" name="isOnDuty" checked=${s?.isOnDuty ?? false} />值班客服（非工作时间接待）</label>
+      <label class="check"><input type="checkbox" name="isDefault" defaultChecked=${s?.isDefault ?? false} />默认客服（参与自动分配）</label>
+      <label class="check"><input type="checkbox" name="isOnDuty" defaultChecked=${s?.isOnDuty ?? false} />值班客服（非工作时间接待）</label>
     </div>
     <${Alert} error=${action.error} />
     <button class="primary" type="submit" disabled=${action.busy}>保存</button>

@@ -37,16 +37,16 @@ function TemplateForm(props: { kind: Kind; template: Template | null; onSaved: (
     action.run(() => (t ? call(`/api/admin/templates/${t.id}`, { method: "PUT", body }) : call("/api/admin/templates", { body })).then(props.onSaved));
   };
   return html`<form class="form" onSubmit=${submit}>
-    <div class="two"><label>标题<input name="title" value=${t?.title} required /></label><label>排序<input name="sort" type="number" value=${t?.sort ?? 0} /></label></div>
+    <div class="two"><label>标题<input name="title" defaultValue=${t?.title} required /></label><label>排序<input name="sort" type="number" defaultValue=${t?.sort ?? 0} /></label></div>
     <label>内容<textarea name="content" rows="3" required>${t?.content ?? ""}</textarea></label>
     ${props.kind === "push"
-      ? html`<label>微信模板 ID<input name="templateId" value=${config.templateId ?? ""} required /></label>
-          <div class="three">${Object.entries(PUSH_FIELDS).map(([k, label]) => html`<label>${label}<input name=${k} value=${config.fields?.[k] ?? ""} placeholder="如 thing1" /></label>`)}</div>`
+      ? html`<label>微信模板 ID<input name="templateId" defaultValue=${config.templateId ?? ""} required /></label>
+          <div class="three">${Object.entries(PUSH_FIELDS).map(([k, label]) => html`<label>${label}<input name=${k} defaultValue=${config.fields?.[k] ?? ""} placeholder="如 thing1" /></label>`)}</div>`
       : null}
     ${props.kind === "auto_reply"
-      ? html`<label>触发条件<select name="trigger" value=${config.trigger ?? "new_conversation"}>${Object.entries(TRIGGERS).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>`
+      ? html`<label>触发条件<select name="trigger">${Object.entries(TRIGGERS).map(([k, n]) => html`<option value=${k} defaultSelected=${k === (config.trigger ?? "new_conversation")}>${n}</option>`)}</select></label>`
       : null}
-    <label class="check"><input type="checkbox" name="enabled" checked=${t?.enabled ?? true} />启用</label>
+    <label class="check"><input type="checkbox" name="enabled" defaultChecked=${t?.enabled ?? true} />启用</label>
     <${Alert} error=${action.error} />
     <button class="primary" type="submit" disabled=${action.busy}>保存</button>
   </form>`;
