@@ -120,11 +120,8 @@ export class ConversationRoom extends Server<Env> {
     switch (frame.type) {
       case "send": {
         const known = this.acks.get(frame.clientId);
-        if (known) {
-          // Already stored: answered at once, never limited or held back.
-          sendFrame(conn, { type: "ack", clientId: frame.clientId, seq: known.seq, sentAt: known.sentAt, duplicate: true });
-          return;
-        }
+        // Already stored: answered at once, never limited or held back.
+        if (known) return this.ackAgain(conn, frame.clientId, known);
         const ticket = this.nextTicket();
         if (this.heldBack(conn, frame.clientId, ticket)) return;
         if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
@@ -133,7 +130,7 @@ export class ConversationRoom extends Server<Env> {
           return;
         }
         // The refused message is back: what follows may queue behind it again.
-        if (conn.state?.refused?.clientId === frame.clientId) conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+        if (conn.state?.refused?.clientId === frame.clientId) this.clearRefused(conn);
         // The content check starts now, so a burst's checks overlap instead of queueing one by one.
         const screening = this.screen(who, frame);
         return this.serial(async () => {
@@ -174,13 +171,23 @@ export class ConversationRoom extends Server<Env> {
     sendFrame(conn, { type: "error", code, message, clientId });
   }
 
+  private clearRefused(conn: Connection<SocketState>) {
+    conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+  }
+
+  /** Answers a resend of a stored message with its original ack. */
+  private ackAgain(conn: Connection, clientId: string, stored: { seq: number; sentAt: number }) {
+    this.remember(clientId, { seq: stored.seq, sentAt: stored.sentAt });
+    sendFrame(conn, { type: "ack", clientId, seq: stored.seq, sentAt: stored.sentAt, duplicate: true });
+  }
+
   private heldBack(conn: Connection<SocketState>, clientId: string, ticket: number): boolean {
     const refused = conn.state?.refused;
     if (!refused || refused.clientId === clientId || refused.ticket > ticket) return false;
     // The refused message may have been stored through another socket, or the client may have
     // dropped it; then it never comes back here, so the mark gives way (at once, or after a while).
     if (this.acks.has(refused.clientId) || refused.ticket < (Date.now() - HOLD_BACK_MS) * 1000) {
-      conn.setState((st) => ({ ...(st as SocketState), refused: undefined }));
+      this.clearRefused(conn);
       return false;
     }
     sendFrame(conn, { type: "error", code: "rate_limited", message: "请按顺序重发较早的消息", clientId });
@@ -199,10 +206,7 @@ export class ConversationRoom extends Server<Env> {
   private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame, screened: Promise<Screening>) {
     // A resend of a stored message gets its original ack, even after the conversation ended.
     const known = this.acks.get(frame.clientId) ?? (this.row.status === "ended" ? await findByClientId(this.db, this.row.id, frame.clientId) : undefined);
-    if (known) {
-      sendFrame(conn, { type: "ack", clientId: frame.clientId, seq: known.seq, sentAt: known.sentAt, duplicate: true });
-      return;
-    }
+    if (known) return this.ackAgain(conn, frame.clientId, known);
     if (this.row.status === "ended") {
       sendFrame(conn, { type: "error", code: "conversation_ended", message: "会话已结束，请重新进入", clientId: frame.clientId });
       return;
@@ -234,13 +238,13 @@ export class ConversationRoom extends Server<Env> {
     if (!stored) {
       // Lost a race with an identical resend on another socket: answer with the original.
       const original = await findByClientId(this.db, this.row.id, frame.clientId);
-      if (original) sendFrame(conn, { type: "ack", clientId: original.clientId, seq: original.seq, sentAt: original.sentAt, duplicate: true });
+      if (original) this.ackAgain(conn, frame.clientId, original);
       return;
     }
     const firstMessage = this.row.startedAt === null;
     this.row = stored.conversation;
     const message = stored.message;
-    this.remember(message.clientId, message);
+    this.remember(message.clientId, { seq: message.seq, sentAt: message.sentAt });
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));

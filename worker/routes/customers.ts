@@ -1,14 +1,13 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
+import type { Context } from "hono";
 import { seesAllConversations } from "../auth/token";
 import { customerById, type UserRow } from "../customers";
 import { toInboxItem } from "../db/mappers";
 import { conversations, users } from "../db/schema";
-import { router } from "../http/app";
+import { type AppEnv, router } from "../http/app";
 import { anyStaff, principal } from "../http/auth";
 import { forbidden, notFound, readJson } from "../http/errors";
 import { type CustomerProfile, customerPatchSchema } from "../protocol";
-import type { AppEnv } from "../http/app";
-import type { Context } from "hono";
 
 export function toProfile(u: UserRow): CustomerProfile {
   return {
