@@ -19,12 +19,15 @@ function insertRows(table: string, columns: string[], rows: (string | number | n
 
 export const newConversationId = () => `c_${randomBytes(16).toString("hex")}`;
 
+/** Shaped like WeChat's (28 characters from "o"), so the fake WeChat API accepts it as a real user's. */
+export const fixtureOpenid = (id: string) => `o${id.replace(/[^\w-]/g, "")}`.padEnd(28, "0");
+
 export type FixtureCustomer = { id: string; openid?: string; createdAt?: number };
 export const customersSql = (list: FixtureCustomer[], now = Date.now()) =>
   insertRows(
     "users",
     ["id", "openid", "nickname", "created_at", "last_active_at"],
-    list.map((c) => [c.id, c.openid ?? `openid-${c.id}`, `客户${c.id.slice(-4)}`, c.createdAt ?? now, c.createdAt ?? now]),
+    list.map((c) => [c.id, c.openid ?? fixtureOpenid(c.id), `客户${c.id.slice(-4)}`, c.createdAt ?? now, c.createdAt ?? now]),
   );
 
 export type FixtureConversation = {
