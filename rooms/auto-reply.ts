@@ -5,10 +5,24 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../worker/db/client";
 import { templates } from "../worker/db/schema";
 import { autoReplyConfigSchema } from "../worker/protocol";
+import { isolateCache } from "../worker/isolate-cache";
 import { isWorkingTime, type Settings } from "../worker/settings";
 
 export type AutoReplyTrigger = "new_conversation" | "off_hours";
 export const OFF_HOURS_REPEAT_MS = 3600_000;
+
+/** The enabled auto reply templates in order: read for every customer message outside working hours. */
+export const autoReplyTemplates = isolateCache(2000, async (db) => {
+  const rows = await db
+    .select({ content: templates.content, config: templates.config })
+    .from(templates)
+    .where(and(eq(templates.kind, "auto_reply"), eq(templates.enabled, true)))
+    .orderBy(asc(templates.sort), asc(templates.createdAt));
+  return rows.flatMap((row) => {
+    const config = autoReplyConfigSchema.safeParse(row.config);
+    return config.success ? [{ trigger: config.data.trigger, text: row.content }] : [];
+  });
+});
 
 export async function autoReplies(
   db: Db,
@@ -20,17 +34,11 @@ export async function autoReplies(
   const offHours = !isWorkingTime(settings.workingHours, at.now);
   if (offHours && (at.lastOffHoursReplyAt === null || at.now - at.lastOffHoursReplyAt >= OFF_HOURS_REPEAT_MS)) wanted.add("off_hours");
   if (wanted.size === 0) return [];
-  const rows = await db
-    .select({ content: templates.content, config: templates.config })
-    .from(templates)
-    .where(and(eq(templates.kind, "auto_reply"), eq(templates.enabled, true)))
-    .orderBy(asc(templates.sort), asc(templates.createdAt));
   const replies: { trigger: AutoReplyTrigger; text: string }[] = [];
-  for (const row of rows) {
-    const config = autoReplyConfigSchema.safeParse(row.config);
-    if (!config.success || !wanted.has(config.data.trigger)) continue;
-    wanted.delete(config.data.trigger);
-    replies.push({ trigger: config.data.trigger, text: row.content });
+  for (const template of await autoReplyTemplates.get(db, at.now)) {
+    if (!wanted.has(template.trigger)) continue;
+    wanted.delete(template.trigger);
+    replies.push({ trigger: template.trigger, text: template.text });
   }
   return replies;
 }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Db } from "./db/client";
 import { settings as settingsTable } from "./db/schema";
+import { isolateCache } from "./isolate-cache";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "时间格式应为 HH:MM");
 
@@ -42,11 +43,7 @@ export const DEFAULT_SETTINGS: Settings = {
   requireTotp: false,
 };
 
-const CACHE_MS = 2000;
-let cached: { at: number; value: Settings } | null = null;
-
-export async function loadSettings(db: Db, now = Date.now()): Promise<Settings> {
-  if (cached && now - cached.at < CACHE_MS) return cached.value;
+const settingsCache = isolateCache(2000, async (db) => {
   const rows = await db.select().from(settingsTable);
   const value: Settings = { ...DEFAULT_SETTINGS };
   for (const row of rows) {
@@ -54,8 +51,11 @@ export async function loadSettings(db: Db, now = Date.now()): Promise<Settings> 
     const parsed = settingsPatchSchema.safeParse({ [row.key]: row.value });
     if (parsed.success) Object.assign(value, parsed.data);
   }
-  cached = { at: now, value };
   return value;
+});
+
+export function loadSettings(db: Db, now = Date.now()): Promise<Settings> {
+  return settingsCache.get(db, now);
 }
 
 export async function saveSettings(db: Db, patch: z.infer<typeof settingsPatchSchema>, now = Date.now()): Promise<Settings> {
@@ -66,7 +66,7 @@ export async function saveSettings(db: Db, patch: z.infer<typeof settingsPatchSc
       .values({ key, value, updatedAt: now })
       .onConflictDoUpdate({ target: settingsTable.key, set: { value, updatedAt: now } });
   }
-  cached = null;
+  settingsCache.clear();
   return loadSettings(db, now);
 }
 

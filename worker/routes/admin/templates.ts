@@ -6,6 +6,7 @@ import { router } from "../../http/app";
 import { requireRole } from "../../http/auth";
 import { notFound, parseOr400, readJson } from "../../http/errors";
 import { templateBodySchema, templateKindSchema } from "../../protocol";
+import { autoReplyTemplates } from "../../../rooms/auto-reply";
 import { toTemplate } from "../templates";
 
 export const adminTemplateRoutes = router()
@@ -27,6 +28,7 @@ export const adminTemplateRoutes = router()
       .insert(templates)
       .values({ ...body, id: `t_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`, createdAt: now, updatedAt: now })
       .returning();
+    autoReplyTemplates.clear();
     return c.json({ template: toTemplate(row) }, 201);
   })
   .put("/:id", requireRole("admin"), async (c) => {
@@ -38,10 +40,12 @@ export const adminTemplateRoutes = router()
       .where(and(eq(templates.id, c.req.param("id"))))
       .returning();
     if (!row) throw notFound("模板不存在");
+    autoReplyTemplates.clear();
     return c.json({ template: toTemplate(row) });
   })
   .delete("/:id", requireRole("admin"), async (c) => {
     const [row] = await c.get("db").delete(templates).where(eq(templates.id, c.req.param("id"))).returning();
     if (!row) throw notFound("模板不存在");
+    autoReplyTemplates.clear();
     return c.json({ ok: true });
   });
