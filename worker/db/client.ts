@@ -13,7 +13,15 @@ export function createDb(env: Pick<Env, "DB" | "LIBSQL_URL" | "LIBSQL_AUTH_TOKEN
   if (env.LIBSQL_URL) {
     return drizzleLibsql({ connection: { url: env.LIBSQL_URL, authToken: env.LIBSQL_AUTH_TOKEN }, schema }) as unknown as Db;
   }
-  return drizzleD1(env.DB, { schema });
+  // drizzle walks the whole schema on each construction; every request and waking room needs one.
+  let db = d1Dbs.get(env.DB);
+  if (!db) {
+    db = drizzleD1(env.DB, { schema });
+    d1Dbs.set(env.DB, db);
+  }
+  return db;
 }
+
+const d1Dbs = new WeakMap<D1Database, Db>();
 
 export { schema };
