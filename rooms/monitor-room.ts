@@ -1,7 +1,7 @@
 // The live online monitor: one actor ("main") that supervisors' and admins' consoles connect to.
 // StaffRoom actors tell it when a staff member's presence or load may have changed; it re-reads
 // that staff member from D1 and pushes the entry to every console. Nothing polls.
-import { type Connection, getServerByName, Server } from "partyserver";
+import { type Connection, Server } from "partyserver";
 import { createDb, type Db } from "../worker/db/client";
 import type { Env } from "../worker/env";
 import { monitorEntryOf, monitorSnapshot } from "../worker/monitor";
@@ -12,13 +12,12 @@ export const MONITOR_ROOM = "main";
 export class MonitorRoom extends Server<Env> {
   static override options = { hibernate: true };
 
-  private db!: Db;
+  /** Not from onStart: staffChanged arrives by RPC on a stub that skips partyserver's start. */
+  private get db(): Db {
+    return createDb(this.env);
+  }
   /** Last entry pushed per staff member, so repeated notifications of the same state stay quiet. */
   private sent = new Map<string, string>();
-
-  override onStart() {
-    this.db = createDb(this.env);
-  }
 
   override async onConnect(conn: Connection) {
     const staff = await monitorSnapshot(this.db);
@@ -58,7 +57,7 @@ function send(conn: Connection, frame: MonitorFrame) {
 /** Tells the monitor that a staff member changed; failures only cost a stale row until the next change. */
 export async function notifyMonitor(env: Env, staffId: string): Promise<void> {
   try {
-    await (await getServerByName(env.MonitorRoom, MONITOR_ROOM)).staffChanged(staffId);
+    await env.MonitorRoom.getByName(MONITOR_ROOM).staffChanged(staffId);
   } catch (error) {
     console.error("monitor notify failed", error);
   }

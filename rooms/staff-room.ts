@@ -53,7 +53,24 @@ export class StaffRoom extends Server<Env> {
     this.presence = next;
     await this.db.update(staff).set({ presence: next }).where(eq(staff.id, this.name));
     this.broadcast(JSON.stringify({ type: "presence", staffId: this.name, presence: next } satisfies ServerFrame));
-    this.ctx.waitUntil(notifyMonitor(this.env, this.name));
+    this.notifyMonitor();
+  }
+
+  private monitorChain: Promise<void> = Promise.resolve();
+  private monitorQueued = false;
+
+  /**
+   * The monitor re-reads this staff member from D1 on each notification, so changes that arrive
+   * while one waits to go out join it: a room waking to a burst of conversations sends a few, not one per conversation.
+   */
+  private notifyMonitor() {
+    if (this.monitorQueued) return;
+    this.monitorQueued = true;
+    this.monitorChain = this.monitorChain.then(() => {
+      this.monitorQueued = false;
+      return notifyMonitor(this.env, this.name);
+    });
+    this.ctx.waitUntil(this.monitorChain);
   }
 
   // ---------- RPC from conversation rooms and the Worker ----------
@@ -62,7 +79,7 @@ export class StaffRoom extends Server<Env> {
    *  conversation rooms call it on a stub they keep. */
   async deliver(frame: ServerFrame): Promise<void> {
     this.broadcast(JSON.stringify(frame));
-    if (this.loads.changes(frame)) this.ctx.waitUntil(notifyMonitor(this.env, this.name));
+    if (this.loads.changes(frame)) this.notifyMonitor();
   }
 
   /**
