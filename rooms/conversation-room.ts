@@ -1,6 +1,6 @@
 // One actor per conversation: the live sockets of its customer and staff, message
 // sequencing and dedup, read receipts, the idle timeout alarm and transfers.
-import { type Connection, type ConnectionContext, getServerByName, Server, type WSMessage } from "partyserver";
+import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
 import { createDb, type Db } from "../worker/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../worker/db/mappers";
 import type { Env } from "../worker/env";
@@ -33,11 +33,13 @@ import { type Identity, identityOf, sendFrame } from "./identity";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
+const SNAPSHOT_KEY = "conversation";
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
+type Snapshot = { row: ConversationRow; customer: Customer };
 
 export class ConversationRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -53,7 +55,13 @@ export class ConversationRoom extends Server<Env> {
 
   override async onStart() {
     this.db = createDb(this.env);
-    await this.reload();
+    const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    if (snapshot) {
+      this.row = snapshot.row;
+      this.customer = snapshot.customer;
+    } else {
+      await this.reload();
+    }
   }
 
   /**
@@ -67,11 +75,26 @@ export class ConversationRoom extends Server<Env> {
     if (this.acks.size > RECENT_ACKS) this.acks.delete(this.acks.keys().next().value!);
   }
 
+  /** Reads the conversation from D1, the source of truth (RPCs, the alarm, and after a failed write). */
   private async reload() {
     const found = await loadConversation(this.db, this.name);
     if (!found) throw new Error(`conversation ${this.name} not found`);
-    this.row = found.row;
     this.customer = found.customer;
+    this.setRow(found.row);
+    this.stale = false;
+  }
+
+  /** Set when a write failed: the snapshot may be behind D1 (say, a batch committed but its reply was lost). */
+  private stale = false;
+
+  /**
+   * The room's copy of its conversation row, also kept in its own storage: a room that wakes from
+   * hibernation (every few seconds for a quiet conversation) starts from there instead of a D1 query.
+   * Only this room changes the fields it relies on; writes from elsewhere come back with the next row D1 returns.
+   */
+  private setRow(row: ConversationRow) {
+    this.row = row;
+    void this.ctx.storage.put(SNAPSHOT_KEY, { row, customer: this.customer } satisfies Snapshot);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -137,6 +160,7 @@ export class ConversationRoom extends Server<Env> {
           if (!this.heldBack(conn, frame.clientId, ticket)) await this.handleSend(conn, who, frame, screening);
         }).catch((error) => {
           console.error("send failed", error);
+          this.stale = true;
           // Not acknowledged, so the client keeps it and resends.
           this.refuse(conn, frame.clientId, ticket, "internal", "消息暂未保存，请重试");
         });
@@ -204,6 +228,7 @@ export class ConversationRoom extends Server<Env> {
   }
 
   private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame, screened: Promise<Screening>) {
+    if (this.stale) await this.reload();
     // A resend of a stored message gets its original ack, even after the conversation ended.
     const known = this.acks.get(frame.clientId) ?? (this.row.status === "ended" ? await findByClientId(this.db, this.row.id, frame.clientId) : undefined);
     if (known) return this.ackAgain(conn, frame.clientId, known);
@@ -242,7 +267,7 @@ export class ConversationRoom extends Server<Env> {
       return;
     }
     const firstMessage = this.row.startedAt === null;
-    this.row = stored.conversation;
+    this.setRow(stored.conversation);
     const message = stored.message;
     this.remember(message.clientId, { seq: message.seq, sentAt: message.sentAt });
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
@@ -261,7 +286,7 @@ export class ConversationRoom extends Server<Env> {
       this.row,
     );
     if (!stored) return;
-    this.row = stored.conversation;
+    this.setRow(stored.conversation);
     this.broadcastFrame({ type: "message", message: toMessage(stored.message) });
   }
 
@@ -297,7 +322,7 @@ export class ConversationRoom extends Server<Env> {
     const current = who.party === "staff" ? this.row.staffReadSeq : this.row.customerReadSeq;
     if (upTo <= current) return;
     const at = Date.now();
-    this.row = await markRead(this.db, this.row.id, who.party, upTo, at);
+    this.setRow(await markRead(this.db, this.row.id, who.party, upTo, at));
     this.broadcastFrame({ type: "read", by: who.party, seq: upTo, at });
     if (who.party === "staff") this.notifyInbox();
   }
@@ -328,30 +353,19 @@ export class ConversationRoom extends Server<Env> {
       .then(() => {
         const item = this.inboxPending!;
         this.inboxPending = null;
-        return this.staffRoom(item.staffId).then((room) => room.deliver({ type: "inbox", item }));
+        return this.staffRoom(item.staffId).deliver({ type: "inbox", item });
       })
       .catch((error) => console.error("inbox notify failed", error));
   }
 
-  /**
-   * Stubs of staff rooms, started once through partyserver (which waits for onStart) and reused:
-   * StaffRoom.deliver needs nothing from onStart, so later calls skip that extra round trip.
-   */
-  private readonly staffRooms = new Map<string, Promise<DurableObjectStub<StaffRoom>>>();
-
-  private staffRoom(staffId: string): Promise<DurableObjectStub<StaffRoom>> {
-    let room = this.staffRooms.get(staffId);
-    if (!room) {
-      room = getServerByName(this.env.StaffRoom, staffId);
-      room.catch(() => this.staffRooms.delete(staffId));
-      this.staffRooms.set(staffId, room);
-    }
-    return room;
+  /** StaffRoom.deliver needs nothing from onStart, so a plain stub does (no partyserver start round trip). */
+  private staffRoom(staffId: string): DurableObjectStub<StaffRoom> {
+    return this.env.StaffRoom.getByName(staffId);
   }
 
   private toStaffRoom(staffId: string, frame: ServerFrame) {
     this.notifyChain = this.notifyChain
-      .then(async () => (await this.staffRoom(staffId)).deliver(frame))
+      .then(() => this.staffRoom(staffId).deliver(frame))
       .catch((error) => console.error("inbox notify failed", error));
   }
 
@@ -391,7 +405,7 @@ export class ConversationRoom extends Server<Env> {
   private async finish(reason: string) {
     const ended = await endConversation(this.db, this.row.id, reason, Date.now());
     if (!ended) return;
-    this.row = ended;
+    this.setRow(ended);
     this.broadcastFrame({ type: "conversation", conversation: this.state() });
     this.notifyInbox();
   }
@@ -419,7 +433,7 @@ export class ConversationRoom extends Server<Env> {
       const from = this.row.staffId;
       if (this.row.status === "ended") throw new Error("conversation_ended");
       if (from === t.toStaffId) return this.state();
-      this.row = await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() });
+      this.setRow(await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() }));
       // The previous staff member loses access; supervisors and admins keep watching.
       for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
         if (conn.state?.role === "staff") conn.close(4403, "transferred");
