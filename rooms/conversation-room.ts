@@ -273,7 +273,7 @@ export class ConversationRoom extends Server<Env> {
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
-    this.notifyInbox();
+    this.notifyInbox(firstMessage);
     if (who.party === "staff") this.pushIfAway(message);
     await this.scheduleTimeout();
   }
@@ -343,17 +343,21 @@ export class ConversationRoom extends Server<Env> {
   }
 
   /** The newest inbox item not yet delivered: a burst of messages becomes one inbox update. */
-  private inboxPending: InboxItem | null = null;
+  private inboxPending: { item: InboxItem; loadChanged: boolean } | null = null;
 
-  private notifyInbox() {
-    const queued = this.inboxPending !== null;
-    this.inboxPending = toInboxItem(this.row, this.customer);
+  /**
+   * `loadChanged`: the conversation entered or left the staff member's open ones (its first
+   * message, its end, a transfer), so the live monitor's load figure needs a refresh.
+   */
+  private notifyInbox(loadChanged = false) {
+    const queued = this.inboxPending;
+    this.inboxPending = { item: toInboxItem(this.row, this.customer), loadChanged: loadChanged || (queued?.loadChanged ?? false) };
     if (queued) return;
     this.notifyChain = this.notifyChain
       .then(() => {
-        const item = this.inboxPending!;
+        const { item, loadChanged } = this.inboxPending!;
         this.inboxPending = null;
-        return this.staffRoom(item.staffId).deliver({ type: "inbox", item });
+        return this.staffRoom(item.staffId).deliver({ type: "inbox", item }, loadChanged);
       })
       .catch((error) => console.error("inbox notify failed", error));
   }
@@ -363,9 +367,9 @@ export class ConversationRoom extends Server<Env> {
     return this.env.StaffRoom.getByName(staffId);
   }
 
-  private toStaffRoom(staffId: string, frame: ServerFrame) {
+  private toStaffRoom(staffId: string, frame: ServerFrame, loadChanged: boolean) {
     this.notifyChain = this.notifyChain
-      .then(() => this.staffRoom(staffId).deliver(frame))
+      .then(() => this.staffRoom(staffId).deliver(frame, loadChanged))
       .catch((error) => console.error("inbox notify failed", error));
   }
 
@@ -407,7 +411,7 @@ export class ConversationRoom extends Server<Env> {
     if (!ended) return;
     this.setRow(ended);
     this.broadcastFrame({ type: "conversation", conversation: this.state() });
-    this.notifyInbox();
+    this.notifyInbox(true);
   }
 
   // ---------- RPC from the Worker ----------
@@ -444,8 +448,8 @@ export class ConversationRoom extends Server<Env> {
         { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },
       );
       this.broadcastFrame({ type: "conversation", conversation: this.state() });
-      this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" });
-      this.notifyInbox();
+      this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" }, true);
+      this.notifyInbox(true);
       return this.state();
     });
   }

@@ -5,7 +5,7 @@ import { type Connection, Server } from "partyserver";
 import { createDb, type Db } from "../worker/db/client";
 import type { Env } from "../worker/env";
 import { monitorEntryOf, monitorSnapshot } from "../worker/monitor";
-import type { MonitorEntry, MonitorFrame, ServerFrame } from "../worker/protocol";
+import type { MonitorEntry, MonitorFrame } from "../worker/protocol";
 
 export const MONITOR_ROOM = "main";
 
@@ -60,29 +60,5 @@ export async function notifyMonitor(env: Env, staffId: string): Promise<void> {
     await env.MonitorRoom.getByName(MONITOR_ROOM).staffChanged(staffId);
   } catch (error) {
     console.error("monitor notify failed", error);
-  }
-}
-
-/**
- * Tracks which of a staff member's conversations are open, from the inbox frames the StaffRoom
- * relays, and says when the load may have changed (a conversation opened, ended or left).
- */
-export class LoadTracker {
-  private open = new Set<string>();
-
-  changes(frame: ServerFrame): boolean {
-    if (frame.type === "inbox-remove") {
-      this.open.delete(frame.conversationId);
-      return true;
-    }
-    if (frame.type !== "inbox") return false;
-    const id = frame.item.id;
-    if (frame.item.status === "ended") {
-      this.open.delete(id);
-      return true;
-    }
-    if (this.open.has(id)) return false;
-    this.open.add(id);
-    return true;
   }
 }

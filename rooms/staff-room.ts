@@ -7,7 +7,7 @@ import { staff } from "../worker/db/schema";
 import type { Env } from "../worker/env";
 import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../worker/protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
-import { LoadTracker, notifyMonitor } from "./monitor-room";
+import { notifyMonitor } from "./monitor-room";
 
 export class StaffRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -15,7 +15,6 @@ export class StaffRoom extends Server<Env> {
   private db!: Db;
   private status: "online" | "busy" = "online";
   private presence: Presence = "offline";
-  private loads = new LoadTracker();
 
   override async onStart() {
     this.db = createDb(this.env);
@@ -75,11 +74,14 @@ export class StaffRoom extends Server<Env> {
 
   // ---------- RPC from conversation rooms and the Worker ----------
 
-  /** Pushes an inbox frame to every open socket of this staff member. Needs nothing from onStart:
-   *  conversation rooms call it on a stub they keep. */
-  async deliver(frame: ServerFrame): Promise<void> {
+  /**
+   * Pushes an inbox frame to every open socket of this staff member; `loadChanged` (a conversation
+   * opened, ended or moved) refreshes the live monitor. Needs nothing from onStart: conversation
+   * rooms call it on a plain stub.
+   */
+  async deliver(frame: ServerFrame, loadChanged = false): Promise<void> {
     this.broadcast(JSON.stringify(frame));
-    if (this.loads.changes(frame)) this.notifyMonitor();
+    if (loadChanged) this.notifyMonitor();
   }
 
   /**
