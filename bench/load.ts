@@ -18,6 +18,11 @@ export type LoadOptions = {
   inboxes?: string[];
   /** Each customer sends one message every `intervalMs`. */
   intervalMs: number;
+  /**
+   * Traffic before the measured window: every room's first message (a cold start of the whole
+   * system at once) falls in it. Its latencies are reported apart, as `warmup`.
+   */
+  warmupMs: number;
   durationMs: number;
   /** Staff answer every customer message. */
   replies: boolean;
@@ -35,6 +40,8 @@ export type LoadResult = {
   customerToInbox: Summary;
   staffToCustomer: Summary;
   ack: Summary;
+  /** Messages sent during the warm-up: customer→staff and staff→customer together. */
+  warmup: Summary;
   sent: number;
   acked: number;
   delivered: number;
@@ -148,7 +155,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   const s2c: number[] = [];
   const ackTimes: number[] = [];
+  const warm: number[] = [];
+  /** Every customer→staff latency, warm-up included, for the progress lines. */
+  const c2sAll: number[] = [];
   const trafficStart = Date.now();
+  const measureFrom = performance.now() + o.warmupMs;
   const c2sSeries = new TimeSeries(trafficStart);
   const s2cSeries = new TimeSeries(trafficStart);
   const byIndex = new Map<number, { customer?: Side; staff?: Side }>();
@@ -166,7 +177,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const t0 = sentAt.get(id);
     if (t0 === undefined) return;
     seenInInbox.add(id);
-    c2inbox.push(now - t0);
+    if (t0 >= measureFrom) c2inbox.push(now - t0);
     if (!staffSocketOf.get(id.split("-")[0])) deliveredIds.add(id);
   }
   const send = (side: Side, clientId: string) => {
@@ -193,7 +204,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         const t0 = sentAt.get(frame.clientId);
         if (t0 !== undefined) {
           acked++;
-          ackTimes.push(now - t0);
+          if (t0 >= measureFrom) ackTimes.push(now - t0);
         }
       } else if (frame.type === "message" && frame.message) {
         const m = frame.message;
@@ -206,12 +217,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         }
         deliveredIds.add(m.clientId);
         const latency = now - t0;
+        if (t0 < measureFrom) warm.push(latency);
         if (side.party === "staff") {
-          c2s.push(latency);
+          if (t0 >= measureFrom) c2s.push(latency);
+          c2sAll.push(latency);
           c2sSeries.add(Date.now(), latency);
           if (o.replies && !closing && !stopSending) send(side, `r${m.clientId}`);
         } else {
-          s2c.push(latency);
+          if (t0 >= measureFrom) s2c.push(latency);
           s2cSeries.add(Date.now(), latency);
         }
       } else if (frame.type === "error") {
@@ -237,10 +250,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     timers.push(first);
   }
   const progress = setInterval(() => {
-    const s = summarize(c2s.slice(-2000));
+    const s = summarize(c2sAll.slice(-2000));
     log(`  t=${((Date.now() - trafficStart) / 1000).toFixed(0)}s sent=${sentAt.size} delivered=${deliveredIds.size} recent c→s p50=${s.p50.toFixed(1)} p99=${s.p99.toFixed(1)} ms`);
   }, 10_000);
-  await new Promise((r) => setTimeout(r, o.durationMs));
+  await new Promise((r) => setTimeout(r, o.warmupMs + o.durationMs));
   stopSending = true;
   for (const t of timers) clearTimeout(t);
   const trafficMs = Date.now() - trafficStart;
@@ -261,6 +274,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     customerToInbox: summarize(c2inbox),
     staffToCustomer: summarize(s2c),
     ack: summarize(ackTimes),
+    warmup: summarize(warm),
     sent: sentAt.size,
     acked,
     delivered: deliveredIds.size,

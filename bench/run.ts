@@ -1,8 +1,10 @@
-// `npm run bench [-- --customers 1000 --staff 50 --interval 10 --duration 60]`
+// `npm run bench [-- --customers 1000 --staff 50 --interval 10 --warmup 20 --duration 60]`
 // Starts the real system (wrangler dev: workerd with local D1, R2 and Durable Objects) on a
 // fresh state directory, seeds staff, customers and their open conversations, opens a customer
 // and a staff socket per conversation and an inbox socket per staff member, and runs the
 // traffic: every customer sends one message per interval and the staff socket answers each.
+// Latencies are measured after a warm-up (every room's first message, a cold start of the whole
+// system at once, falls in it), and the warm-up's own are reported apart.
 // Then the same traffic against a bare `ws` relay (no persistence, no auth): the machine's
 // ceiling. Prints a table with our figures as ratios to the relay's, and writes
 // bench/results/<stamp>-<customers>.json and .svg (latency over time). Everything stays on
@@ -29,6 +31,8 @@ const { values: args } = parseArgs({
     customers: { type: "string", default: "1000" },
     staff: { type: "string", default: "50" },
     interval: { type: "string", default: "10" },
+    /** Seconds of traffic before the measured window (every room's first message falls in it). */
+    warmup: { type: "string", default: "20" },
     duration: { type: "string", default: "60" },
     concurrency: { type: "string", default: "64" },
     /** Conversations that also get a staff socket in the room (default: all, at most 2000). */
@@ -43,6 +47,7 @@ const customers = Number(args.customers);
 const staffCount = Math.min(Number(args.staff), customers);
 const intervalMs = Number(args.interval) * 1000;
 const durationMs = Number(args.duration) * 1000;
+const warmupMs = Number(args.warmup) * 1000;
 const staffSockets = Math.min(customers, Number(args["staff-sockets"] ?? 2000));
 
 const log = (line: string) => console.log(line);
@@ -71,12 +76,13 @@ async function main() {
   const secret = `bench-${crypto.randomUUID()}`;
   const started = new Date();
   const load0 = loadavg();
-  log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${durationMs / 1000} s of traffic; open-file limit ${softLimit}`);
+  log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${warmupMs / 1000} s of warm-up traffic then ${durationMs / 1000} s measured; open-file limit ${softLimit}`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load0.map((v) => v.toFixed(2)).join(" ")}`);
 
   const common = {
     intervalMs,
     durationMs,
+    warmupMs,
     replies: !args["no-replies"],
     connectConcurrency: Number(args.concurrency),
     connectTimeoutMs: 30_000,
@@ -255,6 +261,9 @@ function report(r: Report) {
     ["staff→customer max (ms)", ours.staffToCustomer.max, relay?.staffToCustomer.max],
     ["ack p50 (ms)", ours.ack.p50, relay?.ack.p50],
     ["ack p99 (ms)", ours.ack.p99, relay?.ack.p99],
+    ["warm-up, both ways p50 (ms)", ours.warmup.p50, relay?.warmup.p50],
+    ["warm-up, both ways p99 (ms)", ours.warmup.p99, relay?.warmup.p99],
+    ["warm-up, both ways max (ms)", ours.warmup.max, relay?.warmup.max],
     ["messages/s delivered", ours.messagesPerSecond, relay?.messagesPerSecond],
     ["messages sent", ours.sent, relay?.sent, 0],
     ["messages delivered", ours.delivered, relay?.delivered, 0],
@@ -293,7 +302,7 @@ function report(r: Report) {
       {
         startedAt: r.started.toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30), loadAverageAtStart: r.load0, node: process.version },
-        params: { customers, staff: staffCount, intervalS: intervalMs / 1000, durationS: durationMs / 1000, replies: !args["no-replies"], viaDevProxy: args["via-proxy"] },
+        params: { customers, staff: staffCount, intervalS: intervalMs / 1000, warmupS: warmupMs / 1000, durationS: durationMs / 1000, replies: !args["no-replies"], viaDevProxy: args["via-proxy"] },
         kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
