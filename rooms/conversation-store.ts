@@ -41,6 +41,8 @@ export type NewMessage = {
 /**
  * Inserts the message and updates the conversation in one D1 batch (one transaction).
  * Returns the stored row and the updated conversation, or null when (conversation, clientId) already exists.
+ * Both rows are known here (only the conversation's room writes these fields), so this runs for
+ * every message without reading rows back.
  */
 export async function insertMessage(
   db: Db,
@@ -48,7 +50,7 @@ export async function insertMessage(
   current: ConversationRow,
 ): Promise<{ message: MessageRow; conversation: ConversationRow } | null> {
   const c = m.content;
-  const values = {
+  const message: MessageRow = {
     conversationId: m.conversationId,
     seq: m.seq,
     clientId: m.clientId,
@@ -60,36 +62,46 @@ export async function insertMessage(
     durationMs: "durationMs" in c ? c.durationMs : null,
     flagged: m.flagged,
     sentAt: m.sentAt,
+    readAt: null,
   };
+  const fromCustomer = m.senderType === "customer" ? 1 : 0;
+  const fromStaff = m.senderType === "staff" ? 1 : 0;
+  const conversation: ConversationRow = {
+    ...current,
+    lastSeq: m.seq,
+    lastMessageAt: m.sentAt,
+    // Inbox previews show what people wrote, not transfer notes or auto replies.
+    lastMessagePreview: m.senderType === "system" ? current.lastMessagePreview : previewOf({ kind: c.kind, text: message.text }).slice(0, 100),
+    startedAt: current.startedAt ?? m.sentAt,
+    status: fromStaff && current.status === "pending" ? "active" : current.status,
+    unreadStaff: current.unreadStaff + fromCustomer,
+    unreadCustomer: current.unreadCustomer + fromStaff,
+  };
+  const { readAt: _, ...values } = message;
   const inserted = db
     .insert(messages)
     .values(values)
     .onConflictDoNothing({ target: [messages.conversationId, messages.clientId] })
-    .returning();
-  const fromCustomer = m.senderType === "customer";
-  const fromStaff = m.senderType === "staff";
+    .returning({ seq: messages.seq });
   const updated = db
     .update(conversations)
     .set({
       lastSeq: m.seq,
       lastMessageAt: m.sentAt,
-      // Inbox previews show what people wrote, not transfer notes or auto replies.
-      lastMessagePreview:
-        m.senderType === "system" ? conversations.lastMessagePreview : previewOf({ kind: c.kind, text: "text" in c ? c.text : null }).slice(0, 100),
+      lastMessagePreview: m.senderType === "system" ? conversations.lastMessagePreview : conversation.lastMessagePreview,
       startedAt: sql`coalesce(${conversations.startedAt}, ${m.sentAt})`,
-      status: fromStaff && current.status === "pending" ? "active" : current.status,
-      unreadStaff: fromCustomer ? sql`${conversations.unreadStaff} + 1` : conversations.unreadStaff,
-      unreadCustomer: fromStaff ? sql`${conversations.unreadCustomer} + 1` : conversations.unreadCustomer,
+      status: fromStaff ? sql`case when ${conversations.status} = 'pending' then 'active' else ${conversations.status} end` : conversations.status,
+      unreadStaff: sql`${conversations.unreadStaff} + ${fromCustomer}`,
+      unreadCustomer: sql`${conversations.unreadCustomer} + ${fromStaff}`,
     })
     .where(
       and(
         eq(conversations.id, m.conversationId),
         sql`exists (select 1 from messages where conversation_id = ${m.conversationId} and seq = ${m.seq} and client_id = ${m.clientId})`,
       ),
-    )
-    .returning();
-  const [[message], [conversation]] = await db.batch([inserted, updated]);
-  return message && conversation ? { message, conversation } : null;
+    );
+  const [stored] = await db.batch([inserted, updated]);
+  return stored.length > 0 ? { message, conversation } : null;
 }
 
 export async function messagesAfter(db: Db, conversationId: string, after: number, limit: number): Promise<MessageRow[]> {
