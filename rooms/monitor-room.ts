@@ -12,9 +12,11 @@ export const MONITOR_ROOM = "main";
 export class MonitorRoom extends Server<Env> {
   static override options = { hibernate: true };
 
+  private dbOnce?: Db;
   /** Not from onStart: staffChanged arrives by RPC on a stub that skips partyserver's start. */
   private get db(): Db {
-    return createDb(this.env);
+    this.dbOnce ??= createDb(this.env);
+    return this.dbOnce;
   }
   /** Last entry pushed per staff member, so repeated notifications of the same state stay quiet. */
   private sent = new Map<string, string>();
