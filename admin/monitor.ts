@@ -2,7 +2,7 @@
 import { PartySocket } from "partysocket";
 import { useEffect, useState } from "preact/hooks";
 import { loadSession } from "./api";
-import { type MonitorEntry, monitorFrameSchema } from "../worker/protocol";
+import { type MonitorEntry, monitorFrameSchema } from "../protocol";
 
 export function useMonitor(): { staff: MonitorEntry[]; connected: boolean } {
   const [staff, setStaff] = useState<MonitorEntry[]>([]);

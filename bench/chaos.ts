@@ -14,8 +14,8 @@ import { ConversationClient } from "../client/conversation-client";
 import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import type { RunningSystem, SystemOptions } from "../scripts/system";
-import { startFakeWechat } from "../test/fake-wechat/server";
-import type { MessageContent } from "../worker/protocol";
+import { startFakeWechat } from "../fake-wechat/server";
+import type { MessageContent } from "../protocol";
 import { snapshotTree, systemOf } from "./snapshot";
 import { summarize } from "./stats";
 

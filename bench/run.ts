@@ -18,7 +18,7 @@ import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversatio
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { freePort } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
-import { FAKE_APPID, FAKE_SECRET } from "../test/fake-wechat/server";
+import { FAKE_APPID, FAKE_SECRET } from "../fake-wechat/server";
 import { startTsxChild } from "./child";
 import { snapshotTree, systemOf } from "./snapshot";
 import { latencyChart } from "./chart";
@@ -112,7 +112,7 @@ async function main() {
 
   // The fake WeChat API answers every customer message's content check: its own process.
   const { child: wechatChild, match: wechatUrl } = await startTsxChild(
-    join(rootDir, "test/fake-wechat/server.ts"),
+    join(rootDir, "fake-wechat/server.ts"),
     ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
     /listening on (\S+)/,
   );

@@ -18,7 +18,7 @@ import {
   type SubscribeResult,
   type customerPatchSchema,
   type templateKindSchema,
-} from "../worker/protocol";
+} from "../protocol";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 export type TransportResponse = { status: number; body: unknown };

@@ -3,7 +3,7 @@
 import { type ApiClient, type ConversationDetail, socketTarget } from "./api";
 import { ConversationClient, randomClientId } from "./conversation-client";
 import { durationLabel, timeLabel } from "./format";
-import type { ConversationStatus, Message, MessageContent, MessageKind } from "../worker/protocol";
+import type { ConversationStatus, Message, MessageContent, MessageKind } from "../protocol";
 
 export type BubbleState = "sending" | "sent" | "failed";
 export type Bubble = {

@@ -9,7 +9,7 @@ import {
   type ServerFrame,
   type ClientFrame,
   serverFrameSchema,
-} from "../worker/protocol";
+} from "../protocol";
 
 export type PendingState = "sending" | "failed";
 export type Pending = {

@@ -1,6 +1,6 @@
 // The staff inbox list: merging the HTTP page with live feed frames, filters, and the rows shown.
 import { badgeText, STATUS_LABELS, timeLabel } from "./format";
-import type { ConversationStatus, InboxItem } from "../worker/protocol";
+import type { ConversationStatus, InboxItem } from "../protocol";
 
 export const TIME_RANGES = [
   { value: "all", label: "全部时间", days: 0 },

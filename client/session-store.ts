@@ -1,6 +1,6 @@
 // Login sessions kept on the device: localStorage on H5, wx storage in the mini program.
 import { z } from "zod";
-import { loginResultSchema } from "../worker/protocol";
+import { loginResultSchema } from "../protocol";
 
 /** The storage a platform offers, reduced to strings. */
 export type KeyValueStorage = {

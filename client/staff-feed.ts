@@ -1,6 +1,6 @@
 // The staff member's own socket to their StaffRoom: presence and the live inbox feed.
 import PartySocket from "partysocket";
-import { type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame } from "../worker/protocol";
+import { type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame } from "../protocol";
 
 export type StaffFeedEvents = {
   presence?: (presence: Presence) => void;

@@ -9,7 +9,7 @@ import { type Bubble, ChatSession } from "../client/chat-session";
 import { randomClientId } from "../client/conversation-client";
 import { EMOJIS, PRESENCE_LABELS } from "../client/format";
 import { SessionStore, webStorage } from "../client/session-store";
-import type { EntryResult } from "../worker/protocol";
+import type { EntryResult } from "../protocol";
 
 const html = htm.bind(h);
 const sessions = new SessionStore(webStorage(localStorage), "kefu:h5:customer");

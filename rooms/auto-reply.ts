@@ -2,11 +2,11 @@
 // conversation (trigger new_conversation) and customers writing outside working hours
 // (trigger off_hours, at most once an hour per conversation).
 import { and, asc, eq } from "drizzle-orm";
-import type { Db } from "../worker/db/client";
-import { templates } from "../worker/db/schema";
-import { autoReplyConfigSchema } from "../worker/protocol";
-import { isolateCache } from "../worker/isolate-cache";
-import { isWorkingTime, type Settings } from "../worker/settings";
+import type { Db } from "../domain/db/client";
+import { templates } from "../domain/db/schema";
+import { autoReplyConfigSchema } from "../protocol";
+import { isolateCache } from "../domain/isolate-cache";
+import { isWorkingTime, type Settings } from "../domain/settings";
 
 export type AutoReplyTrigger = "new_conversation" | "off_hours";
 export const OFF_HOURS_REPEAT_MS = 3600_000;

@@ -1,9 +1,9 @@
 // One actor per conversation: the live sockets of its customer and staff, message
 // sequencing and dedup, read receipts, the idle timeout alarm and transfers.
 import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
-import { createDb, type Db } from "../worker/db/client";
-import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../worker/db/mappers";
-import type { Env } from "../worker/env";
+import { createDb, type Db } from "../domain/db/client";
+import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../domain/db/mappers";
+import type { Env } from "../domain/env";
 import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
@@ -13,11 +13,11 @@ import {
   parseFrame,
   type SendFrame,
   type ServerFrame,
-} from "../worker/protocol";
-import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../worker/rate-limit";
-import { pushStaffReply } from "../worker/push";
-import { isWorkingTime, loadSettings } from "../worker/settings";
-import { type Screening, screenCustomerMessage } from "../worker/wechat/content-check";
+} from "../protocol";
+import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../domain/rate-limit";
+import { pushStaffReply } from "../domain/push";
+import { isWorkingTime, loadSettings } from "../domain/settings";
+import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
 import {
   endConversation,
   findByClientId,
@@ -303,7 +303,7 @@ export class ConversationRoom extends Server<Env> {
     }
   }
 
-  /** A staff reply to a customer with no socket here goes out as a subscribe message (worker/push.ts), off the ack path. */
+  /** A staff reply to a customer with no socket here goes out as a subscribe message (domain/push.ts), off the ack path. */
   private pushIfAway(message: MessageRow) {
     if ([...this.getConnections("customer")].length > 0) return;
     const customerId = this.row.customerId;

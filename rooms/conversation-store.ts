@@ -1,9 +1,9 @@
 // D1 reads and writes of one conversation, used by its room (the only writer of its messages).
 import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import type { Db } from "../worker/db/client";
-import type { ConversationRow, MessageRow } from "../worker/db/mappers";
-import { conversations, messages, transfers, users } from "../worker/db/schema";
-import { type MessageContent, previewOf } from "../worker/protocol";
+import type { Db } from "../domain/db/client";
+import type { ConversationRow, MessageRow } from "../domain/db/mappers";
+import { conversations, messages, transfers, users } from "../domain/db/schema";
+import { type MessageContent, previewOf } from "../protocol";
 
 /** The conversation and its customer, in one query (a room runs this each time it wakes). */
 export async function loadConversation(db: Db, id: string) {

@@ -1,7 +1,7 @@
 // Who is on a socket. The Worker verifies the token and the right to join before the
 // upgrade reaches a room, then hands the identity over in this header.
 import { z } from "zod";
-import type { ServerFrame } from "../worker/protocol";
+import type { ServerFrame } from "../protocol";
 
 export const IDENTITY_HEADER = "x-kefu-identity";
 

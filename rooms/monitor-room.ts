@@ -2,10 +2,10 @@
 // StaffRoom actors tell it when a staff member's presence or load may have changed; it re-reads
 // that staff member from D1 and pushes the entry to every console. Nothing polls.
 import { type Connection, Server } from "partyserver";
-import { createDb, type Db } from "../worker/db/client";
-import type { Env } from "../worker/env";
-import { monitorEntryOf, monitorSnapshot } from "../worker/monitor";
-import type { MonitorEntry, MonitorFrame } from "../worker/protocol";
+import { createDb, type Db } from "../domain/db/client";
+import type { Env } from "../domain/env";
+import { monitorEntryOf, monitorSnapshot } from "../domain/monitor";
+import type { MonitorEntry, MonitorFrame } from "../protocol";
 
 export const MONITOR_ROOM = "main";
 

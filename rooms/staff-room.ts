@@ -2,10 +2,10 @@
 // plus the busy/online status they choose) and the live inbox feed.
 import { eq } from "drizzle-orm";
 import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
-import { createDb, type Db } from "../worker/db/client";
-import { staff } from "../worker/db/schema";
-import type { Env } from "../worker/env";
-import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../worker/protocol";
+import { createDb, type Db } from "../domain/db/client";
+import { staff } from "../domain/db/schema";
+import type { Env } from "../domain/env";
+import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
 

@@ -1,9 +1,9 @@
 // The one access token of the app: a singleton actor (instance "main") hosts the
 // cache, so every Worker isolate and room shares one token and one refresh.
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env";
-import { wechatClient } from "../worker/wechat/env";
-import { AccessTokenCache } from "../worker/wechat/token";
+import type { Env } from "../domain/env";
+import { wechatClient } from "../domain/wechat/env";
+import { AccessTokenCache } from "../domain/wechat/token";
 
 export class WechatTokenRoom extends DurableObject<Env> {
   private readonly cache = new AccessTokenCache((force) => wechatClient(this.env).stableToken(force));

@@ -1,7 +1,7 @@
 // Bulk fixtures as SQL (customers, staff, conversations, messages) and locally minted tokens,
 // for the benchmark, the chaos run and tests that need many rows or old ones fast.
 import { randomBytes } from "node:crypto";
-import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../worker/auth/token";
+import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../domain/auth/token";
 import { staffSql } from "./seed";
 
 const q = (v: string | number | null | undefined) =>

@@ -1,5 +1,5 @@
 // `npm run restore -- <backup file | R2 key> [--to <persist dir>] [--from <persist dir>]`
-// Restores a backup written by worker/backup.ts into an EMPTY local database: it applies the
+// Restores a backup written by domain/backup.ts into an EMPTY local database: it applies the
 // migrations, refuses if any table has a row, then inserts every row of the backup.
 //   <backup file>  a file downloaded from GET /api/admin/backups/<name>
 //   <R2 key>       e.g. backups/2026-11-26.ndjson, read from the local R2 under --from
@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type BackupRow, parseBackup } from "../worker/backup";
+import { type BackupRow, parseBackup } from "../domain/backup";
 import { applyMigrations, executeSql, queryJson, rootDir, runWrangler } from "./wrangler";
 
 const BUCKET = "kefu-media";

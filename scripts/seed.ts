@@ -1,5 +1,5 @@
 // Demo data for `npm start` and the tests: written as SQL and applied with wrangler.
-import { hashPassword } from "../worker/auth/password";
+import { hashPassword } from "../domain/auth/password";
 
 export type SeedStaff = {
   id: string;

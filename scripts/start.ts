@@ -2,7 +2,7 @@
 // .wrangler/state, the fake WeChat API, demo data on first run — and prints where to go.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeWechat } from "../test/fake-wechat/server";
+import { startFakeWechat } from "../fake-wechat/server";
 import { buildAssets } from "./build-assets";
 import { DEMO_STAFF } from "./seed";
 import { startSystem } from "./system";

@@ -2,8 +2,8 @@
 // customers, templates, conversation search and the export stream, and the live monitor's load.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { totpCode } from "../worker/auth/totp";
-import { type ExportLine, exportLineSchema, type MonitorFrame } from "../worker/protocol";
+import { totpCode } from "../domain/auth/totp";
+import { type ExportLine, exportLineSchema, type MonitorFrame } from "../protocol";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, T0 } from "./admin-fixtures";
 import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
 

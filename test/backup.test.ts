@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { dumpLocalD1 } from "../scripts/local-d1";
 import { restoreBackup } from "../scripts/restore";
-import { backupName, DAILY_CRON, parseBackup, pruneBackups } from "../worker/backup";
+import { backupName, DAILY_CRON, parseBackup, pruneBackups } from "../domain/backup";
 import { runCron } from "./cron";
 import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConversationClient } from "../client/conversation-client";
 import { wxWebSocketClass } from "../client/wx-socket";
-import type { LoginResult, Message } from "../worker/protocol";
+import type { LoginResult, Message } from "../protocol";
 import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
 import { createWx, type WxShim } from "./miniprogram-shim";
 

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { queryJson } from "../scripts/wrangler";
-import type { LoginResult, Message } from "../worker/protocol";
-import { fakeOpenid } from "./fake-wechat/server";
+import type { LoginResult, Message } from "../protocol";
+import { fakeOpenid } from "../fake-wechat/server";
 import {
   ALWAYS_WORKING,
   api,

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
 import { type RunningSystem, startSystem } from "../scripts/system";
-import type { EntryResult, LoginResult, ServerFrame } from "../worker/protocol";
-import { type FakeWechat, startFakeWechat } from "./fake-wechat/server";
+import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
+import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
 

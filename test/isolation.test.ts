@@ -1,7 +1,7 @@
 // Isolation and bad input: who may join which room, forged and expired tokens, malformed frames and bodies.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { signToken } from "../worker/auth/token";
+import { signToken } from "../domain/auth/token";
 import {
   ALWAYS_WORKING,
   api,

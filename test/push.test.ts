@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ConversationClient } from "../client/conversation-client";
-import { type LoginResult, previewOf, type PushRecord } from "../worker/protocol";
-import { pushTime, thingValue } from "../worker/push";
+import { type LoginResult, previewOf, type PushRecord } from "../protocol";
+import { pushTime, thingValue } from "../domain/push";
 import { queryJson } from "../scripts/wrangler";
-import { fakeOpenid } from "./fake-wechat/server";
+import { fakeOpenid } from "../fake-wechat/server";
 import {
   ALWAYS_WORKING,
   api,

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
-import type { LoginResult } from "../worker/protocol";
+import type { LoginResult } from "../protocol";
 import { api, loginStaff, useTestSystem } from "./harness";
 
 // A staff member whose code cannot be a mini program code's scene.

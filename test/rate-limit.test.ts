@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
-import { rateLimits, take } from "../worker/rate-limit";
+import { rateLimits, take } from "../domain/rate-limit";
 import { api, conversationPath, eventually, RawSocket, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
 
 describe("token bucket", () => {

@@ -10,7 +10,7 @@ import {
 } from "../scripts/fixtures";
 import { settingSql } from "../scripts/seed";
 import { queryJson, runWrangler } from "../scripts/wrangler";
-import { DAILY_CRON } from "../worker/backup";
+import { DAILY_CRON } from "../domain/backup";
 import { runCron, TICK_CRON } from "./cron";
 import { api, eventually, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
 

@@ -1,7 +1,7 @@
 // Staff login: PBKDF2 passwords, TOTP when enabled, disabled accounts, roles on routes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { totpCode } from "../worker/auth/totp";
+import { totpCode } from "../domain/auth/totp";
 import { staffSql } from "../scripts/seed";
 import { api, loginStaff, startTestSystem, type TestSystem } from "./harness";
 

@@ -1,7 +1,7 @@
 // Statistics over fixture conversations with known timings equal the hand-computed values.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { StatsResult, StatsRow } from "../worker/protocol";
+import type { StatsResult, StatsRow } from "../protocol";
 import { STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
 import { api, loginStaff, useTestSystem } from "./harness";
 

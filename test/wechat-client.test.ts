@@ -11,9 +11,9 @@ import {
   WechatUnreachableError,
   type SubscribeMessage,
   type WechatClient,
-} from "../worker/wechat/client";
-import { AccessTokenCache, REFRESH_MARGIN_MS, withAccessToken } from "../worker/wechat/token";
-import { fakeOpenid, startFakeWechat, type FakeRoute, type FakeWechat } from "./fake-wechat/server";
+} from "../domain/wechat/client";
+import { AccessTokenCache, REFRESH_MARGIN_MS, withAccessToken } from "../domain/wechat/token";
+import { fakeOpenid, startFakeWechat, type FakeRoute, type FakeWechat } from "../fake-wechat/server";
 
 let fake: FakeWechat;
 let wx: WechatClient;

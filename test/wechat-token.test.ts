@@ -2,7 +2,7 @@
 // shared by concurrent requests, by the Worker and the rooms, refreshed once when WeChat rejects it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LoginResult } from "../worker/protocol";
+import type { LoginResult } from "../protocol";
 import {
   ALWAYS_WORKING,
   api,

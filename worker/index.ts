@@ -1,10 +1,10 @@
 // The Worker: HTTP API, socket routing to the room actors, static assets and cron.
 import { Hono } from "hono";
 import { routePartykitRequest } from "partyserver";
-import { createDb } from "./db/client";
-import type { Env } from "./env";
+import { createDb } from "../domain/db/client";
+import type { Env } from "../domain/env";
 import type { AppEnv } from "./http/app";
-import { errorResponse, notFound } from "./http/errors";
+import { errorResponse, notFound } from "../domain/errors";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin/index";
 import { backupRoutes } from "./routes/admin/backups";
@@ -17,7 +17,7 @@ import { staffQrcodeRoutes } from "./routes/qrcode";
 import { settingsRoutes } from "./routes/settings";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { templateRoutes } from "./routes/templates";
-import { loginRateLimit, socketRateLimit, uploadRateLimit } from "./rate-limit";
+import { loginRateLimit, socketRateLimit, uploadRateLimit } from "./http/rate-limit";
 import { runScheduled } from "./scheduled";
 import { authorizeSocket } from "./socket-auth";
 
@@ -55,7 +55,7 @@ app.get("/api/health", (c) => c.json({ ok: true }));
 app.all("/api/*", () => {
   throw notFound("接口不存在");
 });
-app.onError((error, c) => errorResponse(c, error));
+app.onError((error) => errorResponse(error));
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -64,9 +64,9 @@ export default {
       const routed = await routePartykitRequest(request, env, {
         onBeforeConnect: async (req, lobby) => (await socketRateLimit(req, env)) ?? authorizeSocket(req, lobby, env),
         // Rooms speak only WebSocket; their HTTP side is not public.
-        onBeforeRequest: () => new Response(JSON.stringify({ code: "not_found", message: "不存在" }), { status: 404 }),
+        onBeforeRequest: () => errorResponse(notFound()),
       });
-      return routed ?? new Response(JSON.stringify({ code: "not_found", message: "不存在" }), { status: 404 });
+      return routed ?? errorResponse(notFound());
     }
     if (url.pathname.startsWith("/api/")) return app.fetch(request, env, ctx);
     return env.ASSETS.fetch(request);

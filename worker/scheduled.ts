@@ -1,13 +1,13 @@
 // Cron: ends conversations whose room never got an alarm or missed one (a safety net for the
 // per-room 24 h timer), corrects stale staff presence, applies retention, and takes the daily backup.
 import { and, ne, sql } from "drizzle-orm";
-import { createDb } from "./db/client";
-import { conversations, staff } from "./db/schema";
-import type { Env } from "./env";
-import { DAILY_CRON, dailyBackup } from "./backup";
-import { applyRetention } from "./retention";
+import { createDb } from "../domain/db/client";
+import { conversations, staff } from "../domain/db/schema";
+import type { Env } from "../domain/env";
+import { DAILY_CRON, dailyBackup } from "../domain/backup";
+import { applyRetention } from "../domain/retention";
 import { conversationRoom, staffRoom } from "./rooms-client";
-import { loadSettings } from "./settings";
+import { loadSettings } from "../domain/settings";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
   const db = createDb(env);

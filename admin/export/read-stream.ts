@@ -1,5 +1,5 @@
 // Reads the NDJSON export stream line by line, reporting progress as conversations arrive.
-import { type AdminConversation, exportLineSchema, type Message } from "../../worker/protocol";
+import { type AdminConversation, exportLineSchema, type Message } from "../../protocol";
 
 export type ExportedConversation = { conversation: AdminConversation; messages: Message[] };
 

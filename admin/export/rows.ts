@@ -1,5 +1,5 @@
 // The tabular view of an export, shared by the Excel and PDF files.
-import type { Message } from "../../worker/protocol";
+import type { Message } from "../../protocol";
 import { fmtTime } from "../ui";
 import type { ExportedConversation } from "./read-stream";
 

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { call, type Session } from "../api";
 import { Alert, Card, html, useAction, useLoad } from "../ui";
-import type { AdminStaff } from "../../worker/protocol";
+import type { AdminStaff } from "../../protocol";
 import { TotpSetup } from "./totp";
 
 export function AccountPage(_: { session: Session }) {

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { call, query, request, type Session } from "../api";
 import { readExport } from "../export/read-stream";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
-import type { AdminConversation, AdminStaff } from "../../worker/protocol";
+import type { AdminConversation, AdminStaff } from "../../protocol";
 import { Transcript } from "./transcript";
 
 const PAGE = 20;

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { call, query, type Session } from "../api";
 import { Alert, Badge, Card, fmtTime, formValues, html, STATUS_NAMES, useAction, useLoad } from "../ui";
-import type { AdminConversation, AdminCustomer } from "../../worker/protocol";
+import type { AdminConversation, AdminCustomer } from "../../protocol";
 
 type Detail = {
   customer: AdminCustomer;

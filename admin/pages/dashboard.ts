@@ -1,7 +1,7 @@
 import { call } from "../api";
 import { useMonitor } from "../monitor";
 import { Badge, Card, fmtPct, fmtSeconds, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
-import { STATS_TARGETS, type MonitorEntry, type StatsResult } from "../../worker/protocol";
+import { STATS_TARGETS, type MonitorEntry, type StatsResult } from "../../protocol";
 
 export function Kpi(props: { label: string; value: string; hint?: string; good?: boolean | null }) {
   const tone = props.good === null || props.good === undefined ? "" : props.good ? "good" : "bad";

@@ -1,8 +1,8 @@
 // Settings (F014): validated by the Worker, effective on the next request (no restart).
 import { call, type Session } from "../api";
 import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
-import type { AdminStaff } from "../../worker/protocol";
-import type { Settings } from "../../worker/settings";
+import type { AdminStaff } from "../../protocol";
+import type { Settings } from "../../domain/settings";
 
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
 const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均衡分配" } as const;

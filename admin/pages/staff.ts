@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { authed, call, type Session } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, PRESENCE_NAMES, ROLE_NAMES, useAction, useLoad } from "../ui";
-import type { AdminStaff, Group } from "../../worker/protocol";
+import type { AdminStaff, Group } from "../../protocol";
 import { TotpSetup } from "./totp";
 
 type Dialog = { kind: "edit"; staff: AdminStaff | null } | { kind: "password" | "totp" | "qrcode"; staff: AdminStaff } | null;

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { call, type Session } from "../api";
 import { BarChart } from "../charts";
 import { Card, fmtDate, fmtPct, fmtSeconds, formValues, html, useLoad } from "../ui";
-import { STATS_TARGETS, type StatsResult, type StatsRow } from "../../worker/protocol";
+import { STATS_TARGETS, type StatsResult, type StatsRow } from "../../protocol";
 import { TeamKpis } from "./dashboard";
 
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { call, type Session } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, useAction, useLoad } from "../ui";
-import type { Template } from "../../worker/protocol";
+import type { Template } from "../../protocol";
 
 const KINDS = { quick_reply: "快捷回复", push: "推送模板", auto_reply: "自动回复" } as const;
 type Kind = keyof typeof KINDS;

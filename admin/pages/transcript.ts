@@ -1,7 +1,7 @@
 // One conversation's transcript with images and voice messages.
 import { authed, call } from "../api";
 import { Badge, fmtTime, html, STATUS_NAMES, useLoad } from "../ui";
-import { LIMITS, type Message } from "../../worker/protocol";
+import { LIMITS, type Message } from "../../protocol";
 
 async function allMessages(id: string): Promise<Message[]> {
   const out: Message[] = [];

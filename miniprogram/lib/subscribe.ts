@@ -1,7 +1,7 @@
 // "Subscribe once, pushed ever after": every send tap asks for the reply template again; each
 // accept is one push credit on the server. WeChat only shows the popup from inside a tap.
 import type { ApiClient } from "../../client/api";
-import { subscribeResultSchema, type SubscribeResult } from "../../worker/protocol";
+import { subscribeResultSchema, type SubscribeResult } from "../../protocol";
 import { FALLBACK_TEMPLATE_IDS } from "../config";
 
 /** WeChat accepts at most 3 templates per request. */

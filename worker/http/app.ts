@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import type { Db } from "../db/client";
-import type { Env } from "../env";
-import type { Principal } from "../auth/token";
+import type { Db } from "../../domain/db/client";
+import type { Env } from "../../domain/env";
+import type { Principal } from "../../domain/auth/token";
 
 export type AppEnv = { Bindings: Env; Variables: { db: Db; principal: Principal } };
 

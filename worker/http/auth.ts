@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
-import { type Principal, type PrincipalRole, verifyToken } from "../auth/token";
-import { createDb } from "../db/client";
-import { staff } from "../db/schema";
-import type { Env } from "../env";
+import { type Principal, type PrincipalRole, verifyToken } from "../../domain/auth/token";
+import { createDb } from "../../domain/db/client";
+import { staff } from "../../domain/db/schema";
+import type { Env } from "../../domain/env";
 import type { AppEnv } from "./app";
-import { forbidden, unauthorized } from "./errors";
+import { forbidden, unauthorized } from "../../domain/errors";
 
 export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");

@@ -1,16 +1,17 @@
 import { eq } from "drizzle-orm";
-import { verifyPassword } from "../auth/password";
-import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../auth/token";
-import { verifyTotp } from "../auth/totp";
-import { customerById, upsertCustomer } from "../customers";
-import { staff } from "../db/schema";
-import { loadSettings } from "../settings";
-import type { Env } from "../env";
+import { verifyPassword } from "../../domain/auth/password";
+import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/token";
+import { verifyTotp } from "../../domain/auth/totp";
+import { customerById, upsertCustomer } from "../../domain/customers";
+import { staff } from "../../domain/db/schema";
+import { loadSettings } from "../../domain/settings";
+import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
-import { ApiError, forbidden, notFound, readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../protocol";
-import { wechatClient, wechatFailure } from "../wechat/env";
+import { ApiError, forbidden, notFound } from "../../domain/errors";
+import { readJson } from "../http/errors";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../../protocol";
+import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 async function issue(secret: string, id: string, role: PrincipalRole): Promise<LoginResult> {
   const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
@@ -43,7 +44,7 @@ export const authRoutes = router()
   .post("/staff", async (c) => {
     const body = await readJson(c, staffLoginSchema);
     const [row] = await c.get("db").select().from(staff).where(eq(staff.code, body.code)).limit(1);
-    const wrong = new ApiError(401, "unauthorized", "工号或密码错误");
+    const wrong = new ApiError("unauthorized", "工号或密码错误");
     if (!row) throw wrong;
     if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
     if (row.disabled) throw forbidden("账号已停用");
@@ -51,8 +52,8 @@ export const authRoutes = router()
       throw forbidden("系统要求启用动态验证码，请联系管理员为您的账号设置");
     }
     if (row.totpEnabled && row.totpSecret) {
-      if (!body.totp) throw new ApiError(401, "unauthorized", "请输入动态验证码");
-      if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError(401, "unauthorized", "动态验证码错误");
+      if (!body.totp) throw new ApiError("unauthorized", "请输入动态验证码");
+      if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误");
     }
     return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
   })
@@ -70,7 +71,7 @@ export const authRoutes = router()
     const openid = await openidOf(c.env, code);
     const db = c.get("db");
     const [holder] = await db.select({ id: staff.id }).from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
-    if (holder && holder.id !== principal(c).sub) throw new ApiError(409, "conflict", "该微信已绑定其他客服账号");
+    if (holder && holder.id !== principal(c).sub) throw new ApiError("conflict", "该微信已绑定其他客服账号");
     await db.update(staff).set({ wechatOpenid: openid }).where(eq(staff.id, principal(c).sub));
     return c.json({ bound: true });
   })

@@ -1,14 +1,15 @@
 import { and, asc, desc, eq, gt, gte, isNotNull, lt, lte, type SQL } from "drizzle-orm";
-import { conversationFor } from "../access";
-import { seesAllConversations } from "../auth/token";
-import { toInboxItem, toMessage } from "../db/mappers";
-import { conversations, messages, staff, users } from "../db/schema";
+import { conversationFor } from "../../domain/access";
+import { seesAllConversations } from "../../domain/auth/token";
+import { toInboxItem, toMessage } from "../../domain/db/mappers";
+import { conversations, messages, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { anyStaff, principal, requireRole } from "../http/auth";
-import { ApiError, badRequest, forbidden, parseOr400, readJson } from "../http/errors";
-import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../protocol";
+import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
+import { readJson } from "../http/errors";
+import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
-import { staffCard } from "../staff-card";
+import { staffCard } from "../../domain/staff-card";
 
 const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
 
@@ -71,7 +72,7 @@ export const conversationRoutes = router()
     const [target] = await db.select().from(staff).where(eq(staff.id, body.toStaffId)).limit(1);
     if (!target || target.disabled) throw badRequest("目标客服不存在或已停用");
     if (target.id === row.staffId) throw badRequest("会话已属于该客服");
-    if (row.status === "ended") throw new ApiError(409, "conversation_ended", "会话已结束，无法转接");
+    if (row.status === "ended") throw new ApiError("conversation_ended", "会话已结束，无法转接");
     const state = await (await conversationRoom(c.env, row.id)).transfer({
       toStaffId: target.id,
       toStaffName: target.name,
@@ -91,7 +92,7 @@ export const outcomeRoutes = router()
     const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
     const body = await readJson(c, ratingRequestSchema);
     if (!row.startedAt) throw badRequest("会话尚未开始，无法评价");
-    if (row.rating !== null) throw new ApiError(409, "conflict", "已经评价过了");
+    if (row.rating !== null) throw new ApiError("conflict", "已经评价过了");
     await c.get("db").update(conversations).set({ rating: body.score, ratingComment: body.comment ?? null }).where(eq(conversations.id, row.id));
     return c.json({ ok: true, score: body.score });
   })

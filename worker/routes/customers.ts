@@ -1,13 +1,14 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Context } from "hono";
-import { seesAllConversations } from "../auth/token";
-import { customerById, type UserRow } from "../customers";
-import { toInboxItem } from "../db/mappers";
-import { conversations, users } from "../db/schema";
+import { seesAllConversations } from "../../domain/auth/token";
+import { customerById, type UserRow } from "../../domain/customers";
+import { toInboxItem } from "../../domain/db/mappers";
+import { conversations, users } from "../../domain/db/schema";
 import { type AppEnv, router } from "../http/app";
 import { anyStaff, principal } from "../http/auth";
-import { forbidden, notFound, readJson } from "../http/errors";
-import { type CustomerProfile, customerPatchSchema } from "../protocol";
+import { forbidden, notFound } from "../../domain/errors";
+import { readJson } from "../http/errors";
+import { type CustomerProfile, customerPatchSchema } from "../../protocol";
 
 export function toProfile(u: UserRow): CustomerProfile {
   return {

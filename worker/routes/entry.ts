@@ -1,14 +1,15 @@
 import { and, desc, eq, ne } from "drizzle-orm";
-import { chooseStaff } from "../assignment";
-import { customerById } from "../customers";
-import { conversations, staff, users } from "../db/schema";
+import { chooseStaff } from "../../domain/assignment";
+import { customerById } from "../../domain/customers";
+import { conversations, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
-import { ApiError, notFound, readJson } from "../http/errors";
-import { entryRequestSchema, type EntryResult } from "../protocol";
+import { ApiError, notFound } from "../../domain/errors";
+import { readJson } from "../http/errors";
+import { entryRequestSchema, type EntryResult } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
-import { loadSettings } from "../settings";
-import { staffCard } from "../staff-card";
+import { loadSettings } from "../../domain/settings";
+import { staffCard } from "../../domain/staff-card";
 
 export const entryRoutes = router().post("/", requireRole("customer"), async (c) => {
   const { scene } = await readJson(c, entryRequestSchema);
@@ -45,7 +46,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     exclusiveStaffId: exclusive?.id ?? customer.exclusiveStaffId,
     now,
   });
-  if (!assignment) throw new ApiError(503, "not_found", "暂无可用客服，请稍后再试");
+  if (!assignment) throw new ApiError("no_staff", "暂无可用客服，请稍后再试");
 
   const id = `c_${crypto.randomUUID().replace(/-/g, "")}`;
   await db.batch([

@@ -1,13 +1,13 @@
-import { conversationFor } from "../access";
+import { conversationFor } from "../../domain/access";
 import { router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
-import { ApiError, badRequest, notFound } from "../http/errors";
-import { sniffMedia } from "../media-type";
-import { mediaKeySchema, type MediaUploadResult } from "../protocol";
-import { loadSettings } from "../settings";
+import { ApiError, badRequest, notFound } from "../../domain/errors";
+import { sniffMedia } from "../../domain/media-type";
+import { mediaKeySchema, type MediaUploadResult } from "../../protocol";
+import { loadSettings } from "../../domain/settings";
 
 const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
-const tooLarge = (max: number) => new ApiError(413, "too_large", `文件不能超过 ${Math.floor(max / 1024 / 1024)}MB`);
+const tooLarge = (max: number) => new ApiError("too_large", `文件不能超过 ${Math.floor(max / 1024 / 1024)}MB`);
 
 export const mediaRoutes = router()
   .post("/", anyone(), async (c) => {
@@ -31,7 +31,7 @@ export const mediaRoutes = router()
     if (file.size === 0) throw badRequest("文件为空");
     const bytes = new Uint8Array(await file.arrayBuffer());
     const sniffed = sniffMedia(bytes);
-    if (!sniffed) throw new ApiError(415, "unsupported_media", "只支持图片（JPEG/PNG/GIF/WebP）和语音（MP3/AAC/M4A/WAV/OGG/SILK）");
+    if (!sniffed) throw new ApiError("unsupported_media", "只支持图片（JPEG/PNG/GIF/WebP）和语音（MP3/AAC/M4A/WAV/OGG/SILK）");
     const key = `media/${conversation.id}/${crypto.randomUUID().replace(/-/g, "")}`;
     await c.env.MEDIA.put(key, bytes, {
       httpMetadata: { contentType: sniffed.contentType },

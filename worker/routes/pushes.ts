@@ -1,14 +1,14 @@
 // Push records: staff see a conversation's pushes and retry a failed one by hand;
 // the customer's tap on a push (its page carries the push id) marks it clicked.
 import { and, desc, eq, sql } from "drizzle-orm";
-import { conversationFor } from "../access";
-import type { Db } from "../db/client";
-import { pushes } from "../db/schema";
+import { conversationFor } from "../../domain/access";
+import type { Db } from "../../domain/db/client";
+import { pushes } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { anyStaff, principal, requireRole } from "../http/auth";
-import { notFound } from "../http/errors";
-import type { PushRecord } from "../protocol";
-import { type PushRow, retryPush } from "../push";
+import { notFound } from "../../domain/errors";
+import type { PushRecord } from "../../protocol";
+import { type PushRow, retryPush } from "../../domain/push";
 
 function toPushRecord(row: PushRow, retried: boolean): PushRecord {
   return {

@@ -2,16 +2,16 @@
 // the mini program code (getwxacodeunlimit, stored in R2) and the H5 entry QR code.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { staff } from "../db/schema";
-import { h5EntryUrl, qrImage } from "../h5-qrcode";
+import type { Db } from "../../domain/db/client";
+import { staff } from "../../domain/db/schema";
+import { h5EntryUrl, qrImage } from "../../domain/h5-qrcode";
 import { router } from "../http/app";
 import { managers, requireRole } from "../http/auth";
-import { notFound, parseOr400 } from "../http/errors";
-import { QR_ENTRY_PAGE, qrSceneSchema, type StaffQrcodeResult } from "../protocol";
-import { withWechatToken } from "../wechat/access-token";
-import type { UnlimitedQrCodeRequest } from "../wechat/client";
-import { miniprogramState, wechatClient, wechatFailure } from "../wechat/env";
+import { notFound, parseOr400 } from "../../domain/errors";
+import { QR_ENTRY_PAGE, qrSceneSchema, type StaffQrcodeResult } from "../../protocol";
+import { withWechatToken } from "../../domain/wechat/access-token";
+import type { UnlimitedQrCodeRequest } from "../../domain/wechat/client";
+import { miniprogramState, wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 type StaffRow = typeof staff.$inferSelect;
 

@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
-import { staff } from "../db/schema";
+import { staff } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { managers, principal, requireRole } from "../http/auth";
-import { badRequest, readJson } from "../http/errors";
-import { loadSettings, saveSettings, settingsPatchSchema } from "../settings";
+import { badRequest } from "../../domain/errors";
+import { readJson } from "../http/errors";
+import { loadSettings, saveSettings, settingsPatchSchema } from "../../domain/settings";
 
 export const settingsRoutes = router()
   .get("/", managers(), async (c) => c.json({ settings: await loadSettings(c.get("db")) }))

@@ -4,9 +4,9 @@ import type { Context } from "hono";
 import { type AppEnv, router } from "../http/app";
 import { principal, requireRole } from "../http/auth";
 import { readJson } from "../http/errors";
-import { subscriptionRequestSchema, type SubscriptionsResult } from "../protocol";
-import { replyTemplate } from "../wechat/push-template";
-import { recordSubscribeResults, subscriptionStates } from "../wechat/subscriptions";
+import { subscriptionRequestSchema, type SubscriptionsResult } from "../../protocol";
+import { replyTemplate } from "../../domain/wechat/push-template";
+import { recordSubscribeResults, subscriptionStates } from "../../domain/wechat/subscriptions";
 
 async function currentState(c: Context<AppEnv>): Promise<SubscriptionsResult> {
   const db = c.get("db");

@@ -1,9 +1,9 @@
 import { and, asc, eq } from "drizzle-orm";
-import { templates } from "../db/schema";
+import { templates } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { anyStaff } from "../http/auth";
-import { parseOr400 } from "../http/errors";
-import { type Template, templateKindSchema } from "../protocol";
+import { parseOr400 } from "../../domain/errors";
+import { type Template, templateKindSchema } from "../../protocol";
 
 export function toTemplate(row: typeof templates.$inferSelect): Template {
   return { id: row.id, kind: row.kind, title: row.title, content: row.content, config: row.config, enabled: row.enabled, sort: row.sort };

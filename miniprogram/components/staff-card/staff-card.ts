@@ -1,6 +1,6 @@
 // The assigned staff member: avatar, name, specialty, presence.
 import { PRESENCE_LABELS } from "../../lib/kit";
-import type { StaffCard } from "../../../worker/protocol";
+import type { StaffCard } from "../../../protocol";
 
 Component({
   options: { styleIsolation: "apply-shared" },

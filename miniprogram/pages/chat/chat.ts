@@ -1,7 +1,7 @@
 // Customer chat. Opened from the entry page, or from a subscribe push with
 // `?conversationId=…&pushId=…` (PUSH_PAGE); without a conversation it enters like the entry page.
 import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData } from "../../lib/kit";
-import type { StaffCard } from "../../../worker/protocol";
+import type { StaffCard } from "../../../protocol";
 
 const prompts = new WeakMap<object, SubscribePrompt>();
 

@@ -1,7 +1,7 @@
 // Customer entry (home page and the page an exclusive QR code opens): wx.login → token →
 // POST /api/entry with the QR scene, then the assigned staff card and a button into the chat.
 import { customerApi, ensureCustomer, errorText } from "../../lib/kit";
-import type { StaffCard } from "../../../worker/protocol";
+import type { StaffCard } from "../../../protocol";
 
 Component({
   data: {

@@ -1,7 +1,7 @@
 // Staff inbox: conversations sorted by last message with red-dot unread counts, filters by
 // status and time range, live updates from the staff's own StaffRoom socket, presence switch.
 import { socketTarget, PRESENCE_LABELS, STATUS_LABELS, type InboxFilter, inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, StaffFeed, errorText, staffApi, staffSession, toast, WxWebSocket } from "../../lib/kit";
-import type { ConversationStatus, InboxItem, Presence } from "../../../worker/protocol";
+import type { ConversationStatus, InboxItem, Presence } from "../../../protocol";
 
 type Tap = WechatMiniprogram.BaseEvent<Record<string, never>, { value?: string; id?: string; customer?: string }>;
 

@@ -1,8 +1,8 @@
 // Database backups for admins: list, download, and take one now. Mounted at /api/admin/backups.
-import { backupKey, backupNameSchema, dailyBackup, listBackups } from "../../backup";
+import { backupKey, backupNameSchema, dailyBackup, listBackups } from "../../../domain/backup";
 import { router } from "../../http/app";
 import { requireRole } from "../../http/auth";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../../domain/errors";
 
 export const backupRoutes = router()
   .use(requireRole("admin"))

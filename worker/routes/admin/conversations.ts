@@ -1,10 +1,10 @@
 // Conversations (F012): search by period, staff, customer and status; export as an NDJSON stream
 // that the console turns into .xlsx or PDF. Transcripts come from GET /api/conversations/:id/messages.
-import { EXPORT_MAX, exportStream } from "../../export-stream";
+import { EXPORT_MAX, exportStream } from "../../../domain/export-stream";
 import { router } from "../../http/app";
-import { badRequest, parseOr400 } from "../../http/errors";
-import { conversationSearchSchema } from "../../protocol";
-import { countConversations, searchConversations } from "./conversation-query";
+import { badRequest, parseOr400 } from "../../../domain/errors";
+import { conversationSearchSchema } from "../../../protocol";
+import { countConversations, searchConversations } from "../../../domain/conversation-query";
 
 export const adminConversationRoutes = router()
   .get("/", async (c) => {

@@ -1,13 +1,13 @@
 // Customers (F011): search, profile with the staff relation and the full conversation history.
 // Tags, notes and phone are edited through PATCH /api/customers/:id.
 import { and, desc, eq, exists, or, sql } from "drizzle-orm";
-import { customerById } from "../../customers";
-import { conversations, staff, users } from "../../db/schema";
+import { customerById } from "../../../domain/customers";
+import { conversations, staff, users } from "../../../domain/db/schema";
 import { router } from "../../http/app";
-import { notFound, parseOr400 } from "../../http/errors";
-import { type AdminCustomer, customerSearchSchema } from "../../protocol";
+import { notFound, parseOr400 } from "../../../domain/errors";
+import { type AdminCustomer, customerSearchSchema } from "../../../protocol";
 import { toProfile } from "../customers";
-import { searchConversations } from "./conversation-query";
+import { searchConversations } from "../../../domain/conversation-query";
 
 const conversationCount = sql<number>`(SELECT count(*) FROM conversations c WHERE c.customer_id = ${users.id} AND c.started_at IS NOT NULL)`;
 

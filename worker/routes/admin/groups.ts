@@ -1,10 +1,11 @@
 // Staff groups (F009): supervisors list them, admins edit them.
 import { asc, eq, sql } from "drizzle-orm";
-import { staff, staffGroups } from "../../db/schema";
+import { staff, staffGroups } from "../../../domain/db/schema";
 import { router } from "../../http/app";
 import { requireRole } from "../../http/auth";
-import { notFound, readJson } from "../../http/errors";
-import { type Group, groupBodySchema } from "../../protocol";
+import { notFound } from "../../../domain/errors";
+import { readJson } from "../../http/errors";
+import { type Group, groupBodySchema } from "../../../protocol";
 
 export const groupRoutes = router()
   .get("/", async (c) => {

@@ -1,11 +1,11 @@
 // Admin API, mounted at /api/admin: supervisors and admins may read; writes are admin-only
 // (checked per route). Plain staff and customers get 403.
 import { inArray, not } from "drizzle-orm";
-import { staff } from "../../db/schema";
+import { staff } from "../../../domain/db/schema";
 import { router } from "../../http/app";
 import { managers, requireRole } from "../../http/auth";
 import { readJson } from "../../http/errors";
-import { onDutySchema } from "../../protocol";
+import { onDutySchema } from "../../../protocol";
 import { adminConversationRoutes } from "./conversations";
 import { adminCustomerRoutes } from "./customers";
 import { groupRoutes } from "./groups";

@@ -3,14 +3,15 @@
 import { asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { notifyMonitor } from "../../../rooms/monitor-room";
-import { hashPassword } from "../../auth/password";
-import { newTotpSecret, totpUri, verifyTotp } from "../../auth/totp";
-import type { Db } from "../../db/client";
-import { staff, staffGroups } from "../../db/schema";
+import { hashPassword } from "../../../domain/auth/password";
+import { newTotpSecret, totpUri, verifyTotp } from "../../../domain/auth/totp";
+import type { Db } from "../../../domain/db/client";
+import { staff, staffGroups } from "../../../domain/db/schema";
 import { type AppEnv, router } from "../../http/app";
 import { principal, requireRole } from "../../http/auth";
-import { ApiError, badRequest, notFound, readJson } from "../../http/errors";
-import { currentLoads } from "../../monitor";
+import { ApiError, badRequest, notFound } from "../../../domain/errors";
+import { readJson } from "../../http/errors";
+import { currentLoads } from "../../../domain/monitor";
 import {
   type AdminStaff,
   passwordResetSchema,
@@ -18,8 +19,8 @@ import {
   staffPatchSchema,
   totpEnableSchema,
   type Role,
-} from "../../protocol";
-import { loadSettings } from "../../settings";
+} from "../../../protocol";
+import { loadSettings } from "../../../domain/settings";
 
 type StaffRow = typeof staff.$inferSelect;
 
@@ -99,7 +100,7 @@ export const staffAdminRoutes = router()
     const body = await readJson(c, staffCreateSchema);
     await requireGroup(db, body.groupId);
     const [taken] = await db.select({ id: staff.id }).from(staff).where(eq(staff.code, body.code)).limit(1);
-    if (taken) throw new ApiError(409, "conflict", `工号 ${body.code} 已存在`);
+    if (taken) throw new ApiError("conflict", `工号 ${body.code} 已存在`);
     const { password, ...fields } = body;
     const [row] = await db
       .insert(staff)

@@ -1,8 +1,8 @@
-// Statistics (F010) for a period; definitions in worker/stats.ts.
+// Statistics (F010) for a period; definitions in domain/stats.ts.
 import { router } from "../../http/app";
-import { parseOr400 } from "../../http/errors";
-import { statsQuerySchema } from "../../protocol";
-import { computeStats } from "../../stats";
+import { parseOr400 } from "../../../domain/errors";
+import { statsQuerySchema } from "../../../protocol";
+import { computeStats } from "../../../domain/stats";
 
 export const statsRoutes = router().get("/", async (c) => {
   const { from, to } = parseOr400(statsQuerySchema, c.req.query());

@@ -1,11 +1,12 @@
 // Templates (F013): quick replies, push templates (WeChat template id + field mapping) and auto
 // replies. Supervisors read them; admins edit.
 import { and, asc, eq } from "drizzle-orm";
-import { templates } from "../../db/schema";
+import { templates } from "../../../domain/db/schema";
 import { router } from "../../http/app";
 import { requireRole } from "../../http/auth";
-import { notFound, parseOr400, readJson } from "../../http/errors";
-import { templateBodySchema, templateKindSchema } from "../../protocol";
+import { notFound, parseOr400 } from "../../../domain/errors";
+import { readJson } from "../../http/errors";
+import { templateBodySchema, templateKindSchema } from "../../../protocol";
 import { autoReplyTemplates } from "../../../rooms/auto-reply";
 import { toTemplate } from "../templates";
 

@@ -2,7 +2,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { conversations, staff } from "./db/schema";
-import type { MonitorEntry } from "./protocol";
+import type { MonitorEntry } from "../protocol";
 
 /** Open (pending or active) conversations per staff member; staff without any are absent. */
 export async function currentLoads(db: Db, staffIds?: string[]): Promise<Map<string, number>> {

@@ -1,9 +1,9 @@
 // The admin's conversation search (F012), shared by the result list and the export stream.
 import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { toInboxItem, toMessage } from "../../db/mappers";
-import { conversations, messages, staff, users } from "../../db/schema";
-import type { AdminConversation, ConversationSearch, Message } from "../../protocol";
+import type { Db } from "./db/client";
+import { toInboxItem, toMessage } from "./db/mappers";
+import { conversations, messages, staff, users } from "./db/schema";
+import type { AdminConversation, ConversationSearch, Message } from "../protocol";
 
 /** Escapes LIKE wildcards so a search for "50%" finds "50%". */
 const contains = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;

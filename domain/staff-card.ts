@@ -1,5 +1,5 @@
 import type { StaffRow } from "./assignment";
-import type { StaffCard } from "./protocol";
+import type { StaffCard } from "../protocol";
 
 export function staffCard(s: StaffRow): StaffCard {
   return {

@@ -1,7 +1,7 @@
 // Content check of customer text (F003 step 1) with WeChat's msg_sec_check. A message is
 // never lost to the check: when WeChat cannot answer in time it is accepted and flagged.
 import type { Env } from "../env";
-import type { MessageContent } from "../protocol";
+import type { MessageContent } from "../../protocol";
 import { withWechatToken } from "./access-token";
 import { hasWechatOpenid } from "./customer";
 import { wechatClient } from "./env";

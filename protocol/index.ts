@@ -160,23 +160,25 @@ export const staffClientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type StaffClientFrame = z.infer<typeof staffClientFrameSchema>;
 
-/** Error codes carried by error frames and HTTP error bodies. */
-export const ERROR_CODES = [
-  "bad_request",
-  "bad_frame",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "conflict",
-  "conversation_ended",
-  "content_risky",
-  "too_large",
-  "unsupported_media",
-  "rate_limited",
-  "wechat_error",
-  "internal",
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/** Error codes carried by error frames and HTTP error bodies, each with the one HTTP status it answers with. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  bad_frame: 400,
+  wechat_error: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  conversation_ended: 409,
+  too_large: 413,
+  unsupported_media: 415,
+  content_risky: 422,
+  rate_limited: 429,
+  internal: 500,
+  no_staff: 503,
+  wechat_unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
 export const errorBodySchema = z.object({ code: z.string(), message: z.string() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 

@@ -6,8 +6,8 @@ import type { Db } from "./db/client";
 import type { MessageRow } from "./db/mappers";
 import { pushes, staff, users } from "./db/schema";
 import type { Env } from "./env";
-import { ApiError } from "./http/errors";
-import { previewOf, PUSH_PAGE } from "./protocol";
+import { ApiError, conflict } from "./errors";
+import { previewOf, PUSH_PAGE } from "../protocol";
 import { loadSettings } from "./settings";
 import { withWechatToken } from "./wechat/access-token";
 import { WECHAT_ERRCODES, WechatError, WechatUnreachableError } from "./wechat/client";
@@ -78,7 +78,7 @@ export async function retryPush(env: Env, db: Db, original: PushRow): Promise<Pu
   if (!hasWechatOpenid(openid)) throw conflict("该客户无法接收微信消息");
   const template = await replyTemplate(env, db);
   const refusal = await claimSend(db, original.customerId, template.templateId);
-  if (refusal === "rate_limited") throw new ApiError(429, "rate_limited", "该客户本小时的推送次数已用完，请稍后再试");
+  if (refusal === "rate_limited") throw new ApiError("rate_limited", "该客户本小时的推送次数已用完，请稍后再试");
   if (refusal === "no_credit") throw conflict("客户暂无可用的订阅次数，无法重发");
   const reply: Reply = { ...original, at: original.createdAt };
   try {
@@ -182,7 +182,6 @@ async function finish(db: Db, id: string, set: Partial<Pick<PushRow, "status" | 
 }
 
 const newPushId = () => `p_${crypto.randomUUID().replace(/-/g, "")}`;
-const conflict = (message: string) => new ApiError(409, "conflict", message);
 
 function isUniqueViolation(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {

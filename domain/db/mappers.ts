@@ -1,4 +1,4 @@
-import type { InboxItem, Message } from "../protocol";
+import type { InboxItem, Message } from "../../protocol";
 import type { conversations, messages } from "./schema";
 
 export type MessageRow = typeof messages.$inferSelect;

@@ -3,7 +3,7 @@
 // can be told to fail, slow down or drop a route, and to expire its tokens,
 // both in-process and through the /__fake/* control endpoints.
 //
-//   npx tsx test/fake-wechat/server.ts --port 9400 [--appid wx..] [--secret ..] [--templates A,B]
+//   npx tsx fake-wechat/server.ts --port 9400 [--appid wx..] [--secret ..] [--templates A,B]
 //
 // Behaviour worth knowing in tests:
 // - jscode2session: js_code `bad*` → 40029, `used*` → 40163, `freq*` → 45011, `risky*` → 40226;

@@ -1,6 +1,6 @@
 // The WeChat client configured from the Worker's environment, and how its failures map to HTTP.
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../errors";
 import { createWechatClient, WechatError } from "./client";
 
 export function wechatClient(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_APPID" | "WECHAT_SECRET">, timeoutMs?: number) {
@@ -13,18 +13,18 @@ export function miniprogramState(env: Pick<Env, "WECHAT_MINIPROGRAM_STATE">): "f
   return state === "trial" || state === "developer" ? state : "formal";
 }
 
-const LOGIN_ERRORS: Record<number, [400 | 403 | 429, string]> = {
-  40029: [400, "登录凭证无效，请重新进入"],
-  40163: [400, "登录凭证已使用，请重新进入"],
-  45011: [429, "登录太频繁，请稍后再试"],
-  40226: [403, "账号存在风险，暂时无法登录"],
+const LOGIN_ERRORS: Record<number, ["wechat_error" | "forbidden" | "rate_limited", string]> = {
+  40029: ["wechat_error", "登录凭证无效，请重新进入"],
+  40163: ["wechat_error", "登录凭证已使用，请重新进入"],
+  45011: ["rate_limited", "登录太频繁，请稍后再试"],
+  40226: ["forbidden", "账号存在风险，暂时无法登录"],
 };
 
 export function wechatFailure(error: unknown): ApiError {
   if (error instanceof WechatError) {
-    const [status, message] = LOGIN_ERRORS[error.errcode] ?? [400, `微信接口错误（${error.errcode}）`];
-    return new ApiError(status, "wechat_error", message);
+    const [code, message] = LOGIN_ERRORS[error.errcode] ?? ["wechat_error", `微信接口错误（${error.errcode}）`];
+    return new ApiError(code, message);
   }
   console.error("wechat unreachable", error);
-  return new ApiError(503, "wechat_error", "暂时无法连接微信，请稍后再试");
+  return new ApiError("wechat_unavailable", "暂时无法连接微信，请稍后再试");
 }

@@ -3,7 +3,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { subscriptions } from "../db/schema";
-import type { SubscribeResult, SubscriptionState } from "../protocol";
+import type { SubscribeResult, SubscriptionState } from "../../protocol";
 
 export async function recordSubscribeResults(
   db: Db,

@@ -2,8 +2,8 @@
 // neither loads everything into the Worker's memory nor keeps the browser waiting blind: the
 // first line carries the total, which the console turns into a progress bar.
 import type { Db } from "./db/client";
-import type { ConversationSearch, ExportLine } from "./protocol";
-import { searchConversations, transcripts } from "./routes/admin/conversation-query";
+import type { ConversationSearch, ExportLine } from "../protocol";
+import { searchConversations, transcripts } from "./conversation-query";
 
 /** More than this many conversations in one export is refused; narrow the period instead. */
 export const EXPORT_MAX = 20_000;

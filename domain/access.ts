@@ -4,7 +4,7 @@ import { type Principal, seesAllConversations } from "./auth/token";
 import type { Db } from "./db/client";
 import type { ConversationRow } from "./db/mappers";
 import { conversations } from "./db/schema";
-import { forbidden, notFound } from "./http/errors";
+import { forbidden, notFound } from "./errors";
 
 export function canSee(p: Principal, row: ConversationRow): boolean {
   if (p.role === "customer") return row.customerId === p.sub;

@@ -4,7 +4,7 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { templates } from "../db/schema";
 import type { Env } from "../env";
-import { pushTemplateConfigSchema } from "../protocol";
+import { pushTemplateConfigSchema } from "../../protocol";
 
 export interface ReplyTemplate {
   templateId: string;

@@ -22,7 +22,7 @@
 import { asc, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { staff, staffGroups } from "./db/schema";
-import type { StatsResult, StatsRow } from "./protocol";
+import type { StatsResult, StatsRow } from "../protocol";
 
 type Level = "staff" | "group" | "team";
 const KEY: Record<Level, SQL> = {

@@ -6,12 +6,7 @@
 // The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
 // key, so every isolate and every machine sees the same count; a socket's send bucket lives in
 // its ConversationRoom, the only place its frames arrive.
-import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { Env } from "./env";
-import type { AppEnv } from "./http/app";
-import { tokenPrincipal } from "./http/auth";
-import { ApiError } from "./http/errors";
 
 export const RATE_POLICIES = ["login_ip", "login_account", "socket_ip", "socket_token", "upload_token", "send_socket"] as const;
 export type RatePolicy = (typeof RATE_POLICIES)[number];
@@ -108,94 +103,3 @@ export class SocketSendLimiter {
 }
 
 export const RATE_LIMITED_MESSAGE = "操作太频繁，请稍后再试";
-
-// ---------- shared limiter (Durable Object shards) ----------
-
-const SHARDS = 32;
-
-function shardOf(key: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return `shard-${(h >>> 0) % SHARDS}`;
-}
-
-/** Counts one hit of `key` under `policy`; fails open (allows) when the limiter is unreachable. */
-export async function hit(env: Env, policy: RatePolicy, key: string): Promise<Verdict> {
-  const rule = rateLimits(env.RATE_LIMITS)[policy];
-  if (!rule) return { allowed: true };
-  const bucketKey = `${policy}|${key.slice(0, 200)}`;
-  try {
-    const stub = env.RateLimiter.get(env.RateLimiter.idFromName(shardOf(bucketKey)));
-    return await stub.hit(bucketKey, rule);
-  } catch (error) {
-    console.error("rate limiter unavailable", error);
-    return { allowed: true };
-  }
-}
-
-/** The first refusal among the given hits, checked in order (later ones are not counted). */
-export async function hitAll(env: Env, hits: [RatePolicy, string | null | undefined][]): Promise<Verdict> {
-  for (const [policy, key] of hits) {
-    if (!key) continue;
-    const verdict = await hit(env, policy, key);
-    if (!verdict.allowed) return verdict;
-  }
-  return { allowed: true };
-}
-
-export function clientIp(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? request.headers.get("x-real-ip") ?? "unknown";
-}
-
-const retryAfterSeconds = (v: { retryAfterMs: number }) => String(Math.max(1, Math.ceil(v.retryAfterMs / 1000)));
-
-export const tooManyRequests = (v: { retryAfterMs: number }) =>
-  new ApiError(429, "rate_limited", RATE_LIMITED_MESSAGE, { "retry-after": retryAfterSeconds(v) });
-
-export function tooManyRequestsResponse(v: { retryAfterMs: number }): Response {
-  return new Response(JSON.stringify({ code: "rate_limited", message: RATE_LIMITED_MESSAGE }), {
-    status: 429,
-    headers: { "content-type": "application/json", "retry-after": retryAfterSeconds(v) },
-  });
-}
-
-/** Account named in a login body (staff code, guest device), read from a clone so the route can still parse it. */
-async function loginAccount(c: Context<AppEnv>): Promise<string | null> {
-  try {
-    const body = (await c.req.raw.clone().json()) as Record<string, unknown>;
-    const account = body.code ?? body.deviceId;
-    return typeof account === "string" ? `${c.req.path}:${account}` : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Login routes: per client IP and per account. */
-export const loginRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== "POST") return next();
-  const verdict = await hitAll(c.env, [
-    ["login_ip", clientIp(c.req.raw)],
-    ["login_account", await loginAccount(c)],
-  ]);
-  if (!verdict.allowed) throw tooManyRequests(verdict);
-  await next();
-};
-
-/** Uploads: per signed-in identity (an invalid token is refused by the route itself). */
-export const uploadRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== "POST") return next();
-  const who = await tokenPrincipal(c.req.raw, c.env.TOKEN_SECRET);
-  const verdict = await hitAll(c.env, [["upload_token", who?.sub]]);
-  if (!verdict.allowed) throw tooManyRequests(verdict);
-  await next();
-};
-
-/** Socket upgrades: per client IP and per signed-in identity. Returns a 429 or null to go on. */
-export async function socketRateLimit(request: Request, env: Env): Promise<Response | null> {
-  const who = await tokenPrincipal(request, env.TOKEN_SECRET);
-  const verdict = await hitAll(env, [
-    ["socket_ip", clientIp(request)],
-    ["socket_token", who?.sub],
-  ]);
-  return verdict.allowed ? null : tooManyRequestsResponse(verdict);
-}

@@ -1,7 +1,7 @@
 // The one WeChat API client. Web-standard only (fetch, URL), so it runs in
 // workerd and in Node alike. The base URL is configuration: production uses
 // https://api.weixin.qq.com, tests and `npm start` use the local fake
-// (test/fake-wechat/server.ts).
+// (fake-wechat/server.ts).
 import { z } from "zod";
 
 /** Error codes this project handles (from WeChat's public API documentation). */

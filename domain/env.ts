@@ -1,0 +1,12 @@
+// The Worker's environment. Bindings and vars are generated from wrangler.toml by `wrangler types`
+// (worker/worker-configuration.d.ts, checked by `npm test`); secrets and optional vars, which
+// wrangler.toml does not list, are declared here.
+export type Env = Cloudflare.Env & {
+  TOKEN_SECRET: string;
+  WECHAT_SECRET: string;
+  /** Rate-limit overrides, e.g. "login_ip=5/60,send_socket=off" (see domain/rate-limit.ts). */
+  RATE_LIMITS?: string;
+  /** Optional libSQL/Turso database used instead of D1 when set. */
+  LIBSQL_URL?: string;
+  LIBSQL_AUTH_TOKEN?: string;
+};
