@@ -54,6 +54,11 @@ const settingsCache = isolateCache(2000, async (db) => {
   return value;
 });
 
+/** Rule 6.3: a conversation ends `sessionTimeoutSeconds` after its last message, or after its start before any. */
+export function idleDeadline(row: { lastMessageAt: number | null; createdAt: number }, settings: Pick<Settings, "sessionTimeoutSeconds">): number {
+  return (row.lastMessageAt ?? row.createdAt) + settings.sessionTimeoutSeconds * 1000;
+}
+
 export function loadSettings(db: Db, now = Date.now()): Promise<Settings> {
   return settingsCache.get(db, now);
 }

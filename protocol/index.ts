@@ -3,8 +3,12 @@
 // Types are derived from the schemas; nothing here is declared twice.
 import { z } from "zod";
 
-export const roleSchema = z.enum(["staff", "supervisor", "admin"]);
+/** Staff roles; a signed-in party is one of these or a customer. */
+export const STAFF_ROLES = ["staff", "supervisor", "admin"] as const;
+export const roleSchema = z.enum(STAFF_ROLES);
 export type Role = z.infer<typeof roleSchema>;
+export const principalRoleSchema = z.enum(["customer", ...STAFF_ROLES]);
+export type PrincipalRole = z.infer<typeof principalRoleSchema>;
 export const partySchema = z.enum(["customer", "staff", "system"]);
 export type Party = z.infer<typeof partySchema>;
 export const messageKindSchema = z.enum(["text", "image", "voice", "emoji", "system"]);
@@ -193,7 +197,7 @@ export const staffLoginSchema = z.object({
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),
-  role: z.enum(["customer", "staff", "supervisor", "admin"]),
+  role: principalRoleSchema,
   id: z.string(),
 });
 export type LoginResult = z.infer<typeof loginResultSchema>;

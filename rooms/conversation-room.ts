@@ -16,7 +16,7 @@ import {
 } from "../protocol";
 import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
-import { isWorkingTime, loadSettings } from "../domain/settings";
+import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
 import {
   endConversation,
@@ -382,8 +382,7 @@ export class ConversationRoom extends Server<Env> {
    * its alarm about once per timeout period, not once per message.
    */
   private async scheduleTimeout() {
-    const { sessionTimeoutSeconds } = await loadSettings(this.db);
-    const due = (this.row.lastMessageAt ?? this.row.createdAt) + sessionTimeoutSeconds * 1000;
+    const due = idleDeadline(this.row, await loadSettings(this.db));
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt !== null && this.alarmAt <= due) return;
     await this.setAlarmAt(due);
@@ -399,8 +398,7 @@ export class ConversationRoom extends Server<Env> {
     await this.serial(async () => {
       await this.reload();
       if (this.row.status === "ended") return;
-      const { sessionTimeoutSeconds } = await loadSettings(this.db);
-      const due = (this.row.lastMessageAt ?? this.row.createdAt) + sessionTimeoutSeconds * 1000;
+      const due = idleDeadline(this.row, await loadSettings(this.db));
       if (Date.now() >= due) await this.finish("timeout");
       else await this.setAlarmAt(due);
     });

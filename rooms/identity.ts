@@ -1,14 +1,14 @@
 // Who is on a socket. The Worker verifies the token and the right to join before the
 // upgrade reaches a room, then hands the identity over in this header.
 import { z } from "zod";
-import type { ServerFrame } from "../protocol";
+import { principalRoleSchema, type ServerFrame } from "../protocol";
 
 export const IDENTITY_HEADER = "x-kefu-identity";
 
 export const identitySchema = z.object({
   party: z.enum(["customer", "staff"]),
   id: z.string(),
-  role: z.enum(["customer", "staff", "supervisor", "admin"]),
+  role: principalRoleSchema,
 });
 export type Identity = z.infer<typeof identitySchema>;
 

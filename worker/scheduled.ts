@@ -11,8 +11,8 @@ import { loadSettings } from "../domain/settings";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
   const db = createDb(env);
-  const { sessionTimeoutSeconds } = await loadSettings(db);
-  const cutoff = now - sessionTimeoutSeconds * 1000;
+  // idleDeadline(row) <= now, in SQL.
+  const cutoff = now - (await loadSettings(db)).sessionTimeoutSeconds * 1000;
   const stale = await db
     .select({ id: conversations.id })
     .from(conversations)

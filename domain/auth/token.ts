@@ -1,14 +1,15 @@
 // HMAC-SHA256 signed bearer tokens: `<payload>.<signature>`, both base64url.
 import { z } from "zod";
+import { principalRoleSchema, type PrincipalRole } from "../../protocol";
 import { fromBase64Url, toBase64Url } from "./base64url";
 
 export const principalSchema = z.object({
   sub: z.string(),
-  role: z.enum(["customer", "staff", "supervisor", "admin"]),
+  role: principalRoleSchema,
   exp: z.number(),
 });
 export type Principal = z.infer<typeof principalSchema>;
-export type PrincipalRole = Principal["role"];
+export type { PrincipalRole };
 
 export const TOKEN_TTL_MS = {
   customer: 30 * 24 * 3600 * 1000,

@@ -1,5 +1,6 @@
 // D1 schema. Times are integer milliseconds since the epoch.
 import { sql } from "drizzle-orm";
+import { STAFF_ROLES } from "../../protocol";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable(
@@ -36,7 +37,7 @@ export const staff = sqliteTable(
     avatar: text("avatar"),
     department: text("department"),
     specialty: text("specialty"),
-    role: text("role", { enum: ["staff", "supervisor", "admin"] }).notNull().default("staff"),
+    role: text("role", { enum: STAFF_ROLES }).notNull().default("staff"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     isOnDuty: integer("is_on_duty", { mode: "boolean" }).notNull().default(false),
     /** Status the staff member chose: online or busy; `presence` adds connectivity. */

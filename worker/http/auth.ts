@@ -4,6 +4,7 @@ import { type Principal, type PrincipalRole, verifyToken } from "../../domain/au
 import { createDb } from "../../domain/db/client";
 import { staff } from "../../domain/db/schema";
 import type { Env } from "../../domain/env";
+import { principalRoleSchema, STAFF_ROLES } from "../../protocol";
 import type { AppEnv } from "./app";
 import { forbidden, unauthorized } from "../../domain/errors";
 
@@ -44,7 +45,8 @@ export function requireRole(...roles: PrincipalRole[]): MiddlewareHandler<AppEnv
   };
 }
 
-export const anyStaff = () => requireRole("staff", "supervisor", "admin");
+export const anyStaff = () => requireRole(...STAFF_ROLES);
+export const anyone = () => requireRole(...principalRoleSchema.options);
 export const managers = () => requireRole("supervisor", "admin");
 
 export const principal = (c: Context<AppEnv>) => c.get("principal");

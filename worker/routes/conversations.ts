@@ -4,14 +4,13 @@ import { seesAllConversations } from "../../domain/auth/token";
 import { toInboxItem, toMessage } from "../../domain/db/mappers";
 import { conversations, messages, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
-import { anyStaff, principal, requireRole } from "../http/auth";
+import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
 import { readJson } from "../http/errors";
 import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
 import { staffCard } from "../../domain/staff-card";
 
-const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
 
 export const inboxRoutes = router().get("/conversations", anyStaff(), async (c) => {
   const p = principal(c);

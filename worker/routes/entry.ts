@@ -8,7 +8,7 @@ import { ApiError, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
 import { entryRequestSchema, type EntryResult } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
-import { loadSettings } from "../../domain/settings";
+import { idleDeadline, loadSettings } from "../../domain/settings";
 import { staffCard } from "../../domain/staff-card";
 
 export const entryRoutes = router().post("/", requireRole("customer"), async (c) => {
@@ -28,8 +28,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     .orderBy(desc(conversations.createdAt))
     .limit(1);
   if (open) {
-    const idleSince = open.lastMessageAt ?? open.createdAt;
-    const expired = now - idleSince >= settings.sessionTimeoutSeconds * 1000 && (await (await conversationRoom(c.env, open.id)).expireIfIdle());
+    const expired = now >= idleDeadline(open, settings) && (await (await conversationRoom(c.env, open.id)).expireIfIdle());
     if (!expired) {
       const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
       const result: EntryResult = { conversationId: open.id, staff: staffCard(assigned), status: open.status, continued: true, source: open.source };

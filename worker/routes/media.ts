@@ -1,12 +1,11 @@
 import { conversationFor } from "../../domain/access";
 import { router } from "../http/app";
-import { principal, requireRole } from "../http/auth";
+import { anyone, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, notFound } from "../../domain/errors";
 import { sniffMedia } from "../../domain/media-type";
 import { mediaKeySchema, type MediaUploadResult } from "../../protocol";
 import { loadSettings } from "../../domain/settings";
 
-const anyone = () => requireRole("customer", "staff", "supervisor", "admin");
 const tooLarge = (max: number) => new ApiError("too_large", `文件不能超过 ${Math.floor(max / 1024 / 1024)}MB`);
 
 export const mediaRoutes = router()
