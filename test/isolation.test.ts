@@ -153,5 +153,11 @@ describe("bad input changes nothing", () => {
     const unknown = await api(sys, "/api/nothing-here");
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, "not_found");
+    for (const path of ["/parties/no-such-party/x", "/parties/wechat-token-room/app", "/parties/conversation-room/x", "/parties/staff-room/a/b"]) {
+      const res = await api(sys, path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, "not_found", path);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/, path);
+    }
   });
 });

@@ -57,10 +57,14 @@ app.all("/api/*", () => {
 });
 app.onError((error) => errorResponse(error));
 
+const PUBLIC_PARTIES = /^\/parties\/(conversation-room|staff-room|monitor-room)\/[^/]+$/;
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/parties/")) {
+      // partyserver answers an unknown party with a plain-text 400 of its own.
+      if (!PUBLIC_PARTIES.test(url.pathname)) return errorResponse(notFound());
       const routed = await routePartykitRequest(request, env, {
         onBeforeConnect: async (req, lobby) => (await socketRateLimit(req, env)) ?? authorizeSocket(req, lobby, env),
         // Rooms speak only WebSocket; their HTTP side is not public.
