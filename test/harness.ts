@@ -1,12 +1,13 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
-// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
+// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory copied from
+// the run's migrated and seeded template (see scripts/system.ts), plus the file's own SQL.
 import { mkdtempSync } from "node:fs";
 import { after, before } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
-import { type RunningSystem, startSystem } from "../scripts/system";
+import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
 import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
 
@@ -23,10 +24,10 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
   let system: RunningSystem;
   try {
-    system = await startSystem({
+    await prepareFromTemplate(persistTo, opts.extraSql);
+    system = await startWorker({
       persistTo,
       wechatBaseUrl: wechat.url,
-      extraSql: opts.extraSql,
       vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
     });
   } catch (error) {
