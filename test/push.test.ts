@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ConversationClient } from "../client/conversation-client";
-import { type LoginResult, previewOf, type PushRecord } from "../protocol";
-import { pushTime, thingValue } from "../domain/push";
+import { type LoginResult, type PushRecord } from "../protocol";
+import { thingValue } from "../domain/push";
 import { queryJson } from "../scripts/wrangler";
 import { fakeOpenid } from "../fake-wechat/server";
 import {
@@ -77,19 +77,6 @@ async function failedPush(code: string, credits: number, errcode: number) {
 }
 
 type SendBody = { touser: string; template_id: string; page: string; data: Record<string, { value: string }>; miniprogram_state: string };
-
-describe("summaries", () => {
-  it("fit WeChat's 20-character thing field; images and voice get a label", () => {
-    assert.equal(thingValue("您好"), "您好");
-    const long = thingValue("这是一条非常非常长的回复消息，超过了二十个字的限制");
-    assert.equal([...long].length, 20);
-    assert.ok(long.endsWith("…"));
-    assert.equal(thingValue("  多个\n空白\t字符  "), "多个 空白 字符");
-    assert.equal(thingValue(previewOf({ kind: "image" })), "[图片]");
-    assert.equal(thingValue(previewOf({ kind: "voice" })), "[语音]");
-    assert.equal(pushTime(Date.UTC(2024, 4, 1, 6, 5), 480), "2024年5月1日 14:05");
-  });
-});
 
 describe("subscriptions", () => {
   it("accept adds one credit, reject and ban record the refusal", async () => {
