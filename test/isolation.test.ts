@@ -7,6 +7,7 @@ import {
   api,
   conversationPath,
   enter,
+  eventually,
   loginCustomer,
   loginStaff,
   RawSocket,
@@ -117,10 +118,7 @@ describe("bad input changes nothing", () => {
     ];
     for (const frame of bad) socket.send(frame);
     const errorsExpected = bad.length;
-    const deadline = Date.now() + 10_000;
-    while (socket.frames.filter((f) => f.type === "error").length < errorsExpected && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(() => socket.frames.filter((f) => f.type === "error").length >= errorsExpected, 10_000, "an error frame per bad frame").catch(() => undefined);
     const errors = socket.frames.filter((f) => f.type === "error");
     assert.equal(errors.length, errorsExpected, JSON.stringify(socket.frames));
     for (const e of errors) assert.ok(e.type === "error" && e.message.length > 0 && ["bad_frame"].includes(e.code));
