@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { it } from "node:test";
-import { rootDir, wranglerBin, wranglerEnv } from "../scripts/wrangler";
+import { rootDir, wranglerBin, wranglerEnv } from "../../scripts/wrangler";
 
 const FOLDERS = ["protocol", "domain", "rooms", "worker", "client", "admin", "h5", "miniprogram", "fake-wechat", "scripts", "test", "bench"];
 const depcruise = join(rootDir, "node_modules/dependency-cruiser/bin/dependency-cruise.mjs");

@@ -2,8 +2,8 @@
 // error keeps its code across Durable Object RPC (which passes only the message on).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { actorError, ApiError, errorResponse } from "../domain/errors";
-import { ERROR_STATUS, type ErrorCode } from "../protocol";
+import { actorError, ApiError, errorResponse } from "../../domain/errors";
+import { ERROR_STATUS, type ErrorCode } from "../../protocol";
 
 async function answer(error: unknown) {
   const res = errorResponse(error);
