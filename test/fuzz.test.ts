@@ -98,7 +98,7 @@ const tokenFor = (route: (typeof ROUTES)[number]) => world.tokens[route.allowed.
 
 describe(`fuzz (seed ${SEED})`, () => {
   it("answers malformed bodies on every route with a clear 4xx", async () => {
-    for (const route of ROUTES.filter((r) => r.method !== "GET" && !r.upload && !r.last)) {
+    for (const route of ROUTES.filter((r) => r.method !== "GET" && !r.upload && !r.last && !r.ignoresBody)) {
       for (const raw of rawBodies()) {
         const res = await api(sys, route.path(world), {
           method: route.method,
