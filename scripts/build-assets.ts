@@ -19,6 +19,8 @@ export async function buildAssets(opts: { sourcemaps?: boolean } = {}): Promise<
     if (!existsSync(entry)) continue;
     const out = join(rootDir, "public", app.name);
     mkdirSync(out, { recursive: true });
+    // Chunk names carry a hash: those of an earlier build would stay in public/ and be served.
+    rmSync(join(out, "chunks"), { recursive: true, force: true });
     if (!opts.sourcemaps) {
       for (const file of readdirSync(out, { recursive: true, encoding: "utf8" })) {
         if (file.endsWith(".map")) rmSync(join(out, file));
