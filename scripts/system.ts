@@ -1,7 +1,7 @@
 // Starts the whole system locally: migrations, seed, and `wrangler dev` (workerd with local
 // D1, R2 and Durable Objects). Used by `npm start`, the tests and the benchmarks.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,12 +48,10 @@ export async function prepareDatabase(persistTo: string, extraSql?: string): Pro
   return seeded;
 }
 
-/** Builds a migrated and seeded state directory at `dir` (written aside, then renamed into place). */
+/** Builds a migrated and seeded state directory at `dir`. */
 export async function buildSeededState(dir: string): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), "kefu-template-"));
-  await prepareDatabase(work);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
+  mkdirSync(dir, { recursive: true });
+  await prepareDatabase(dir);
   return dir;
 }
 
@@ -66,7 +64,11 @@ let ownTemplate: Promise<string> | undefined;
 export function seededTemplate(): Promise<string> {
   const shared = process.env.KEFU_TEST_TEMPLATE;
   if (shared && existsSync(shared)) return Promise.resolve(shared);
-  ownTemplate ??= buildSeededState(join(mkdtempSync(join(tmpdir(), "kefu-template-")), "state"));
+  if (!ownTemplate) {
+    const dir = mkdtempSync(join(tmpdir(), "kefu-template-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    ownTemplate = buildSeededState(join(dir, "state"));
+  }
   return ownTemplate;
 }
 
