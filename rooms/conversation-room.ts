@@ -55,7 +55,7 @@ export class ConversationRoom extends Server<Env> {
   override async onStart() {
     this.db = createDb(this.env);
     this.log = new MessageLog(this.ctx.storage.sql, this.name);
-    this.copy = new D1Copy(this.db, this.ctx.storage.kv, this.log, this.name, () => this.row);
+    this.copy = new D1Copy(this.db, this.ctx.storage.kv, this.log, this.name, () => this.row, Number(this.env.D1_COPY_DELAY_MS) || undefined);
     const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
@@ -64,6 +64,19 @@ export class ConversationRoom extends Server<Env> {
       await this.reload();
     }
     await this.copy.adoptHistory(this.row.lastSeq);
+    // Changes not yet in D1 when the room last stopped (a crash between its commit and the copy) go now.
+    if (this.copy.due() !== null) this.copyNow();
+  }
+
+  /** Copies to D1 now; after a failure the alarm retries. */
+  private copyNow() {
+    void this.copy.flush().catch((error) => {
+      console.error("D1 copy failed", error);
+      const at = this.copy.due();
+      if (at === null) return;
+      this.copyDue(at);
+      return this.serial(() => this.scheduleTimeout());
+    });
   }
 
   /**
@@ -282,6 +295,7 @@ export class ConversationRoom extends Server<Env> {
     this.log.append(message);
     this.setRow(afterMessage(this.row, message));
     this.copyDue(this.copy.changed());
+    if (this.copy.batchFull()) this.copyNow();
     return message;
   }
 

@@ -12,8 +12,8 @@ import type { MessageLog } from "./message-log";
 type Party = "customer" | "staff";
 type Reads = Partial<Record<Party, { seq: number; at: number }>>;
 
-/** How long after a change D1 gets it at the latest, unless a batch fills first. */
-export const COPY_DELAY_MS = 500;
+/** How long after a change D1 gets it at the latest, unless a batch fills first (D1_COPY_DELAY_MS). */
+const COPY_DELAY_MS = 500;
 const BATCH = 64;
 /** D1 binds at most 100 parameters per statement; a message row has 12. */
 const ROWS_PER_INSERT = 8;
@@ -34,6 +34,7 @@ export class D1Copy {
     private readonly log: MessageLog,
     private readonly conversationId: string,
     private readonly row: () => ConversationRow,
+    private readonly delayMs = COPY_DELAY_MS,
   ) {}
 
   copiedSeq(): number {
@@ -53,14 +54,18 @@ export class D1Copy {
 
   /**
    * Records that a message was stored or read marks moved (in the caller's transaction), and
-   * returns when the copy is due. A full batch is copied at once.
+   * returns when the copy is due.
    */
   changed(read?: { reader: Party; seq: number; at: number }): number {
     if (read) this.kv.put(READS_KEY, { ...this.kv.get<Reads>(READS_KEY), [read.reader]: { seq: read.seq, at: read.at } } satisfies Reads);
     const now = Date.now();
-    if (!this.dueAt) this.dueAt = now + COPY_DELAY_MS;
-    if (this.failures === 0 && this.log.lastSeq() - this.copiedSeq() >= BATCH) void this.flush().catch(() => undefined);
-    return this.due(now) ?? now + COPY_DELAY_MS;
+    if (!this.dueAt) this.dueAt = now + this.delayMs;
+    return this.due(now) ?? now + this.delayMs;
+  }
+
+  /** A full batch waits for nothing (unless D1 just failed: then the retry time holds). */
+  batchFull(): boolean {
+    return this.failures === 0 && !this.running && this.log.lastSeq() - this.copiedSeq() >= BATCH;
   }
 
   /** Copies everything pending; one copy runs at a time. Rejects when D1 refuses (retried later). */
