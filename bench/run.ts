@@ -15,11 +15,10 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { rootDir } from "../scripts/wrangler";
-import { startTsxChild } from "./child";
 import { latencyChart } from "./chart";
 import { type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, sampleRss } from "./process-stats";
-import { isAlive, type Population, population, startKefu } from "./setup";
+import { isAlive, type Population, population, startKefu, startRelay } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -128,17 +127,6 @@ async function main() {
   }
 
   report({ started, load0, ours, oursProcess, stored, relay, relayProcess });
-}
-
-async function startRelay() {
-  const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
-  const port = Number(match[1]);
-  return {
-    pid: child.pid!,
-    urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
-    inboxes: (staffIds: string[]) => staffIds.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
-    stop: () => child.kill("SIGTERM"),
-  };
 }
 
 type Common = Omit<Parameters<typeof runLoad>[0], "pairs" | "urlFor" | "inboxes">;
@@ -318,8 +306,12 @@ function report(r: Report) {
 }
 
 /** Over the measured window: CPU per second, and per message delivered at the window's rate. */
-const busy = (p: ProcessFigures) => (p.windowCpuSeconds / (durationMs / 1000)) * 100;
-const perMessage = (p: ProcessFigures, r: LoadResult) => (p.windowCpuSeconds * 1000) / Math.max(1, r.messagesPerSecond * (durationMs / 1000));
+function busy(p: ProcessFigures) {
+  return (p.windowCpuSeconds / (durationMs / 1000)) * 100;
+}
+function perMessage(p: ProcessFigures, r: LoadResult) {
+  return (p.windowCpuSeconds * 1000) / Math.max(1, r.messagesPerSecond * (durationMs / 1000));
+}
 
 /** CPU seconds of `pids` between the window's open and close. */
 function windowCpu(pids: number[]) {

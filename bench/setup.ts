@@ -150,3 +150,15 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The bare ws relay (bench/relay.ts) in a process of its own. */
+export async function startRelay() {
+  const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
+  const port = Number(match[1]);
+  return {
+    pid: child.pid!,
+    urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
+    inboxes: (staffIds: string[]) => staffIds.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
+    stop: () => child.kill("SIGTERM"),
+  };
+}
