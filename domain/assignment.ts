@@ -10,17 +10,17 @@ export type StaffRow = typeof staff.$inferSelect;
 export type Assignment = { staff: StaffRow; source: "qr" | "direct"; reason: AssignmentReason };
 export type AssignmentReason = "exclusive" | "default" | "on_duty" | "fallback";
 
-type Candidate = StaffRow & { load: number };
+export type Candidate = StaffRow & { load: number };
 
-async function withLoad(db: Db, rows: StaffRow[]): Promise<Candidate[]> {
-  if (rows.length === 0) return [];
-  const loads = await db
+/** Open (pending or active) conversations per staff member. */
+async function loads(db: Db, rows: StaffRow[]): Promise<Map<string, number>> {
+  if (rows.length === 0) return new Map();
+  const counts = await db
     .select({ staffId: conversations.staffId, load: sql<number>`count(*)` })
     .from(conversations)
     .where(and(inArray(conversations.staffId, rows.map((r) => r.id)), inArray(conversations.status, ["pending", "active"])))
     .groupBy(conversations.staffId);
-  const byId = new Map(loads.map((l) => [l.staffId, Number(l.load)]));
-  return rows.map((r) => ({ ...r, load: byId.get(r.id) ?? 0 }));
+  return new Map(counts.map((l) => [l.staffId, Number(l.load)]));
 }
 
 /** Least load first; among equals, the one assigned longest ago, then by code for determinism. */
@@ -30,18 +30,16 @@ function leastLoaded(candidates: Candidate[]): Candidate | undefined {
 
 const reachable = (s: StaffRow) => !s.disabled && s.presence !== "offline";
 
-export async function chooseStaff(
-  db: Db,
-  settings: Settings,
-  opts: { exclusiveCode?: string; exclusiveStaffId?: string | null; now?: number },
-): Promise<Assignment | null> {
+export type AssignmentRequest = { exclusiveCode?: string; exclusiveStaffId?: string | null; now?: number };
+
+/** The choice itself, over the enabled staff with their current loads. */
+export function pickStaff(active: Candidate[], settings: Settings, opts: AssignmentRequest): Assignment | null {
   const now = opts.now ?? Date.now();
-  const active = await db.select().from(staff).where(eq(staff.disabled, false));
   const exclusive = active.find((s) => (opts.exclusiveCode ? s.code === opts.exclusiveCode : s.id === opts.exclusiveStaffId));
   const source = opts.exclusiveCode && exclusive ? "qr" : "direct";
 
   if (!isWorkingTime(settings.workingHours, now)) {
-    const onDuty = await withLoad(db, active.filter((s) => s.isOnDuty));
+    const onDuty = active.filter((s) => s.isOnDuty);
     const pick = leastLoaded(onDuty.filter(reachable)) ?? leastLoaded(onDuty);
     if (pick) return { staff: pick, source, reason: "on_duty" };
   }
@@ -50,7 +48,7 @@ export async function chooseStaff(
     return { staff: exclusive, source, reason: "exclusive" };
   }
 
-  const defaults = await withLoad(db, active.filter((s) => s.isDefault));
+  const defaults = active.filter((s) => s.isDefault);
   // Prefer staff who are online and not busy; then busy ones; when nobody is connected,
   // still assign (the message waits in that staff member's inbox) rather than refuse the customer.
   const pick =
@@ -59,6 +57,16 @@ export async function chooseStaff(
     leastLoaded(defaults);
   if (pick) return { staff: pick, source, reason: "default" };
   if (exclusive) return { staff: exclusive, source, reason: "fallback" };
-  const anyone = leastLoaded(await withLoad(db, active.filter((s) => s.role !== "admin")));
+  const anyone = leastLoaded(active.filter((s) => s.role !== "admin"));
   return anyone ? { staff: anyone, source, reason: "fallback" } : null;
+}
+
+export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRequest): Promise<Assignment | null> {
+  const active = await db.select().from(staff).where(eq(staff.disabled, false));
+  const load = await loads(db, active);
+  return pickStaff(
+    active.map((s) => ({ ...s, load: load.get(s.id) ?? 0 })),
+    settings,
+    opts,
+  );
 }

@@ -3,6 +3,8 @@
 // Types are derived from the schemas; nothing here is declared twice.
 import { z } from "zod";
 
+export * from "./settings";
+
 /** Staff roles; a signed-in party is one of these or a customer. */
 export const STAFF_ROLES = ["staff", "supervisor", "admin"] as const;
 export const roleSchema = z.enum(STAFF_ROLES);

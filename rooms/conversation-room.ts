@@ -4,6 +4,7 @@ import { type Connection, type ConnectionContext, Server, type WSMessage } from 
 import { createDb, type Db } from "../domain/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../domain/db/mappers";
 import type { Env } from "../domain/env";
+import { actorError } from "../domain/errors";
 import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
@@ -469,7 +470,7 @@ export class ConversationRoom extends Server<Env> {
     return this.serial(async () => {
       await this.reload();
       const from = this.row.staffId;
-      if (this.row.status === "ended") throw new Error("conversation_ended");
+      if (this.row.status === "ended") throw actorError("conversation_ended", "会话已结束，无法转接");
       if (from === t.toStaffId) return this.state();
       this.adopt(await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() }));
       // The previous staff member loses access; supervisors and admins keep watching.

@@ -1,6 +1,9 @@
 // Bundles the browser apps (admin, H5) into public/ for Workers static assets.
+// Source maps are for development only (`npm start`, or `--sourcemaps`): everything in public/ is
+// served, and a production build must not publish the sources, so without the flag no map is
+// written and maps left by an earlier development build are removed.
 import { build } from "esbuild";
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildMiniprogram } from "./build-miniprogram";
 import { rootDir } from "./wrangler";
@@ -10,19 +13,24 @@ export const APPS = [
   { name: "h5", entry: "h5/main.ts" },
 ] as const;
 
-export async function buildAssets(): Promise<void> {
+export async function buildAssets(opts: { sourcemaps?: boolean } = {}): Promise<void> {
   for (const app of APPS) {
     const entry = join(rootDir, app.entry);
     if (!existsSync(entry)) continue;
     const out = join(rootDir, "public", app.name);
     mkdirSync(out, { recursive: true });
+    if (!opts.sourcemaps) {
+      for (const file of readdirSync(out, { recursive: true, encoding: "utf8" })) {
+        if (file.endsWith(".map")) rmSync(join(out, file));
+      }
+    }
     await build({
       entryPoints: [entry],
       bundle: true,
       format: "esm",
       target: "es2020",
       minify: true,
-      sourcemap: true,
+      sourcemap: opts.sourcemaps ? "linked" : false,
       // Code splitting keeps rarely used libraries (the admin's exporters) out of the first load.
       splitting: true,
       outdir: out,
@@ -45,4 +53,4 @@ export async function buildAssets(): Promise<void> {
   await buildMiniprogram();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildAssets();
+if (import.meta.url === `file://${process.argv[1]}`) await buildAssets({ sourcemaps: process.argv.includes("--sourcemaps") });

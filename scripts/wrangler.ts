@@ -28,13 +28,5 @@ export async function executeSql(persistTo: string, file: string): Promise<void>
   await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file, "--yes"]);
 }
 
-export async function queryJson<T>(persistTo: string, command: string): Promise<T[]> {
-  return (await queryAllJson<T>(persistTo, command))[0] ?? [];
-}
-
-/** Runs several `;`-separated statements in one wrangler call; one result list per statement. */
-export async function queryAllJson<T>(persistTo: string, command: string): Promise<T[][]> {
-  const out = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", command, "--json"]);
-  const parsed = JSON.parse(out.slice(out.indexOf("["))) as { results: T[] }[];
-  return parsed.map((r) => r.results ?? []);
-}
+// Queries used to spawn `wrangler d1 execute --json`; they now read the SQLite file directly.
+export { queryAllJson, queryJson } from "./local-d1";

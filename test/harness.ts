@@ -1,12 +1,14 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
-// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
+// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory copied from
+// the run's migrated and seeded template (see scripts/system.ts), plus the file's own SQL.
 import { mkdtempSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import { after, before } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
-import { type RunningSystem, startSystem } from "../scripts/system";
+import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
 import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
@@ -24,10 +26,10 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
   let system: RunningSystem;
   try {
-    system = await startSystem({
+    await prepareFromTemplate(persistTo, opts.extraSql);
+    system = await startWorker({
       persistTo,
       wechatBaseUrl: wechat.url,
-      extraSql: opts.extraSql,
       vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
     });
   } catch (error) {
@@ -231,3 +233,22 @@ export async function copiedToD1(sys: { persistTo: string }, conversationId: str
 
 /** Settings that make every moment working time, so assignment tests do not depend on the clock. */
 export const ALWAYS_WORKING = `INSERT INTO settings (key, value, updated_at) VALUES ('workingHours', '{"enabled":false,"start":"09:00","end":"18:00","days":[1,2,3,4,5],"utcOffsetMinutes":480}', 0) ON CONFLICT(key) DO UPDATE SET value = excluded.value;`;
+
+/**
+ * Changes settings as an admin and waits until the system answers with them. Settings are cached
+ * per isolate; under wrangler dev the Worker and its Durable Objects share one isolate, whose
+ * cache the write clears, so what the settings route answers is what the rooms see.
+ */
+export async function changeSettings(sys: { url: string }, adminToken: string, patch: Record<string, unknown>): Promise<void> {
+  const res = await api(sys, "/api/admin/settings", { method: "PUT", token: adminToken, body: patch });
+  if (res.status !== 200) throw new Error(`settings change failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await eventually(
+    async () => {
+      const { body } = await api(sys, "/api/admin/settings", { token: adminToken });
+      return Object.entries(patch).every(([key, value]) => isDeepStrictEqual(body.settings?.[key], value));
+    },
+    5000,
+    `settings ${JSON.stringify(patch)} in effect`,
+  );
+}
+

@@ -121,10 +121,7 @@ describe("bad input changes nothing", () => {
     ];
     for (const frame of bad) socket.send(frame);
     const errorsExpected = bad.length;
-    const deadline = Date.now() + 10_000;
-    while (socket.frames.filter((f) => f.type === "error").length < errorsExpected && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(() => socket.frames.filter((f) => f.type === "error").length >= errorsExpected, 10_000, "an error frame per bad frame").catch(() => undefined);
     const errors = socket.frames.filter((f) => f.type === "error");
     assert.equal(errors.length, errorsExpected, JSON.stringify(socket.frames));
     for (const e of errors) assert.ok(e.type === "error" && e.message.length > 0 && ["bad_frame"].includes(e.code));
@@ -157,5 +154,11 @@ describe("bad input changes nothing", () => {
     const unknown = await api(sys, "/api/nothing-here");
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, "not_found");
+    for (const path of ["/parties/no-such-party/x", "/parties/wechat-token-room/app", "/parties/conversation-room/x", "/parties/staff-room/a/b"]) {
+      const res = await api(sys, path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, "not_found", path);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/, path);
+    }
   });
 });

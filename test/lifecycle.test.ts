@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
+  changeSettings,
   conversationPath,
   enter,
   eventually,
@@ -22,9 +23,7 @@ const started = () => startedConversation(sys);
 describe("conversation lifecycle", () => {
   it("ends a conversation after the idle timeout and starts a new one on return", async () => {
     const admin = await loginStaff(sys, "admin", "admin123");
-    const set = await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { sessionTimeoutSeconds: 2 } });
-    assert.equal(set.status, 200);
-    await new Promise((r) => setTimeout(r, 2100)); // settings are cached for 2 s per isolate
+    await changeSettings(sys, admin.token, { sessionTimeoutSeconds: 2 });
     const { customer, entry, socket } = await started();
     const ended = await socket.waitFor("conversation", (f) => f.conversation.status === "ended", 15_000);
     assert.ok(ended.conversation.endedAt! - Date.now() < 15_000);
@@ -38,8 +37,7 @@ describe("conversation lifecycle", () => {
     const list = await api(sys, "/api/staff/conversations?status=ended", { token: staff.token });
     assert.ok(list.body.items.some((i: any) => i.id === entry.conversationId));
     socket.close();
-    await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { sessionTimeoutSeconds: 86400 } });
-    await new Promise((r) => setTimeout(r, 2100));
+    await changeSettings(sys, admin.token, { sessionTimeoutSeconds: 86400 });
   });
 
   it("lets staff end a conversation; the customer sees it ended", async () => {
@@ -114,13 +112,7 @@ describe("auto replies", () => {
     socket.send({ type: "send", clientId: `second-${Date.now()}`, content: { kind: "text", text: "第二条" } });
     await socket.waitFor("ack", (f) => f.seq === 3);
 
-    const off = await api(sys, "/api/admin/settings", {
-      method: "PUT",
-      token: admin.token,
-      body: { workingHours: { enabled: true, start: "09:00", end: "18:00", days: [], utcOffsetMinutes: 480 } },
-    });
-    assert.equal(off.status, 200);
-    await new Promise((r) => setTimeout(r, 2100));
+    await changeSettings(sys, admin.token, { workingHours: { enabled: true, start: "09:00", end: "18:00", days: [], utcOffsetMinutes: 480 } });
     for (const text of ["晚上好", "还有人吗"]) {
       socket.send({ type: "send", clientId: `night-${text.length}-${Date.now()}`, content: { kind: "text", text } });
       await socket.waitFor("ack", (f) => f.clientId.startsWith(`night-${text.length}`));

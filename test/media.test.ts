@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
+  changeSettings,
   conversationPath,
   enter,
   loginCustomer,
@@ -76,8 +77,7 @@ describe("media", () => {
     assert.equal(empty.status, 400);
 
     const admin = await loginStaff(sys, "admin", "admin123");
-    await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { uploadMaxBytes: 100_000 } });
-    await new Promise((r) => setTimeout(r, 2100));
+    await changeSettings(sys, admin.token, { uploadMaxBytes: 100_000 });
     const big = await upload(customer.token, entry.conversationId, Buffer.concat([PNG, Buffer.alloc(200_000)]));
     assert.equal(big.status, 413);
     assert.equal(big.body.code, "too_large");

@@ -1,33 +1,8 @@
+// Edge rate limits in the running system (the policies themselves: test/unit/rate-limit.test.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
-import { rateLimits, take } from "../domain/rate-limit";
 import { api, conversationPath, eventually, RawSocket, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
-
-describe("token bucket", () => {
-  it("allows a burst of `limit`, then refuses with the time until the next token", () => {
-    const rule = { limit: 3, windowSeconds: 30 };
-    let bucket;
-    for (let i = 0; i < 3; i++) {
-      const r = take(rule, bucket, 1000);
-      bucket = r.bucket;
-      assert.equal(r.verdict.allowed, true);
-    }
-    const refused = take(rule, bucket, 1000);
-    assert.deepEqual(refused.verdict, { allowed: false, retryAfterMs: 10_000 });
-    assert.equal(take(rule, refused.bucket, 6000).verdict.allowed, false);
-    assert.equal(take(rule, refused.bucket, 11_000).verdict.allowed, true);
-  });
-
-  it("reads overrides and refuses bad ones", () => {
-    const limits = rateLimits("login_ip=5/60, send_socket=off");
-    assert.deepEqual(limits.login_ip, { limit: 5, windowSeconds: 60 });
-    assert.equal(limits.send_socket, null);
-    assert.deepEqual(limits.socket_ip, rateLimits(undefined).socket_ip);
-    assert.throws(() => rateLimits("login_ip=lots"));
-    assert.throws(() => rateLimits("nonsense=1/1"));
-  });
-});
 
 describe("edge rate limits in the running system", () => {
   let sys: TestSystem;

@@ -31,6 +31,8 @@ export type RouteCase = {
   allowed: readonly Role[];
   /** Runs last: it changes state that other rows rely on. */
   last?: boolean;
+  /** The route reads no body (nothing for the fuzzer to try); it may change state. */
+  ignoresBody?: boolean;
 };
 
 const CUSTOMERS = ["customer", "otherCustomer"] as const;
@@ -39,7 +41,15 @@ const MANAGERS = ["supervisor", "admin"] as const;
 const PARTIES = ["customer", "staff", "supervisor", "admin"] as const;
 const STAFF_PARTIES = ["staff", "supervisor", "admin"] as const;
 
+// Every route of worker/app.ts: test/unit/route-table.test.ts fails when one is missing here.
 export const ROUTES: RouteCase[] = [
+  { method: "GET", path: () => "/api/health", allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/customer", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/guest", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff/wechat", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
+  { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
@@ -62,22 +72,35 @@ export const ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/api/admin/settings", allowed: MANAGERS },
   { method: "PUT", path: () => "/api/admin/settings", body: { pushPerHour: -1 }, allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/backups", allowed: ["admin"] },
+  { method: "POST", path: () => "/api/admin/backups", allowed: ["admin"], ignoresBody: true },
+  { method: "GET", path: () => "/api/admin/backups/kefu-missing", allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/account", allowed: MANAGERS },
+  { method: "POST", path: () => "/api/admin/account/totp/setup", allowed: MANAGERS, ignoresBody: true },
+  { method: "POST", path: () => "/api/admin/account/totp", body: {}, allowed: MANAGERS },
+  { method: "DELETE", path: () => "/api/admin/account/totp", allowed: MANAGERS, ignoresBody: true },
   { method: "GET", path: () => "/api/admin/staff", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/staff", body: {}, allowed: ["admin"] },
   { method: "PATCH", path: (w) => `/api/admin/staff/${w.staffId}`, body: { role: "emperor" }, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/password`, body: {}, allowed: ["admin"] },
+  { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/totp/setup`, allowed: ["admin"], ignoresBody: true },
   { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/totp`, body: {}, allowed: ["admin"] },
+  { method: "DELETE", path: (w) => `/api/admin/staff/${w.staffId}/totp`, allowed: ["admin"], ignoresBody: true },
   { method: "GET", path: (w) => `/api/admin/staff/${w.staffId}/h5-qrcode`, allowed: MANAGERS },
+  { method: "GET", path: (w) => `/api/admin/staff/${w.staffId}/qrcode`, allowed: MANAGERS },
+  { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/qrcode`, allowed: ["admin"], ignoresBody: true },
   { method: "GET", path: () => "/api/admin/groups", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/groups", body: {}, allowed: ["admin"] },
+  { method: "PATCH", path: () => "/api/admin/groups/g_missing", body: {}, allowed: ["admin"] },
   { method: "DELETE", path: () => "/api/admin/groups/g_missing", allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/customers", allowed: MANAGERS },
   { method: "GET", path: (w) => `/api/admin/customers/${w.customerId}`, allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/conversations", allowed: MANAGERS },
+  { method: "GET", path: () => "/api/admin/conversations/export", allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/stats", allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/templates", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/templates", body: {}, allowed: ["admin"] },
+  { method: "PUT", path: () => "/api/admin/templates/t_missing", body: {}, allowed: ["admin"] },
+  { method: "DELETE", path: () => "/api/admin/templates/t_missing", allowed: ["admin"], ignoresBody: true },
   { method: "PUT", path: () => "/api/admin/on-duty", body: {}, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/end`, allowed: STAFF_PARTIES, last: true },
 ];

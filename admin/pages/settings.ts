@@ -2,7 +2,7 @@
 import { call, type Session } from "../api";
 import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
 import type { AdminStaff } from "../../protocol";
-import type { Settings } from "../../domain/settings";
+import type { Settings } from "../../protocol";
 
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
 const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均衡分配" } as const;
