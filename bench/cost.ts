@@ -46,12 +46,22 @@ class Socket {
       this.waiters = this.waiters.filter((w) => (w.match(frame) ? (w.resolve(), false) : true));
     });
   }
-  static open(url: string): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
-      ws.once("open", () => resolve(new Socket(ws)));
-      ws.once("error", reject);
-    });
+  static async open(url: string, attempts = 5): Promise<Socket> {
+    for (let i = 1; ; i++) {
+      try {
+        return await new Promise((resolve, reject) => {
+          const ws = new WebSocket(url, { perMessageDeflate: false });
+          ws.once("open", () => {
+            ws.on("error", (e) => console.error(`socket error: ${e.message}`));
+            resolve(new Socket(ws));
+          });
+          ws.once("error", reject);
+        });
+      } catch (error) {
+        if (i >= attempts) throw error;
+        await sleep(500 * i);
+      }
+    }
   }
   next(match: (f: Frame) => boolean): Promise<void> {
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
