@@ -63,9 +63,13 @@ describe("customer and staff talk through the real runtime", () => {
         [2, "staff", "您好，我是陈顾问"],
       ],
     );
-    const list = await api(sys, "/api/staff/conversations", { token: vip.login.token });
-    assert.equal(list.body.items[0].id, entry.conversationId);
-    assert.equal(list.body.items[0].status, "active");
+    // The inbox list reads D1, which gets the room's message fields with its next copy.
+    await eventually(async () => {
+      const list = await api(sys, "/api/staff/conversations", { token: vip.login.token });
+      assert.equal(list.body.items[0].id, entry.conversationId);
+      assert.equal(list.body.items[0].status, "active");
+      return true;
+    }, 5000, "D1 copy of the conversation");
     staffChat.close();
     customerChat.close();
     vip.socket.close();

@@ -11,6 +11,7 @@ import { ConversationClient, type ConversationEvents } from "../client/conversat
 import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
 import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
+import { openLocalD1, selectAll } from "../scripts/local-d1";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
 
@@ -208,6 +209,26 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, 
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${last}` : ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Waits until D1 holds the conversation's messages 1..`seq` and its row has caught up: rooms ack
+ * from their own storage and copy to D1 within about a second.
+ */
+export async function copiedToD1(sys: { persistTo: string }, conversationId: string, seq: number) {
+  await eventually(async () => {
+    const db = openLocalD1(sys.persistTo);
+    try {
+      const [row] = await selectAll<{ n: number; last: number }>(
+        db,
+        "SELECT (SELECT count(*) FROM messages WHERE conversation_id = ?1 AND seq <= ?2) AS n, (SELECT last_seq FROM conversations WHERE id = ?1) AS last",
+        [conversationId, seq],
+      );
+      return row.n === seq && row.last >= seq;
+    } finally {
+      db.close();
+    }
+  }, 10_000, `D1 copy of ${conversationId} up to seq ${seq}`);
 }
 
 /** Settings that make every moment working time, so assignment tests do not depend on the clock. */

@@ -68,8 +68,11 @@ describe("who may join and read", () => {
       const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: boss.token });
       assert.equal(history.status, 200);
       assert.equal(history.body.messages[0].text, "在吗");
-      const all = await api(sys, "/api/staff/conversations", { token: boss.token });
-      assert.ok(all.body.items.some((i: any) => i.id === entry.conversationId));
+      // The inbox list reads D1, which has the conversation's first message with the room's next copy.
+      await eventually(async () => {
+        const all = await api(sys, "/api/staff/conversations", { token: boss.token });
+        return all.body.items.some((i: any) => i.id === entry.conversationId);
+      }, 5000, "conversation listed");
     }
   });
 

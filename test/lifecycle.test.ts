@@ -130,8 +130,12 @@ describe("auto replies", () => {
         ["customer", "还有人吗"],
       ],
     );
-    const inbox = await api(sys, "/api/staff/conversations", { token: staff.token });
-    assert.equal(inbox.body.items.find((i: any) => i.id === entry.conversationId).lastMessagePreview, "还有人吗");
+    // The inbox list reads D1, which gets the room's message fields with its next copy.
+    await eventually(async () => {
+      const inbox = await api(sys, "/api/staff/conversations", { token: staff.token });
+      assert.equal(inbox.body.items.find((i: any) => i.id === entry.conversationId).lastMessagePreview, "还有人吗");
+      return true;
+    }, 5000, "inbox preview");
     socket.close();
   });
 });
