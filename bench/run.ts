@@ -147,17 +147,18 @@ async function ramp(pop: Population, common: Common) {
     for (const rate of rates) {
       // Each customer message brings a reply: `rate` both ways is rate / 2 customer messages per second.
       const intervalMs = (pop.pairs.length / (rate / 2)) * 1000;
-      const cpu = cpuMeter(t.pids);
-      const r = await runLoad({ ...stepCommon, intervalMs, pairs: pop.pairs, urlFor: t.urlFor, inboxes: t.inboxes });
-      const cpuSeconds = cpu();
+      const measured = windowCpu(t.pids);
+      const r = await runLoad({ ...stepCommon, intervalMs, pairs: pop.pairs, urlFor: t.urlFor, inboxes: t.inboxes, window: measured });
+      const cpuSeconds = measured.seconds();
+      const windowS = stepCommon.durationMs / 1000;
       const step = {
         offered: rate,
         delivered: round(r.messagesPerSecond, 1),
         c2sP99: round(r.customerToStaff.p99, 1),
         s2cP99: round(r.staffToCustomer.p99, 1),
         lost: r.lost,
-        cpuBusy: round((cpuSeconds / (r.trafficMs / 1000)) * 100, 0),
-        cpuMsPerMessage: round((cpuSeconds * 1000) / Math.max(1, r.delivered), 3),
+        cpuBusy: round((cpuSeconds / windowS) * 100, 0),
+        cpuMsPerMessage: round((cpuSeconds * 1000) / Math.max(1, r.messagesPerSecond * windowS), 3),
       };
       steps.push(step);
       log(`  ${t.name} offered ${rate}/s: delivered ${step.delivered}/s, p99 c→s ${step.c2sP99} ms, s→c ${step.s2cP99} ms, undelivered ${step.lost}, CPU ${step.cpuBusy} % of a core, ${step.cpuMsPerMessage} ms/message`);

@@ -32,6 +32,8 @@ const RECENT_ACKS = 500;
 const SNAPSHOT_KEY = "conversation";
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
+/** How long after its timer a pending D1 copy's alarm goes off (it finds nothing to do unless the room stopped). */
+const COPY_BACKSTOP_MS = 30_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -295,7 +297,7 @@ export class ConversationRoom extends Server<Env> {
     const message = messageRow(m);
     this.log.append(message);
     this.setRow(afterMessage(this.row, message));
-    this.copyDue(this.copy.changed());
+    this.copySoon(this.copy.changed());
     if (this.copy.batchFull()) this.copyNow();
     return message;
   }
@@ -340,7 +342,7 @@ export class ConversationRoom extends Server<Env> {
     if (upTo <= current) return;
     const at = Date.now();
     this.setRow(afterRead(this.row, who.party, upTo, this.log.markRead(who.party, upTo, at)));
-    this.copyDue(this.copy.changed({ reader: who.party, seq: upTo, at }));
+    this.copySoon(this.copy.changed({ reader: who.party, seq: upTo, at }));
     this.broadcastFrame({ type: "read", by: who.party, seq: upTo, at });
     if (who.party === "staff") this.notifyInbox();
     await this.scheduleTimeout();
@@ -404,10 +406,24 @@ export class ConversationRoom extends Server<Env> {
     this.copyAt = Math.min(this.copyAt ?? at, at);
   }
 
+  private copyTimer: ReturnType<typeof setTimeout> | undefined;
+
   /**
-   * Arms the alarm for the idle timeout or a pending D1 copy. An alarm already armed for an
-   * earlier time is left alone: when it goes off, onAlarm re-arms for the real due time. So a busy
-   * room writes its alarm about once per copy, not once per message.
+   * Copies to D1 at `due` on a timer while the room is awake; the alarm, armed for a while later,
+   * is only the backstop should the room stop first. So a room with steady traffic writes its
+   * alarm about once per backstop period instead of twice per message.
+   */
+  private copySoon(due: number) {
+    this.copyTimer ??= setTimeout(() => {
+      this.copyTimer = undefined;
+      this.copyNow();
+    }, Math.max(0, due - Date.now()));
+    this.copyDue(due + COPY_BACKSTOP_MS);
+  }
+
+  /**
+   * Arms the alarm for the idle timeout or a pending D1 copy's backstop. An alarm already armed
+   * for an earlier time is left alone: when it goes off, onAlarm re-arms for the real due time.
    */
   private async scheduleTimeout() {
     const idle = this.row.status === "ended" ? Infinity : idleDeadline(this.row, await loadSettings(this.db));
@@ -436,7 +452,7 @@ export class ConversationRoom extends Server<Env> {
         if (idle()) await this.finish("timeout");
       }
       const copyAt = this.copy.due();
-      if (copyAt !== null) this.copyDue(copyAt);
+      if (copyAt !== null) this.copyDue(this.copyTimer ? copyAt + COPY_BACKSTOP_MS : copyAt);
       await this.scheduleTimeout();
     });
   }

@@ -212,8 +212,9 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, 
 }
 
 /**
- * Waits until D1 holds the conversation's messages 1..`seq` and its row has caught up: rooms ack
- * from their own storage and copy to D1 within about a second.
+ * Waits until D1 holds the conversation's messages up to at least `seq` and its row has caught up
+ * with them (what the room stored alongside, such as an auto reply, comes in the same copy): rooms
+ * ack from their own storage and copy to D1 within about a second.
  */
 export async function copiedToD1(sys: { persistTo: string }, conversationId: string, seq: number) {
   await eventually(async () => {
@@ -221,10 +222,10 @@ export async function copiedToD1(sys: { persistTo: string }, conversationId: str
     try {
       const [row] = await selectAll<{ n: number; last: number }>(
         db,
-        "SELECT (SELECT count(*) FROM messages WHERE conversation_id = ?1 AND seq <= ?2) AS n, (SELECT last_seq FROM conversations WHERE id = ?1) AS last",
-        [conversationId, seq],
+        "SELECT (SELECT count(*) FROM messages WHERE conversation_id = ?1) AS n, (SELECT last_seq FROM conversations WHERE id = ?1) AS last",
+        [conversationId],
       );
-      return row.n === seq && row.last >= seq;
+      return row.n === row.last && row.last >= seq;
     } finally {
       db.close();
     }

@@ -2,6 +2,7 @@
 import {
   api,
   conversationPath,
+  copiedToD1,
   enter,
   loginCustomer,
   loginStaff,
@@ -135,6 +136,8 @@ export async function makeWorld(sys: TestSystem): Promise<World> {
   socket.send({ type: "send", clientId: "world-first-message", content: { kind: "text", text: "你好" } });
   await socket.waitFor("ack");
   socket.close();
+  // Tests compare D1 before and after: the room's copy of this first message lands first.
+  await copiedToD1(sys, entry.conversationId, 1);
   const upload = await api(sys, "/api/media", { token: customer.token, raw: uploadForm(entry.conversationId) });
   if (upload.status !== 201) throw new Error(`upload failed: ${JSON.stringify(upload.body)}`);
   const staff = await loginStaff(sys, entry.staff.code);
