@@ -1,9 +1,10 @@
 // Who takes a new conversation (seed rules 6.1):
 // outside working hours the on-duty staff; otherwise the exclusive staff (by scene or the
 // customer's binding) when reachable; else the default staff with the least current load.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "./db/client";
-import { conversations, staff } from "./db/schema";
+import { staff } from "./db/schema";
+import { currentLoads } from "./monitor";
 import { isWorkingTime, type Settings } from "./settings";
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -14,13 +15,8 @@ type Candidate = StaffRow & { load: number };
 
 async function withLoad(db: Db, rows: StaffRow[]): Promise<Candidate[]> {
   if (rows.length === 0) return [];
-  const loads = await db
-    .select({ staffId: conversations.staffId, load: sql<number>`count(*)` })
-    .from(conversations)
-    .where(and(inArray(conversations.staffId, rows.map((r) => r.id)), inArray(conversations.status, ["pending", "active"])))
-    .groupBy(conversations.staffId);
-  const byId = new Map(loads.map((l) => [l.staffId, Number(l.load)]));
-  return rows.map((r) => ({ ...r, load: byId.get(r.id) ?? 0 }));
+  const loads = await currentLoads(db, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, load: loads.get(r.id) ?? 0 }));
 }
 
 /** Least load first; among equals, the one assigned longest ago, then by code for determinism. */
@@ -61,4 +57,15 @@ export async function chooseStaff(
   if (exclusive) return { staff: exclusive, source, reason: "fallback" };
   const anyone = leastLoaded(await withLoad(db, active.filter((s) => s.role !== "admin")));
   return anyone ? { staff: anyone, source, reason: "fallback" } : null;
+}
+
+/**
+ * Rule 6.1 for a customer who scans an exclusive code while a conversation with someone else is
+ * open: it moves to the scanned staff member when the rules would give them a new customer with
+ * this scene (online, or by the fallback rules); otherwise it stays where it is.
+ */
+export async function takesOverByScene(db: Db, settings: Settings, servingStaffId: string, exclusive: StaffRow, now: number): Promise<boolean> {
+  if (servingStaffId === exclusive.id) return false;
+  const pick = await chooseStaff(db, settings, { exclusiveCode: exclusive.code, now });
+  return pick?.staff.id === exclusive.id;
 }

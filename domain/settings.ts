@@ -1,7 +1,8 @@
 // System settings (F014): validated, stored in D1, cached briefly so changes apply without a restart.
 import { z } from "zod";
 import type { Db } from "./db/client";
-import { settings as settingsTable } from "./db/schema";
+import { type SQL, sql } from "drizzle-orm";
+import { conversations, settings as settingsTable } from "./db/schema";
 import { isolateCache } from "./isolate-cache";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "时间格式应为 HH:MM");
@@ -24,6 +25,8 @@ const fields = {
   pushPerHour: z.number().int("推送上限须为整数").min(0, "推送上限不能为负数").max(100, "推送上限每小时最多 100 条"),
   uploadMaxBytes: z.number().int().min(1024, "上传上限不能小于 1 KB").max(100 * 1024 * 1024, "上传上限不能超过 100 MB"),
   sessionTimeoutSeconds: z.number().int().min(1, "会话超时至少 1 秒").max(30 * 24 * 3600, "会话超时最长 30 天"),
+  /** A visit (an entry without any customer message) is dropped this long after its last activity. */
+  visitTimeoutSeconds: z.number().int().min(1, "访问超时至少 1 秒").max(24 * 3600, "访问超时最长 24 小时"),
   retentionDays: z.number().int().min(1).max(3650),
   /** Every staff account must sign in with a TOTP code (admins set one up for those without). */
   requireTotp: z.boolean(),
@@ -39,6 +42,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pushPerHour: 3,
   uploadMaxBytes: 10 * 1024 * 1024,
   sessionTimeoutSeconds: 24 * 3600,
+  visitTimeoutSeconds: 30 * 60,
   retentionDays: 183,
   requireTotp: false,
 };
@@ -54,9 +58,31 @@ const settingsCache = isolateCache(2000, async (db) => {
   return value;
 });
 
-/** Rule 6.3: a conversation ends `sessionTimeoutSeconds` after its last message, or after its start before any. */
-export function idleDeadline(row: { lastMessageAt: number | null; createdAt: number }, settings: Pick<Settings, "sessionTimeoutSeconds">): number {
-  return (row.lastMessageAt ?? row.createdAt) + settings.sessionTimeoutSeconds * 1000;
+type TimeoutSettings = Pick<Settings, "sessionTimeoutSeconds" | "visitTimeoutSeconds">;
+
+/** A visit times out after the shorter of the two timeouts. */
+const timeoutsMs = (s: TimeoutSettings) => ({
+  conversation: s.sessionTimeoutSeconds * 1000,
+  visit: Math.min(s.visitTimeoutSeconds, s.sessionTimeoutSeconds) * 1000,
+});
+
+/**
+ * Rule 6.3: a conversation (started by the customer's first message) ends `sessionTimeoutSeconds`
+ * after its last message; a visit (no customer message yet) ends `visitTimeoutSeconds` after it was
+ * opened or last touched.
+ */
+export function idleDeadline(
+  row: { lastMessageAt: number | null; createdAt: number; startedAt: number | null },
+  settings: TimeoutSettings,
+): number {
+  const ms = timeoutsMs(settings);
+  return (row.lastMessageAt ?? row.createdAt) + (row.startedAt === null ? ms.visit : ms.conversation);
+}
+
+/** `idleDeadline(row) <= now` in SQL, for the sweep. */
+export function idleBy(settings: TimeoutSettings, now: number): SQL {
+  const ms = timeoutsMs(settings);
+  return sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}) <= case when ${conversations.startedAt} is null then ${now - ms.visit} else ${now - ms.conversation} end`;
 }
 
 export function loadSettings(db: Db, now = Date.now()): Promise<Settings> {

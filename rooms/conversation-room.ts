@@ -27,6 +27,7 @@ import {
   messagesAfter,
   type NewMessage,
   recordTransfer,
+  type TransferSource,
 } from "./conversation-store";
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
@@ -350,6 +351,8 @@ export class ConversationRoom extends Server<Env> {
    * message, its end, a transfer), so the live monitor's load figure needs a refresh.
    */
   private notifyInbox(loadChanged = false) {
+    // A visit (nothing written yet) is in no inbox and holds no load.
+    if (this.row.lastMessageAt === null) return;
     const queued = this.inboxPending;
     this.inboxPending = { item: toInboxItem(this.row, this.customer), loadChanged: loadChanged || (queued?.loadChanged ?? false) };
     if (queued) return;
@@ -429,7 +432,7 @@ export class ConversationRoom extends Server<Env> {
     return this.row.status === "ended";
   }
 
-  async transfer(t: { toStaffId: string; toStaffName: string; byStaffId: string; reason?: string }): Promise<ConversationState> {
+  async transfer(t: { toStaffId: string; toStaffName: string; byStaffId: string; reason?: string; source?: TransferSource }): Promise<ConversationState> {
     return this.serial(async () => {
       await this.reload();
       const from = this.row.staffId;
@@ -440,7 +443,8 @@ export class ConversationRoom extends Server<Env> {
       for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
         if (conn.state?.role === "staff") conn.close(4403, "transferred");
       }
-      await this.postSystemMessage(
+      // A visit has no history to annotate; a note would only make it look started.
+      if (this.row.startedAt !== null) await this.postSystemMessage(
         `transfer-${crypto.randomUUID()}`,
         t.byStaffId,
         { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },
