@@ -12,6 +12,7 @@ import {
   messageSchema,
   roleSchema,
   staffCardSchema,
+  staffStatusSchema,
   subscriptionsResultSchema,
   templateSchema,
   type ConversationStatus,
@@ -59,7 +60,7 @@ const meSchema = z.object({
   id: z.string(),
   name: z.string().optional(),
   nickname: z.string().nullable().optional(),
-  status: z.enum(["online", "busy"]).optional(),
+  status: staffStatusSchema.optional(),
   wechatBound: z.boolean().optional(),
 });
 const anyBody = z.unknown();

@@ -109,9 +109,16 @@ export class ChatSession<F> {
         },
         conversation: (c) => {
           this.status = c.status;
+          // Handed over (a transfer, a scanned exclusive code): show the new staff member's card.
+          if (this.detail && c.staffId !== this.detail.staff.id) void this.reloadDetail();
           this.peerReadSeq = Math.max(this.peerReadSeq, self.party === "customer" ? c.staffReadSeq : c.customerReadSeq);
           this.ownReadSeq = Math.max(this.ownReadSeq, self.party === "customer" ? c.customerReadSeq : c.staffReadSeq);
           this.readIfVisible();
+          this.changed();
+        },
+        presence: (staffId, presence) => {
+          if (this.detail?.staff.id !== staffId) return;
+          this.detail = { ...this.detail, staff: { ...this.detail.staff, presence } };
           this.changed();
         },
         typing: (by) => {
@@ -128,6 +135,15 @@ export class ChatSession<F> {
     client.seed(page.messages);
     this.client = client;
     this.changed();
+  }
+
+  private async reloadDetail() {
+    try {
+      this.detail = await this.options.api.conversation(this.options.conversationId);
+      this.changed();
+    } catch {
+      // Access may be gone (the staff side after a transfer); the socket says so itself.
+    }
   }
 
   /** Loads the page before the oldest message shown; returns how many arrived. */

@@ -158,10 +158,18 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
-// Staff room client frames: presence switch.
+// Staff room client frames: the status the staff member chooses; with no live socket they are offline whatever they chose.
+export const staffStatusSchema = presenceSchema;
+export type StaffStatus = z.infer<typeof staffStatusSchema>;
 export const staffClientFrameSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("status"), presence: z.enum(["online", "busy"]) }),
+  z.object({ type: z.literal("status"), presence: staffStatusSchema }),
 ]);
+
+/**
+ * Heartbeat of staff inbox sockets: the client sends `ping` every `intervalMs`; the room answers
+ * `pong` without waking (a hibernation auto-response) and counts a socket silent for `deadAfterMs` as gone.
+ */
+export const HEARTBEAT = { ping: "ping", pong: "pong", intervalMs: 10_000, deadAfterMs: 20_000 } as const;
 export type StaffClientFrame = z.infer<typeof staffClientFrameSchema>;
 
 /** Error codes carried by error frames and HTTP error bodies, each with the one HTTP status it answers with. */

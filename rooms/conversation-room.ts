@@ -426,6 +426,11 @@ export class ConversationRoom extends Server<Env> {
     });
   }
 
+  /** The serving staff member's presence changed: the customer's staff card shows it. Needs nothing from onStart. */
+  async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<void> {
+    this.broadcastFrame(frame);
+  }
+
   /** Ends the conversation if it has been idle past the timeout; used by the cron sweep. */
   async expireIfIdle(): Promise<boolean> {
     await this.onAlarm();

@@ -40,8 +40,8 @@ export const staff = sqliteTable(
     role: text("role", { enum: STAFF_ROLES }).notNull().default("staff"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     isOnDuty: integer("is_on_duty", { mode: "boolean" }).notNull().default(false),
-    /** Status the staff member chose: online or busy; `presence` adds connectivity. */
-    status: text("status", { enum: ["online", "busy"] }).notNull().default("online"),
+    /** Status the staff member chose: online, busy or offline; `presence` adds connectivity. */
+    status: text("status", { enum: ["online", "busy", "offline"] }).notNull().default("online"),
     /** online/busy while a socket of the staff is connected, offline otherwise (kept by StaffRoom). */
     presence: text("presence", { enum: ["online", "busy", "offline"] }).notNull().default("offline"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),

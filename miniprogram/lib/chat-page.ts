@@ -41,7 +41,14 @@ export function chatData(session: ChatSession<string>) {
 
 export async function openChat(
   page: PageLike,
-  options: { api: ApiClient<string>; conversationId: string; self: { party: "customer" | "staff"; id: string }; token: () => string },
+  options: {
+    api: ApiClient<string>;
+    conversationId: string;
+    self: { party: "customer" | "staff"; id: string };
+    token: () => string;
+    /** More page data from the session, set with each change (the customer's staff card). */
+    extraData?: (session: ChatSession<string>) => Record<string, unknown>;
+  },
 ): Promise<ChatSession<string>> {
   sessions.get(page)?.close();
   let lastCount = 0;
@@ -50,7 +57,7 @@ export async function openChat(
     WebSocket: WxWebSocket,
     onChange: () => {
       const data = chatData(session);
-      page.setData(data);
+      page.setData({ ...data, ...options.extraData?.(session) });
       // Follow the conversation when something new arrives at the bottom.
       if (data.bubbles.length > lastCount) wx.pageScrollTo({ scrollTop: 1e6, duration: 0 });
       lastCount = data.bubbles.length;

@@ -71,18 +71,15 @@ Component({
     connect() {
       const s = state.get(this);
       const session = staffSession.load();
-      if (!s || !session || s.feed || this.data.presence === "offline") return;
+      if (!s || !session || s.feed) return;
       const feed: StaffFeed = new StaffFeed({
         ...socketTarget(staffApi().baseUrl),
         staffId: session.id,
         token: () => staffSession.token() ?? "",
         WebSocket: WxWebSocket,
         events: {
-          status: (open) => {
-            this.setData({ connected: open });
-            // After a reconnect, restore the chosen status (the room remembers it too).
-            if (open && this.data.presence !== "offline") feed.setStatus(this.data.presence === "busy" ? "busy" : "online");
-          },
+          // The feed sends the chosen status again after each reconnect.
+          status: (open) => this.setData({ connected: open }),
           presence: (presence) => {
             if (state.get(this)?.feed === feed) this.setData({ presence });
           },
@@ -103,16 +100,10 @@ Component({
       const s = state.get(this);
       if (!s || value === this.data.presence) return;
       this.setData({ presence: value });
-      if (value === "offline") {
-        // Offline is having no socket open: the room stops assigning new conversations.
-        s.feed?.close();
-        s.feed = null;
-        this.setData({ connected: false });
-        toast("已离线，不再接收新会话");
-        return;
-      }
-      if (s.feed) s.feed.setStatus(value);
-      else this.connect();
+      // Offline keeps the inbox live: the room stops assigning new conversations, messages still arrive.
+      if (!s.feed) this.connect();
+      s.feed?.setStatus(value);
+      if (value === "offline") toast("已离线，不再接收新会话");
     },
     onStatus(e: Tap) {
       this.setData({ status: (e.currentTarget.dataset.value ?? "") as ConversationStatus | "", loading: true });
