@@ -206,3 +206,25 @@ describe("visits and conversations", () => {
     }
   });
 });
+
+describe("rating", () => {
+  it("is refused with a clear message before the end, accepted once after it", async () => {
+    const { customer, entry, socket } = await startedConversation(sys, "请问怎么退货");
+    const rate = (score: number) => api(sys, `/api/conversations/${entry.conversationId}/rating`, { token: customer.token, body: { score } });
+    const early = await rate(5);
+    assert.equal(early.status, 409);
+    assert.equal(early.body.message, "会话结束后才能评价");
+
+    const staff = await loginStaff(sys, entry.staff.code);
+    const ended = await api(sys, `/api/conversations/${entry.conversationId}/end`, { token: staff.token, body: {} });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    const rated = await rate(4);
+    assert.equal(rated.status, 200, JSON.stringify(rated.body));
+    const again = await rate(1);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.message, "已经评价过了");
+    const [row] = await queryJson<{ rating: number }>(sys.persistTo, `SELECT rating FROM conversations WHERE id = '${entry.conversationId}'`);
+    assert.equal(row.rating, 4);
+    socket.close();
+  });
+});

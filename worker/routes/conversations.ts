@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
 import { conversationFor } from "../../domain/access";
 import { seesAllConversations } from "../../domain/auth/token";
 import { toInboxItem, toMessage } from "../../domain/db/mappers";
@@ -91,8 +91,15 @@ export const outcomeRoutes = router()
     const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
     const body = await readJson(c, ratingRequestSchema);
     if (!row.startedAt) throw badRequest("会话尚未开始，无法评价");
-    if (row.rating !== null) throw new ApiError("conflict", "已经评价过了");
-    await c.get("db").update(conversations).set({ rating: body.score, ratingComment: body.comment ?? null }).where(eq(conversations.id, row.id));
+    // Rating is of the whole conversation, after its end; once.
+    if (row.status !== "ended") throw new ApiError("conflict", "会话结束后才能评价");
+    const rated = await c
+      .get("db")
+      .update(conversations)
+      .set({ rating: body.score, ratingComment: body.comment ?? null })
+      .where(and(eq(conversations.id, row.id), isNull(conversations.rating)))
+      .returning({ id: conversations.id });
+    if (rated.length === 0) throw new ApiError("conflict", "已经评价过了");
     return c.json({ ok: true, score: body.score });
   })
   .post("/:id/outcome", anyStaff(), async (c) => {
