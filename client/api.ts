@@ -65,13 +65,13 @@ const meSchema = z.object({
 });
 const anyBody = z.unknown();
 
-export type InboxQuery = { status?: ConversationStatus; from?: number; to?: number; limit?: number; before?: number };
+export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number };
 export type HistoryQuery = { before?: number; after?: number; limit?: number };
 
 /** `a=1&b=2` from the defined entries (no URLSearchParams: the mini program has none). */
-export function queryString(params: Record<string, string | number | undefined>): string {
+export function queryString(params: Record<string, string | number | boolean | undefined>): string {
   const parts = Object.entries(params)
-    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .filter((e): e is [string, string | number | boolean] => e[1] !== undefined)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   return parts.length ? `?${parts.join("&")}` : "";
 }

@@ -134,8 +134,12 @@ export const inboxItemSchema = z.object({
   lastMessageAt: z.number().nullable(),
   lastMessagePreview: z.string().nullable(),
   unread: z.number().int(),
+  /** 待回复: open, and the customer's last message has no staff reply after it. */
+  awaitingReply: z.boolean(),
 });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
+/** Query flag: only conversations awaiting a staff reply. */
+const awaitingFlag = z.enum(["true", "false"]).transform((v) => v === "true").optional();
 
 // ---------- server → client frames ----------
 export const serverFrameSchema = z.discriminatedUnion("type", [
@@ -232,6 +236,7 @@ export const inboxQuerySchema = z.object({
   from: z.coerce.number().int().min(0).optional(),
   to: z.coerce.number().int().min(0).optional(),
   staffId: z.string().max(64).optional(),
+  awaiting: awaitingFlag,
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   before: z.coerce.number().int().min(0).optional(),
 });
@@ -505,6 +510,7 @@ export const conversationSearchSchema = z.object({
   /** Customer id, nickname or phone (substring). */
   customer: z.string().trim().max(64).optional(),
   status: conversationStatusSchema.optional(),
+  awaiting: awaitingFlag,
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

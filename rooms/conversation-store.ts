@@ -4,6 +4,7 @@ import type { Db } from "../domain/db/client";
 import type { ConversationRow, MessageRow } from "../domain/db/mappers";
 import { conversations, messages, transfers, users } from "../domain/db/schema";
 import { type MessageContent, previewOf } from "../protocol";
+import { awaitingReplyAfter } from "../domain/conversation-query";
 
 /** The conversation and its customer, in one query (a room runs this each time it wakes). */
 export async function loadConversation(db: Db, id: string) {
@@ -76,6 +77,7 @@ export async function insertMessage(
     status: fromStaff && current.status === "pending" ? "active" : current.status,
     unreadStaff: current.unreadStaff + fromCustomer,
     unreadCustomer: current.unreadCustomer + fromStaff,
+    awaitingReply: awaitingReplyAfter(m.senderType, current.awaitingReply ?? false),
   };
   const { readAt: _, ...values } = message;
   const inserted = db
@@ -92,6 +94,7 @@ export async function insertMessage(
       startedAt: sql`coalesce(${conversations.startedAt}, ${m.sentAt})`,
       status: fromStaff ? sql`case when ${conversations.status} = 'pending' then 'active' else ${conversations.status} end` : conversations.status,
       unreadStaff: sql`${conversations.unreadStaff} + ${fromCustomer}`,
+      awaitingReply: m.senderType === "system" ? conversations.awaitingReply : conversation.awaitingReply,
       unreadCustomer: sql`${conversations.unreadCustomer} + ${fromStaff}`,
     })
     .where(

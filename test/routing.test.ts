@@ -228,3 +228,37 @@ describe("rating", () => {
     socket.close();
   });
 });
+
+describe("待回复", () => {
+  it("is the customer's last message without a staff reply after it, in the inbox filter, the live feed and the admin", async () => {
+    const { customer, entry, socket } = await startedConversation(sys, "第一个问题");
+    const staff = await loginStaff(sys, entry.staff.code);
+    const feed = new RawSocket(sys, staffPath(staff.id), staff.token);
+    await feed.opened;
+    const staffSocket = new RawSocket(sys, conversationPath(entry.conversationId), staff.token);
+    await staffSocket.opened;
+    const awaiting = async () => {
+      const inbox = await api(sys, "/api/staff/conversations?awaiting=true", { token: staff.token });
+      const admin_ = await api(sys, `/api/admin/conversations?awaiting=true&customer=${customer.id}`, { token: admin });
+      assert.equal(inbox.status, 200, JSON.stringify(inbox.body));
+      assert.equal(admin_.status, 200, JSON.stringify(admin_.body));
+      const inInbox = inbox.body.items.some((i: any) => i.id === entry.conversationId);
+      const inAdmin = admin_.body.items.some((i: any) => i.id === entry.conversationId && i.awaitingReply);
+      assert.equal(inInbox, inAdmin, "inbox and admin agree");
+      return inInbox;
+    };
+    assert.equal(await awaiting(), true, "never answered");
+
+    staffSocket.send({ type: "send", clientId: "reply-1-abc", content: { kind: "text", text: "您好" } });
+    await staffSocket.waitFor("ack");
+    await feed.waitFor("inbox", (f) => f.item.id === entry.conversationId && !f.item.awaitingReply, 10_000);
+    assert.equal(await awaiting(), false, "answered");
+
+    // The customer writes again after the reply: awaiting a reply again.
+    socket.send({ type: "send", clientId: "second-question", content: { kind: "text", text: "还有一个问题" } });
+    await socket.waitFor("ack", (f) => f.clientId === "second-question");
+    await feed.waitFor("inbox", (f) => f.item.id === entry.conversationId && f.item.awaitingReply && f.item.lastMessagePreview === "还有一个问题", 10_000);
+    assert.equal(await awaiting(), true, "written to again after a reply");
+    for (const s of [socket, feed, staffSocket]) s.close();
+  });
+});

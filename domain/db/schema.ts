@@ -73,6 +73,8 @@ export const conversations = sqliteTable(
     lastSeq: integer("last_seq").notNull().default(0),
     lastMessageAt: integer("last_message_at"),
     lastMessagePreview: text("last_message_preview"),
+    /** The customer's last message has no staff reply after it (待回复). */
+    awaitingReply: integer("awaiting_reply", { mode: "boolean" }).notNull().default(false),
     unreadStaff: integer("unread_staff").notNull().default(0),
     unreadCustomer: integer("unread_customer").notNull().default(0),
     staffReadSeq: integer("staff_read_seq").notNull().default(0),

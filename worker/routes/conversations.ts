@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
 import { conversationFor } from "../../domain/access";
+import { awaitingReplyWhere } from "../../domain/conversation-query";
 import { seesAllConversations } from "../../domain/auth/token";
 import { toInboxItem, toMessage } from "../../domain/db/mappers";
 import { conversations, messages, staff, users } from "../../domain/db/schema";
@@ -21,6 +22,7 @@ export const inboxRoutes = router().get("/conversations", anyStaff(), async (c) 
     isNotNull(conversations.lastMessageAt),
     staffId ? eq(conversations.staffId, staffId) : undefined,
     q.status ? eq(conversations.status, q.status) : undefined,
+    q.awaiting ? awaitingReplyWhere() : undefined,
     q.from !== undefined ? gte(conversations.lastMessageAt, q.from) : undefined,
     q.to !== undefined ? lte(conversations.lastMessageAt, q.to) : undefined,
     q.before !== undefined ? lt(conversations.lastMessageAt, q.before) : undefined,
