@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   conversationStateSchema,
   customerProfileSchema,
+  earlierPageSchema,
   entryResultSchema,
   errorBodySchema,
   inboxItemSchema,
@@ -158,6 +159,10 @@ export class ApiClient<F> {
   }
   conversation(id: string) {
     return this.call("GET", `/api/conversations/${encodeURIComponent(id)}`, conversationDetailSchema);
+  }
+  /** The customer's earlier conversations, a page at a time (`before`: the previous page's `next`). */
+  earlier(id: string, before?: string, limit?: number) {
+    return this.call("GET", `/api/conversations/${encodeURIComponent(id)}/earlier${queryString({ before, limit })}`, earlierPageSchema);
   }
   messages(id: string, q: HistoryQuery = {}) {
     return this.call("GET", `/api/conversations/${encodeURIComponent(id)}/messages${queryString(q)}`, historySchema);

@@ -61,6 +61,10 @@ export class ChatSession<F> {
   /** This side has read the other side's messages up to this seq. */
   ownReadSeq = 0;
   hasOlder = false;
+  /** The customer's earlier conversations shown above this one, oldest first. */
+  earlier: Message[] = [];
+  /** Where the next page of earlier conversations starts; null: none left (staff never page back past this one). */
+  private earlierCursor: string | null = null;
   connected = false;
   peerTypingUntil = 0;
   /** Page visible: incoming messages are marked read at once. */
@@ -87,6 +91,13 @@ export class ChatSession<F> {
     this.detail = detail;
     this.status = detail.conversation.status;
     this.hasOlder = (page.messages[0]?.seq ?? 1) > 1;
+    // A customer sees their earlier conversations above this one: the first page of them comes
+    // with this one's start when this one fits on a page.
+    if (self.party === "customer") {
+      this.earlierCursor = "";
+      if (!this.hasOlder) await this.loadEarlier().catch(() => undefined);
+      this.hasOlder ||= this.earlierCursor !== null;
+    }
     const client = new ConversationClient({
       ...socketTarget(api.baseUrl),
       conversationId,
@@ -146,19 +157,29 @@ export class ChatSession<F> {
     }
   }
 
-  /** Loads the page before the oldest message shown; returns how many arrived. */
+  /** Loads the page before the oldest message shown (this conversation's, then earlier ones'); returns how many arrived. */
   async loadOlder(): Promise<number> {
     const client = this.client;
     if (!client || !this.hasOlder) return 0;
     const oldest = client.history()[0]?.seq;
     if (!oldest || oldest <= 1) {
-      this.hasOlder = false;
-      return 0;
+      const arrived = await this.loadEarlier();
+      this.hasOlder = this.earlierCursor !== null;
+      this.changed();
+      return arrived;
     }
     const page = await this.options.api.messages(this.options.conversationId, { before: oldest, limit: this.options.pageSize ?? 30 });
     client.seed(page.messages);
-    this.hasOlder = (page.messages[0]?.seq ?? 1) > 1;
+    this.hasOlder = (page.messages[0]?.seq ?? 1) > 1 || this.earlierCursor !== null;
     this.changed();
+    return page.messages.length;
+  }
+
+  private async loadEarlier(): Promise<number> {
+    if (this.earlierCursor === null) return 0;
+    const page = await this.options.api.earlier(this.options.conversationId, this.earlierCursor || undefined, this.options.pageSize ?? 30);
+    this.earlier = [...page.messages, ...this.earlier];
+    this.earlierCursor = page.next;
     return page.messages.length;
   }
 
@@ -263,6 +284,11 @@ export class ChatSession<F> {
     const api = this.options.api;
     const self = this.options.self;
     const list: (Omit<Bubble, "time"> & { at: number })[] = [];
+    for (const m of this.earlier) {
+      const mine = m.sender === self.party && m.senderId === self.id;
+      // Keys stay unique across conversations; receipts belong to the current one only.
+      list.push({ ...this.messageFields(m, mine), key: `${m.conversationId}:${m.clientId}`, seq: 0, receipt: "", at: m.sentAt });
+    }
     for (const m of client.history()) {
       const mine = m.sender === self.party && m.senderId === self.id;
       list.push({ ...this.messageFields(m, mine), at: m.sentAt });

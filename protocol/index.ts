@@ -240,6 +240,13 @@ export const inboxQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   before: z.coerce.number().int().min(0).optional(),
 });
+/** A page of the customer's earlier conversations: `before` is the `next` of the previous page. */
+export const earlierQuerySchema = z.object({
+  before: z.string().regex(/^[\w-]{1,64}:\d{1,9}$/, "before 格式应为 会话ID:序号").optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(30),
+});
+export const earlierPageSchema = z.object({ messages: z.array(messageSchema), next: z.string().nullable() });
+export type EarlierPage = z.infer<typeof earlierPageSchema>;
 export const historyQuerySchema = z.object({
   before: z.coerce.number().int().min(1).optional(),
   after: z.coerce.number().int().min(0).optional(),

@@ -1,6 +1,9 @@
 // Entry with a scene (rule 6.1) and visits vs conversations (rule 6.3), against wrangler dev.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import WebSocket from "ws";
+import { ApiClient, fetchTransport } from "../client/api";
+import { ChatSession } from "../client/chat-session";
 import { queryJson } from "../scripts/wrangler";
 import type { MonitorFrame } from "../protocol";
 import {
@@ -260,5 +263,64 @@ describe("待回复", () => {
     await feed.waitFor("inbox", (f) => f.item.id === entry.conversationId && f.item.awaitingReply && f.item.lastMessagePreview === "还有一个问题", 10_000);
     assert.equal(await awaiting(), true, "written to again after a reply");
     for (const s of [socket, feed, staffSocket]) s.close();
+  });
+});
+
+describe("earlier conversations", () => {
+  it("shows a customer their earlier conversations above the current one, paged back in time, and nobody else's", async () => {
+    const first = await startedConversation(sys, "旧问题一");
+    const { customer } = first;
+    const endAs = async (conversationId: string, staffCode: string) => {
+      const staff = await loginStaff(sys, staffCode);
+      assert.equal((await api(sys, `/api/conversations/${conversationId}/end`, { token: staff.token, body: {} })).status, 200);
+    };
+    first.socket.send({ type: "send", clientId: "old-question-1b", content: { kind: "text", text: "旧问题一补充" } });
+    await first.socket.waitFor("ack", (f) => f.clientId === "old-question-1b");
+    await endAs(first.entry.conversationId, first.entry.staff.code);
+    first.socket.close();
+
+    const second = await enter(sys, customer.token);
+    assert.notEqual(second.conversationId, first.entry.conversationId);
+    const socket = new RawSocket(sys, conversationPath(second.conversationId), customer.token);
+    await socket.opened;
+    socket.send({ type: "send", clientId: "old-question-2", content: { kind: "text", text: "旧问题二" } });
+    await socket.waitFor("ack");
+    await endAs(second.conversationId, second.staff.code);
+    socket.close();
+    // A visit that never started is not history.
+    const current = await enter(sys, customer.token);
+
+    const session = new ChatSession<Blob>({
+      api: new ApiClient<Blob>({ baseUrl: sys.url, transport: fetchTransport, token: () => customer.token }),
+      conversationId: current.conversationId,
+      self: { party: "customer", id: customer.id },
+      token: () => customer.token,
+      WebSocket,
+      pageSize: 1,
+      onChange: () => undefined,
+    });
+    try {
+      await session.start();
+      const texts = () => session.bubbles().map((b) => b.text).filter((t) => t.startsWith("旧问题"));
+      // The latest earlier conversation shows at once, above the (empty) current one.
+      assert.ok(session.earlier.length > 0);
+      assert.equal(session.hasOlder, true);
+      let pages = 0;
+      while (session.hasOlder && pages++ < 50) await session.loadOlder();
+      assert.equal(session.hasOlder, false);
+      assert.deepEqual(texts(), ["旧问题一", "旧问题一补充", "旧问题二"]);
+      assert.ok(session.earlier.every((m) => m.conversationId === first.entry.conversationId || m.conversationId === second.conversationId));
+    } finally {
+      session.close();
+    }
+
+    // Another customer cannot page into this customer's history, nor ask for it at all as staff.
+    const other = await loginCustomer(sys);
+    const theirs = await enter(sys, other.token);
+    const probe = await api(sys, `/api/conversations/${theirs.conversationId}/earlier?before=${first.entry.conversationId}:99`, { token: other.token });
+    assert.equal(probe.status, 200);
+    assert.deepEqual(probe.body, { messages: [], next: null });
+    const staff = await loginStaff(sys, current.staff.code);
+    assert.equal((await api(sys, `/api/conversations/${current.conversationId}/earlier`, { token: staff.token })).status, 403);
   });
 });

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
 import { conversationFor } from "../../domain/access";
+import { earlierPage } from "../../domain/customer-history";
 import { awaitingReplyWhere } from "../../domain/conversation-query";
 import { seesAllConversations } from "../../domain/auth/token";
 import { toInboxItem, toMessage } from "../../domain/db/mappers";
@@ -8,7 +9,7 @@ import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
+import { earlierQuerySchema, historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
 import { staffCard } from "../../domain/staff-card";
 
@@ -64,6 +65,11 @@ export const conversationRoutes = router()
               .limit(q.limit)
           ).reverse();
     return c.json({ messages: rows.map(toMessage), lastSeq: row.lastSeq });
+  })
+  .get("/:id/earlier", requireRole("customer"), async (c) => {
+    const db = c.get("db");
+    const current = await conversationFor(db, principal(c), c.req.param("id"));
+    return c.json(await earlierPage(db, current, parseOr400(earlierQuerySchema, c.req.query())));
   })
   .post("/:id/transfer", anyStaff(), async (c) => {
     const db = c.get("db");
