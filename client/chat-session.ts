@@ -2,6 +2,7 @@
 // receipts, and the bubbles to render. Used by the mini program (customer and staff) and H5.
 import { type ApiClient, type ConversationDetail, socketTarget } from "./api";
 import { ConversationClient, randomClientId } from "./conversation-client";
+import type { Outbox } from "./outbox";
 import { durationLabel, timeLabel } from "./format";
 import type { ConversationStatus, Message, MessageContent, MessageKind } from "../protocol";
 
@@ -45,6 +46,8 @@ export type ChatSessionOptions<F> = {
   /** A WebSocket class (the wx.connectSocket adapter in the mini program). */
   WebSocket?: unknown;
   pageSize?: number;
+  /** Keeps unacknowledged messages across restarts of the app; they go again when the chat opens. */
+  outbox?: Outbox;
   /** Called (batched) whenever what the page shows may have changed. */
   onChange: () => void;
 };
@@ -145,6 +148,12 @@ export class ChatSession<F> {
     });
     client.seed(page.messages);
     this.client = client;
+    // Left over from before a restart: sent again under their own client ids, oldest first.
+    for (const item of this.options.outbox?.load(conversationId) ?? []) {
+      client.send(item.content, item.clientId);
+      const pending = client.pending.get(item.clientId);
+      if (pending) pending.createdAt = item.createdAt;
+    }
     this.changed();
   }
 
@@ -263,6 +272,14 @@ export class ChatSession<F> {
     if (visible) this.markRead();
   }
 
+  /** What waits for an ack is on the device at once, not at the next render: the app may be killed any time. */
+  private keepOutbox(): void {
+    const client = this.client;
+    if (!client || !this.options.outbox || this.closed) return;
+    const waiting = [...client.pending.values()].filter((p) => p.state === "sending");
+    this.options.outbox.save(this.options.conversationId, waiting.map(({ clientId, content, createdAt }) => ({ clientId, content, createdAt })));
+  }
+
   close(): void {
     this.closed = true;
     this.client?.close();
@@ -270,6 +287,7 @@ export class ChatSession<F> {
 
   /** Batches change notifications: a sync may deliver hundreds of frames at once. */
   private changed(): void {
+    this.keepOutbox();
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
     setTimeout(() => {

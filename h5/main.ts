@@ -5,6 +5,7 @@ import { h, render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { ApiClient, ApiRequestError, fetchTransport } from "../client/api";
+import { Outbox } from "../client/outbox";
 import { type Bubble, ChatSession } from "../client/chat-session";
 import { randomClientId } from "../client/conversation-client";
 import { EMOJIS, PRESENCE_LABELS } from "../client/format";
@@ -13,6 +14,7 @@ import type { EntryResult, StaffCard } from "../protocol";
 
 const html = htm.bind(h);
 const sessions = new SessionStore(webStorage(localStorage), "kefu:h5:customer");
+const outbox = new Outbox(webStorage(localStorage), "kefu:h5:outbox:");
 const api = new ApiClient<Blob>({ baseUrl: location.origin, transport: fetchTransport, token: () => sessions.token(), onUnauthorized: () => sessions.clear() });
 
 function deviceId(): string {
@@ -150,6 +152,7 @@ function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: 
         conversationId: entry.conversationId,
         self: { party: "customer", id: sessions.load()?.id ?? "" },
         token: () => sessions.token() ?? "",
+        outbox,
         onChange: () => setTick((t) => t + 1),
       }),
     [entry.conversationId],

@@ -2,11 +2,14 @@
 // paging on pull-down, photo and voice sending, resend.
 import type { ApiClient } from "../../client/api";
 import { type Bubble, ChatSession } from "../../client/chat-session";
-import { errorText, toast, WxWebSocket } from "./platform";
+import { Outbox } from "../../client/outbox";
+import { errorText, toast, WxWebSocket, wxStorage } from "./platform";
 
 type PageLike = { setData(data: Record<string, unknown>): void };
 
 const sessions = new WeakMap<object, ChatSession<string>>();
+/** Unsent messages survive a restart of the mini program (wx storage), per conversation. */
+const outbox = new Outbox(wxStorage);
 
 export function sessionOf(page: object): ChatSession<string> | undefined {
   return sessions.get(page);
@@ -55,6 +58,7 @@ export async function openChat(
   const session: ChatSession<string> = new ChatSession({
     ...options,
     WebSocket: WxWebSocket,
+    outbox,
     onChange: () => {
       const data = chatData(session);
       page.setData({ ...data, ...options.extraData?.(session) });
