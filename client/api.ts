@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   conversationStateSchema,
   customerProfileSchema,
+  earlierPageSchema,
   entryResultSchema,
   errorBodySchema,
   inboxItemSchema,
@@ -12,6 +13,7 @@ import {
   messageSchema,
   roleSchema,
   staffCardSchema,
+  staffStatusSchema,
   subscriptionsResultSchema,
   templateSchema,
   type ConversationStatus,
@@ -59,18 +61,18 @@ const meSchema = z.object({
   id: z.string(),
   name: z.string().optional(),
   nickname: z.string().nullable().optional(),
-  status: z.enum(["online", "busy"]).optional(),
+  status: staffStatusSchema.optional(),
   wechatBound: z.boolean().optional(),
 });
 const anyBody = z.unknown();
 
-export type InboxQuery = { status?: ConversationStatus; from?: number; to?: number; limit?: number; before?: number };
+export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number };
 export type HistoryQuery = { before?: number; after?: number; limit?: number };
 
 /** `a=1&b=2` from the defined entries (no URLSearchParams: the mini program has none). */
-export function queryString(params: Record<string, string | number | undefined>): string {
+export function queryString(params: Record<string, string | number | boolean | undefined>): string {
   const parts = Object.entries(params)
-    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .filter((e): e is [string, string | number | boolean] => e[1] !== undefined)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   return parts.length ? `?${parts.join("&")}` : "";
 }
@@ -157,6 +159,10 @@ export class ApiClient<F> {
   }
   conversation(id: string) {
     return this.call("GET", `/api/conversations/${encodeURIComponent(id)}`, conversationDetailSchema);
+  }
+  /** The customer's earlier conversations, a page at a time (`before`: the previous page's `next`). */
+  earlier(id: string, before?: string, limit?: number) {
+    return this.call("GET", `/api/conversations/${encodeURIComponent(id)}/earlier${queryString({ before, limit })}`, earlierPageSchema);
   }
   messages(id: string, q: HistoryQuery = {}) {
     return this.call("GET", `/api/conversations/${encodeURIComponent(id)}/messages${queryString(q)}`, historySchema);

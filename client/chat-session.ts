@@ -2,6 +2,7 @@
 // receipts, and the bubbles to render. Used by the mini program (customer and staff) and H5.
 import { type ApiClient, type ConversationDetail, socketTarget } from "./api";
 import { ConversationClient, randomClientId } from "./conversation-client";
+import type { Outbox } from "./outbox";
 import { durationLabel, timeLabel } from "./format";
 import type { ConversationStatus, Message, MessageContent, MessageKind } from "../protocol";
 
@@ -45,6 +46,8 @@ export type ChatSessionOptions<F> = {
   /** A WebSocket class (the wx.connectSocket adapter in the mini program). */
   WebSocket?: unknown;
   pageSize?: number;
+  /** Keeps unacknowledged messages across restarts of the app; they go again when the chat opens. */
+  outbox?: Outbox;
   /** Called (batched) whenever what the page shows may have changed. */
   onChange: () => void;
 };
@@ -61,6 +64,10 @@ export class ChatSession<F> {
   /** This side has read the other side's messages up to this seq. */
   ownReadSeq = 0;
   hasOlder = false;
+  /** The customer's earlier conversations shown above this one, oldest first. */
+  earlier: Message[] = [];
+  /** Where the next page of earlier conversations starts; null: none left (staff never page back past this one). */
+  private earlierCursor: string | null = null;
   connected = false;
   peerTypingUntil = 0;
   /** Page visible: incoming messages are marked read at once. */
@@ -87,6 +94,13 @@ export class ChatSession<F> {
     this.detail = detail;
     this.status = detail.conversation.status;
     this.hasOlder = (page.messages[0]?.seq ?? 1) > 1;
+    // A customer sees their earlier conversations above this one: the first page of them comes
+    // with this one's start when this one fits on a page.
+    if (self.party === "customer") {
+      this.earlierCursor = "";
+      if (!this.hasOlder) await this.loadEarlier().catch(() => undefined);
+      this.hasOlder ||= this.earlierCursor !== null;
+    }
     const client = new ConversationClient({
       ...socketTarget(api.baseUrl),
       conversationId,
@@ -109,9 +123,16 @@ export class ChatSession<F> {
         },
         conversation: (c) => {
           this.status = c.status;
+          // Handed over (a transfer, a scanned exclusive code): show the new staff member's card.
+          if (this.detail && c.staffId !== this.detail.staff.id) void this.reloadDetail();
           this.peerReadSeq = Math.max(this.peerReadSeq, self.party === "customer" ? c.staffReadSeq : c.customerReadSeq);
           this.ownReadSeq = Math.max(this.ownReadSeq, self.party === "customer" ? c.customerReadSeq : c.staffReadSeq);
           this.readIfVisible();
+          this.changed();
+        },
+        presence: (staffId, presence) => {
+          if (this.detail?.staff.id !== staffId) return;
+          this.detail = { ...this.detail, staff: { ...this.detail.staff, presence } };
           this.changed();
         },
         typing: (by) => {
@@ -127,22 +148,47 @@ export class ChatSession<F> {
     });
     client.seed(page.messages);
     this.client = client;
+    // Left over from before a restart: sent again under their own client ids, oldest first.
+    for (const item of this.options.outbox?.load(conversationId) ?? []) {
+      client.send(item.content, item.clientId);
+      const pending = client.pending.get(item.clientId);
+      if (pending) pending.createdAt = item.createdAt;
+    }
     this.changed();
   }
 
-  /** Loads the page before the oldest message shown; returns how many arrived. */
+  private async reloadDetail() {
+    try {
+      this.detail = await this.options.api.conversation(this.options.conversationId);
+      this.changed();
+    } catch {
+      // Access may be gone (the staff side after a transfer); the socket says so itself.
+    }
+  }
+
+  /** Loads the page before the oldest message shown (this conversation's, then earlier ones'); returns how many arrived. */
   async loadOlder(): Promise<number> {
     const client = this.client;
     if (!client || !this.hasOlder) return 0;
     const oldest = client.history()[0]?.seq;
     if (!oldest || oldest <= 1) {
-      this.hasOlder = false;
-      return 0;
+      const arrived = await this.loadEarlier();
+      this.hasOlder = this.earlierCursor !== null;
+      this.changed();
+      return arrived;
     }
     const page = await this.options.api.messages(this.options.conversationId, { before: oldest, limit: this.options.pageSize ?? 30 });
     client.seed(page.messages);
-    this.hasOlder = (page.messages[0]?.seq ?? 1) > 1;
+    this.hasOlder = (page.messages[0]?.seq ?? 1) > 1 || this.earlierCursor !== null;
     this.changed();
+    return page.messages.length;
+  }
+
+  private async loadEarlier(): Promise<number> {
+    if (this.earlierCursor === null) return 0;
+    const page = await this.options.api.earlier(this.options.conversationId, this.earlierCursor || undefined, this.options.pageSize ?? 30);
+    this.earlier = [...page.messages, ...this.earlier];
+    this.earlierCursor = page.next;
     return page.messages.length;
   }
 
@@ -226,6 +272,14 @@ export class ChatSession<F> {
     if (visible) this.markRead();
   }
 
+  /** What waits for an ack is on the device at once, not at the next render: the app may be killed any time. */
+  private keepOutbox(): void {
+    const client = this.client;
+    if (!client || !this.options.outbox || this.closed) return;
+    const waiting = [...client.pending.values()].filter((p) => p.state === "sending");
+    this.options.outbox.save(this.options.conversationId, waiting.map(({ clientId, content, createdAt }) => ({ clientId, content, createdAt })));
+  }
+
   close(): void {
     this.closed = true;
     this.client?.close();
@@ -233,6 +287,7 @@ export class ChatSession<F> {
 
   /** Batches change notifications: a sync may deliver hundreds of frames at once. */
   private changed(): void {
+    this.keepOutbox();
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
     setTimeout(() => {
@@ -247,6 +302,11 @@ export class ChatSession<F> {
     const api = this.options.api;
     const self = this.options.self;
     const list: (Omit<Bubble, "time"> & { at: number })[] = [];
+    for (const m of this.earlier) {
+      const mine = m.sender === self.party && m.senderId === self.id;
+      // Keys stay unique across conversations; receipts belong to the current one only.
+      list.push({ ...this.messageFields(m, mine), key: `${m.conversationId}:${m.clientId}`, seq: 0, receipt: "", at: m.sentAt });
+    }
     for (const m of client.history()) {
       const mine = m.sender === self.party && m.senderId === self.id;
       list.push({ ...this.messageFields(m, mine), at: m.sentAt });

@@ -6,6 +6,7 @@ import {
   type ConversationState,
   type Message,
   type MessageContent,
+  type Presence,
   type ServerFrame,
   type ClientFrame,
   serverFrameSchema,
@@ -28,6 +29,8 @@ export type ConversationEvents = {
   failed?: (clientId: string, code: string, message: string) => void;
   read?: (by: "customer" | "staff" | "system", seq: number) => void;
   conversation?: (c: ConversationState) => void;
+  /** The serving staff member's presence changed (their staff card). */
+  presence?: (staffId: string, presence: Presence) => void;
   typing?: (by: string) => void;
   synced?: (upTo: number) => void;
   error?: (code: string, message: string) => void;
@@ -249,6 +252,9 @@ export class ConversationClient {
       case "conversation":
         this.state = frame.conversation;
         this.events.conversation?.(frame.conversation);
+        return;
+      case "presence":
+        this.events.presence?.(frame.staffId, frame.presence);
         return;
       case "typing":
         this.events.typing?.(frame.by);

@@ -9,7 +9,15 @@ export const TIME_RANGES = [
   { value: "30d", label: "近 30 天", days: 30 },
 ] as const;
 export type TimeRange = (typeof TIME_RANGES)[number]["value"];
-export type InboxFilter = { status?: ConversationStatus; range: TimeRange };
+/** `view`: a conversation status, or "awaiting" (待回复: the customer's last message not yet answered). */
+export type InboxView = ConversationStatus | "awaiting";
+export type InboxFilter = { status?: InboxView; range: TimeRange };
+export const AWAITING_LABEL = "待回复";
+
+/** The inbox query of a view. */
+export function viewQuery(view: InboxView | undefined): { status?: ConversationStatus; awaiting?: boolean } {
+  return view === "awaiting" ? { awaiting: true } : { status: view };
+}
 
 /** Start of the time range (local midnight for "today"), or undefined for all time. */
 export function rangeStart(range: TimeRange, now = Date.now()): number | undefined {
@@ -21,7 +29,7 @@ export function rangeStart(range: TimeRange, now = Date.now()): number | undefin
 }
 
 export function matchesFilter(item: InboxItem, filter: InboxFilter, now = Date.now()): boolean {
-  if (filter.status && item.status !== filter.status) return false;
+  if (filter.status === "awaiting" ? !item.awaitingReply : filter.status && item.status !== filter.status) return false;
   const from = rangeStart(filter.range, now);
   return from === undefined || (item.lastMessageAt ?? item.createdAt) >= from;
 }
@@ -50,6 +58,7 @@ export type InboxRow = {
   badge: string;
   status: ConversationStatus;
   statusLabel: string;
+  awaitingReply: boolean;
 };
 
 export function inboxRows(items: InboxItem[], assetUrl: (path: string | null) => string, now = Date.now()): InboxRow[] {
@@ -63,7 +72,8 @@ export function inboxRows(items: InboxItem[], assetUrl: (path: string | null) =>
     unread: i.unread,
     badge: badgeText(i.unread),
     status: i.status,
-    statusLabel: STATUS_LABELS[i.status],
+    statusLabel: i.awaitingReply ? AWAITING_LABEL : STATUS_LABELS[i.status],
+    awaitingReply: i.awaitingReply,
   }));
 }
 

@@ -1,6 +1,7 @@
-// The staff member's own socket to their StaffRoom: presence and the live inbox feed.
+// The staff member's own socket to their StaffRoom: presence, the live inbox feed and the heartbeat
+// that keeps them online (the room counts a socket silent for HEARTBEAT.deadAfterMs as gone).
 import PartySocket from "partysocket";
-import { type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame } from "../protocol";
+import { HEARTBEAT, type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame, type StaffStatus } from "../protocol";
 
 export type StaffFeedEvents = {
   presence?: (presence: Presence) => void;
@@ -11,6 +12,10 @@ export type StaffFeedEvents = {
 
 export class StaffFeed {
   readonly socket: PartySocket;
+  /** The status chosen on this device, sent again after each reconnect. */
+  private chosen: StaffStatus | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private lastPong = 0;
 
   constructor(options: {
     host: string;
@@ -32,9 +37,20 @@ export class StaffFeed {
       minReconnectionDelay: 300 + Math.random() * 500,
       maxReconnectionDelay: 10_000,
     });
-    this.socket.addEventListener("open", () => events.status?.(true));
-    this.socket.addEventListener("close", () => events.status?.(false));
+    this.socket.addEventListener("open", () => {
+      this.startHeartbeat();
+      if (this.chosen) this.sendStatus(this.chosen);
+      events.status?.(true);
+    });
+    this.socket.addEventListener("close", () => {
+      this.stopHeartbeat();
+      events.status?.(false);
+    });
     this.socket.addEventListener("message", (e: MessageEvent) => {
+      if (e.data === HEARTBEAT.pong) {
+        this.lastPong = Date.now();
+        return;
+      }
       let frame;
       try {
         frame = serverFrameSchema.parse(JSON.parse(String(e.data)));
@@ -47,13 +63,37 @@ export class StaffFeed {
     });
   }
 
-  /** Online or busy; going offline is closing the feed (presence is "offline" with no socket open). */
-  setStatus(presence: "online" | "busy"): void {
-    const frame: StaffClientFrame = { type: "status", presence };
+  /** Pings while open; a socket that hears no answer for as long as the room waits is replaced. */
+  private startHeartbeat() {
+    this.stopHeartbeat();
+    this.lastPong = Date.now();
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastPong > HEARTBEAT.deadAfterMs) {
+        this.socket.reconnect();
+        return;
+      }
+      if (this.socket.readyState === 1) this.socket.send(HEARTBEAT.ping);
+    }, HEARTBEAT.intervalMs);
+  }
+
+  private stopHeartbeat() {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Online, busy or offline: the socket stays open either way (offline: no new conversations). */
+  setStatus(status: StaffStatus): void {
+    this.chosen = status;
+    this.sendStatus(status);
+  }
+
+  private sendStatus(status: StaffStatus) {
+    const frame: StaffClientFrame = { type: "status", presence: status };
     if (this.socket.readyState === 1) this.socket.send(JSON.stringify(frame));
   }
 
   close(): void {
+    this.stopHeartbeat();
     this.socket.close();
   }
 }

@@ -1,9 +1,10 @@
 // Who takes a new conversation (seed rules 6.1):
 // outside working hours the on-duty staff; otherwise the exclusive staff (by scene or the
 // customer's binding) when reachable; else the default staff with the least current load.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "./db/client";
-import { conversations, staff } from "./db/schema";
+import { staff } from "./db/schema";
+import { currentLoads } from "./monitor";
 import { isWorkingTime, type Settings } from "./settings";
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -11,17 +12,6 @@ export type Assignment = { staff: StaffRow; source: "qr" | "direct"; reason: Ass
 export type AssignmentReason = "exclusive" | "default" | "on_duty" | "fallback";
 
 export type Candidate = StaffRow & { load: number };
-
-/** Open (pending or active) conversations per staff member. */
-async function loads(db: Db, rows: StaffRow[]): Promise<Map<string, number>> {
-  if (rows.length === 0) return new Map();
-  const counts = await db
-    .select({ staffId: conversations.staffId, load: sql<number>`count(*)` })
-    .from(conversations)
-    .where(and(inArray(conversations.staffId, rows.map((r) => r.id)), inArray(conversations.status, ["pending", "active"])))
-    .groupBy(conversations.staffId);
-  return new Map(counts.map((l) => [l.staffId, Number(l.load)]));
-}
 
 /** Least load first; among equals, the one assigned longest ago, then by code for determinism. */
 function leastLoaded(candidates: Candidate[]): Candidate | undefined {
@@ -63,10 +53,21 @@ export function pickStaff(active: Candidate[], settings: Settings, opts: Assignm
 
 export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRequest): Promise<Assignment | null> {
   const active = await db.select().from(staff).where(eq(staff.disabled, false));
-  const load = await loads(db, active);
+  const load = await currentLoads(db, active.map((s) => s.id));
   return pickStaff(
     active.map((s) => ({ ...s, load: load.get(s.id) ?? 0 })),
     settings,
     opts,
   );
+}
+
+/**
+ * Rule 6.1 for a customer who scans an exclusive code while a conversation with someone else is
+ * open: it moves to the scanned staff member when the rules would give them a new customer with
+ * this scene (online, or by the fallback rules); otherwise it stays where it is.
+ */
+export async function takesOverByScene(db: Db, settings: Settings, servingStaffId: string, exclusive: StaffRow, now: number): Promise<boolean> {
+  if (servingStaffId === exclusive.id) return false;
+  const pick = await chooseStaff(db, settings, { exclusiveCode: exclusive.code, now });
+  return pick?.staff.id === exclusive.id;
 }

@@ -1,10 +1,14 @@
 // Current load and presence of the staff, for the live monitor (MonitorRoom) and the staff list.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { conversations, staff } from "./db/schema";
 import type { MonitorEntry } from "../protocol";
 
-/** Open (pending or active) conversations per staff member; staff without any are absent. */
+/**
+ * Open (pending or active) conversations per staff member that have started (rule 6.3: a
+ * conversation starts at the customer's first message); visits hold no capacity. The one load
+ * figure: assignment, the monitor's 当前接待 and the staff list all read it. Staff without any are absent.
+ */
 export async function currentLoads(db: Db, staffIds?: string[]): Promise<Map<string, number>> {
   if (staffIds && staffIds.length === 0) return new Map();
   const rows = await db
@@ -13,6 +17,7 @@ export async function currentLoads(db: Db, staffIds?: string[]): Promise<Map<str
     .where(
       and(
         inArray(conversations.status, ["pending", "active"]),
+        isNotNull(conversations.startedAt),
         staffIds ? inArray(conversations.staffId, staffIds) : undefined,
       ),
     )
@@ -39,4 +44,13 @@ export async function monitorEntryOf(db: Db, staffId: string): Promise<MonitorEn
   if (!row || row.disabled) return null;
   const loads = await currentLoads(db, [staffId]);
   return monitorEntry(row, loads.get(staffId) ?? 0);
+}
+
+/** The conversations (and visits) a staff member serves now: their customers' pages show the staff card. */
+export async function openConversationIds(db: Db, staffId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.staffId, staffId), inArray(conversations.status, ["pending", "active"])));
+  return rows.map((r) => r.id);
 }

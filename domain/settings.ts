@@ -1,7 +1,8 @@
 // System settings (F014; schema in protocol/settings.ts): stored in D1, cached briefly so changes apply without a restart.
 import { DEFAULT_SETTINGS, type Settings, type SettingsPatch, settingsPatchSchema } from "../protocol";
 import type { Db } from "./db/client";
-import { settings as settingsTable } from "./db/schema";
+import { type SQL, sql } from "drizzle-orm";
+import { conversations, settings as settingsTable } from "./db/schema";
 import { isolateCache } from "./isolate-cache";
 
 const settingsCache = isolateCache(2000, async (db) => {
@@ -15,9 +16,31 @@ const settingsCache = isolateCache(2000, async (db) => {
   return value;
 });
 
-/** Rule 6.3: a conversation ends `sessionTimeoutSeconds` after its last message, or after its start before any. */
-export function idleDeadline(row: { lastMessageAt: number | null; createdAt: number }, settings: Pick<Settings, "sessionTimeoutSeconds">): number {
-  return (row.lastMessageAt ?? row.createdAt) + settings.sessionTimeoutSeconds * 1000;
+type TimeoutSettings = Pick<Settings, "sessionTimeoutSeconds" | "visitTimeoutSeconds">;
+
+/** A visit times out after the shorter of the two timeouts. */
+const timeoutsMs = (s: TimeoutSettings) => ({
+  conversation: s.sessionTimeoutSeconds * 1000,
+  visit: Math.min(s.visitTimeoutSeconds, s.sessionTimeoutSeconds) * 1000,
+});
+
+/**
+ * Rule 6.3: a conversation (started by the customer's first message) ends `sessionTimeoutSeconds`
+ * after its last message; a visit (no customer message yet) ends `visitTimeoutSeconds` after it was
+ * opened or last touched.
+ */
+export function idleDeadline(
+  row: { lastMessageAt: number | null; createdAt: number; startedAt: number | null },
+  settings: TimeoutSettings,
+): number {
+  const ms = timeoutsMs(settings);
+  return (row.lastMessageAt ?? row.createdAt) + (row.startedAt === null ? ms.visit : ms.conversation);
+}
+
+/** `idleDeadline(row) <= now` in SQL, for the sweep. */
+export function idleBy(settings: TimeoutSettings, now: number): SQL {
+  const ms = timeoutsMs(settings);
+  return sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}) <= case when ${conversations.startedAt} is null then ${now - ms.visit} else ${now - ms.conversation} end`;
 }
 
 export function loadSettings(db: Db, now = Date.now()): Promise<Settings> {

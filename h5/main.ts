@@ -5,14 +5,16 @@ import { h, render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { ApiClient, ApiRequestError, fetchTransport } from "../client/api";
+import { Outbox } from "../client/outbox";
 import { type Bubble, ChatSession } from "../client/chat-session";
 import { randomClientId } from "../client/conversation-client";
 import { EMOJIS, PRESENCE_LABELS } from "../client/format";
 import { SessionStore, webStorage } from "../client/session-store";
-import type { EntryResult } from "../protocol";
+import type { EntryResult, StaffCard } from "../protocol";
 
 const html = htm.bind(h);
 const sessions = new SessionStore(webStorage(localStorage), "kefu:h5:customer");
+const outbox = new Outbox(webStorage(localStorage), "kefu:h5:outbox:");
 const api = new ApiClient<Blob>({ baseUrl: location.origin, transport: fetchTransport, token: () => sessions.token(), onUnauthorized: () => sessions.clear() });
 
 function deviceId(): string {
@@ -36,8 +38,7 @@ function GuestBanner() {
   return html`<div class="guest-banner" role="note">访客模式 · 开发/测试入口（正式环境请在微信小程序中咨询）</div>`;
 }
 
-function StaffCardView({ entry, exclusive }: { entry: EntryResult; exclusive: boolean }) {
-  const s = entry.staff;
+function StaffCardView({ staff: s, exclusive }: { staff: StaffCard; exclusive: boolean }) {
   return html`<div class="staff-card">
     <img class="staff-avatar" src=${api.assetUrl(s.avatar)} alt="" />
     <div class="staff-info">
@@ -151,6 +152,7 @@ function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: 
         conversationId: entry.conversationId,
         self: { party: "customer", id: sessions.load()?.id ?? "" },
         token: () => sessions.token() ?? "",
+        outbox,
         onChange: () => setTick((t) => t + 1),
       }),
     [entry.conversationId],
@@ -167,11 +169,13 @@ function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: 
   const bubbles = session.bubbles();
   useEffect(() => listEnd.current?.scrollIntoView({ block: "end" }), [bubbles.length]);
   const ended = session.status === "ended";
-  const staffAvatar = api.assetUrl(entry.staff.avatar);
+  // The session's copy follows presence changes and handovers; the entry's until it has loaded.
+  const staff = session.detail?.staff ?? entry.staff;
+  const staffAvatar = api.assetUrl(staff.avatar);
   return html`<div class="chat">
-    <header class="nav">${entry.staff.name}</header>
+    <header class="nav">${staff.name}</header>
     <${GuestBanner} />
-    <${StaffCardView} entry=${entry} exclusive=${exclusive} />
+    <${StaffCardView} staff=${staff} exclusive=${exclusive} />
     ${session.client && !session.connected && !ended ? html`<div class="banner">网络连接中断，正在重连…</div>` : null}
     <main class="messages">
       ${session.hasOlder ? html`<button class="older" onClick=${() => session.loadOlder().catch((e) => setError(message(e)))}>加载更早的消息</button>` : null}

@@ -136,8 +136,12 @@ export const inboxItemSchema = z.object({
   lastMessageAt: z.number().nullable(),
   lastMessagePreview: z.string().nullable(),
   unread: z.number().int(),
+  /** 待回复: open, and the customer's last message has no staff reply after it. */
+  awaitingReply: z.boolean(),
 });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
+/** Query flag: only conversations awaiting a staff reply. */
+const awaitingFlag = z.enum(["true", "false"]).transform((v) => v === "true").optional();
 
 // ---------- server → client frames ----------
 export const serverFrameSchema = z.discriminatedUnion("type", [
@@ -160,10 +164,18 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
-// Staff room client frames: presence switch.
+// Staff room client frames: the status the staff member chooses; with no live socket they are offline whatever they chose.
+export const staffStatusSchema = presenceSchema;
+export type StaffStatus = z.infer<typeof staffStatusSchema>;
 export const staffClientFrameSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("status"), presence: z.enum(["online", "busy"]) }),
+  z.object({ type: z.literal("status"), presence: staffStatusSchema }),
 ]);
+
+/**
+ * Heartbeat of staff inbox sockets: the client sends `ping` every `intervalMs`; the room answers
+ * `pong` without waking (a hibernation auto-response) and counts a socket silent for `deadAfterMs` as gone.
+ */
+export const HEARTBEAT = { ping: "ping", pong: "pong", intervalMs: 10_000, deadAfterMs: 20_000 } as const;
 export type StaffClientFrame = z.infer<typeof staffClientFrameSchema>;
 
 /** Error codes carried by error frames and HTTP error bodies, each with the one HTTP status it answers with. */
@@ -226,9 +238,17 @@ export const inboxQuerySchema = z.object({
   from: z.coerce.number().int().min(0).optional(),
   to: z.coerce.number().int().min(0).optional(),
   staffId: z.string().max(64).optional(),
+  awaiting: awaitingFlag,
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   before: z.coerce.number().int().min(0).optional(),
 });
+/** A page of the customer's earlier conversations: `before` is the `next` of the previous page. */
+export const earlierQuerySchema = z.object({
+  before: z.string().regex(/^[\w-]{1,64}:\d{1,9}$/, "before 格式应为 会话ID:序号").optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(30),
+});
+export const earlierPageSchema = z.object({ messages: z.array(messageSchema), next: z.string().nullable() });
+export type EarlierPage = z.infer<typeof earlierPageSchema>;
 export const historyQuerySchema = z.object({
   before: z.coerce.number().int().min(1).optional(),
   after: z.coerce.number().int().min(0).optional(),
@@ -499,6 +519,7 @@ export const conversationSearchSchema = z.object({
   /** Customer id, nickname or phone (substring). */
   customer: z.string().trim().max(64).optional(),
   status: conversationStatusSchema.optional(),
+  awaiting: awaitingFlag,
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

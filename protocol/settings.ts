@@ -21,6 +21,8 @@ const fields = {
   pushPerHour: z.number().int("推送上限须为整数").min(0, "推送上限不能为负数").max(100, "推送上限每小时最多 100 条"),
   uploadMaxBytes: z.number().int().min(1024, "上传上限不能小于 1 KB").max(100 * 1024 * 1024, "上传上限不能超过 100 MB"),
   sessionTimeoutSeconds: z.number().int().min(1, "会话超时至少 1 秒").max(30 * 24 * 3600, "会话超时最长 30 天"),
+  /** A visit (an entry without any customer message) is dropped this long after its last activity. */
+  visitTimeoutSeconds: z.number().int().min(1, "访问超时至少 1 秒").max(24 * 3600, "访问超时最长 24 小时"),
   retentionDays: z.number().int().min(1).max(3650),
   /** Every staff account must sign in with a TOTP code (admins set one up for those without). */
   requireTotp: z.boolean(),
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pushPerHour: 3,
   uploadMaxBytes: 10 * 1024 * 1024,
   sessionTimeoutSeconds: 24 * 3600,
+  visitTimeoutSeconds: 30 * 60,
   retentionDays: 183,
   requireTotp: false,
 };

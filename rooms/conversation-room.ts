@@ -20,7 +20,7 @@ import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
 import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
-import { endConversation, loadConversation, recordTransfer } from "./conversation-store";
+import { endConversation, loadConversation, recordTransfer, type TransferSource } from "./conversation-store";
 import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
 import { MessageLog } from "./message-log";
 import { D1Copy } from "./d1-copy";
@@ -371,6 +371,8 @@ export class ConversationRoom extends Server<Env> {
    * message, its end, a transfer), so the live monitor's load figure needs a refresh.
    */
   private notifyInbox(loadChanged = false) {
+    // A visit (nothing written yet) is in no inbox and holds no load.
+    if (this.row.lastMessageAt === null) return;
     const queued = this.inboxPending;
     this.inboxPending = { item: toInboxItem(this.row, this.customer), loadChanged: loadChanged || (queued?.loadChanged ?? false) };
     if (queued) return;
@@ -476,13 +478,18 @@ export class ConversationRoom extends Server<Env> {
     });
   }
 
+  /** The serving staff member's presence changed: the customer's staff card shows it. Needs nothing from onStart. */
+  async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<void> {
+    this.broadcastFrame(frame);
+  }
+
   /** Ends the conversation if it has been idle past the timeout; used by the cron sweep. */
   async expireIfIdle(): Promise<boolean> {
     await this.onAlarm();
     return this.row.status === "ended";
   }
 
-  async transfer(t: { toStaffId: string; toStaffName: string; byStaffId: string; reason?: string }): Promise<ConversationState> {
+  async transfer(t: { toStaffId: string; toStaffName: string; byStaffId: string; reason?: string; source?: TransferSource }): Promise<ConversationState> {
     return this.serial(async () => {
       await this.reload();
       const from = this.row.staffId;
@@ -493,7 +500,8 @@ export class ConversationRoom extends Server<Env> {
       for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
         if (conn.state?.role === "staff") conn.close(4403, "transferred");
       }
-      await this.postSystemMessage(
+      // A visit has no history to annotate; a note would only make it look started.
+      if (this.row.startedAt !== null) await this.postSystemMessage(
         `transfer-${crypto.randomUUID()}`,
         t.byStaffId,
         { kind: "system", text: `会话已转接给 ${t.toStaffName}${t.reason ? `：${t.reason}` : ""}` },

@@ -2,6 +2,7 @@
 // has them first; D1 gets them with the next copy, rooms/d1-copy.ts); everything else in the row
 // (staff, end, rating, outcome) comes from D1.
 import type { ConversationRow, MessageRow } from "../domain/db/mappers";
+import { awaitingReplyAfter } from "../domain/conversation-query";
 import { type MessageContent, previewOf } from "../protocol";
 
 export type NewMessage = {
@@ -45,6 +46,7 @@ export function afterMessage(current: ConversationRow, m: MessageRow): Conversat
     status: fromStaff && current.status === "pending" ? "active" : current.status,
     unreadStaff: current.unreadStaff + (m.senderType === "customer" ? 1 : 0),
     unreadCustomer: current.unreadCustomer + (fromStaff ? 1 : 0),
+    awaitingReply: awaitingReplyAfter(m.senderType, current.awaitingReply ?? false),
   };
 }
 
@@ -65,6 +67,7 @@ export function messageFields(r: ConversationRow) {
     unreadCustomer: r.unreadCustomer,
     staffReadSeq: r.staffReadSeq,
     customerReadSeq: r.customerReadSeq,
+    awaitingReply: r.awaitingReply,
   };
 }
 

@@ -26,9 +26,12 @@ export async function endConversation(db: Db, id: string, reason: string, at: nu
   return row ?? null;
 }
 
+/** How the new staff member got the conversation: a colleague's transfer, or the customer scanning their code. */
+export type TransferSource = "transfer" | "qr";
+
 export async function recordTransfer(
   db: Db,
-  t: { conversationId: string; fromStaffId: string; toStaffId: string; byStaffId: string; reason?: string; at: number },
+  t: { conversationId: string; fromStaffId: string; toStaffId: string; byStaffId: string; reason?: string; source?: TransferSource; at: number },
 ): Promise<ConversationRow> {
   const [, [row]] = await db.batch([
     db.insert(transfers).values({
@@ -42,7 +45,7 @@ export async function recordTransfer(
     }),
     db
       .update(conversations)
-      .set({ staffId: t.toStaffId, source: "transfer" })
+      .set({ staffId: t.toStaffId, source: t.source ?? "transfer" })
       .where(eq(conversations.id, t.conversationId))
       .returning(),
   ]);

@@ -1,58 +1,114 @@
-// One actor per staff member: presence (online while any of their sockets is connected,
-// plus the busy/online status they choose) and the live inbox feed.
+// One actor per staff member: presence that tells the truth, and the live inbox feed.
+// A staff member is present (with the status they chose: online, busy or offline) only while at
+// least one of their inbox sockets is alive. Alive means heard from within HEARTBEAT.deadAfterMs:
+// clients ping every HEARTBEAT.intervalMs and the runtime answers (an auto-response that does not
+// wake this room, so hibernation is kept). An alarm set for the moment the stalest socket would
+// fall silent too long checks again, so a phone that drops off the network without a close frame
+// turns its staff member offline within seconds, not at the next cron tick.
 import { eq } from "drizzle-orm";
 import { type Connection, type ConnectionContext, Server, type WSMessage } from "partyserver";
 import { createDb, type Db } from "../domain/db/client";
 import { staff } from "../domain/db/schema";
 import type { Env } from "../domain/env";
-import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../protocol";
+import { openConversationIds } from "../domain/monitor";
+import { HEARTBEAT, parseFrame, type Presence, type ServerFrame, staffClientFrameSchema, type StaffStatus } from "../protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
+
+/** `seenAt`: when the room last heard from the socket other than by its heartbeat (connect, frames). */
+type SocketState = Identity & { seenAt: number };
 
 export class StaffRoom extends Server<Env> {
   static override options = { hibernate: true };
 
   private db!: Db;
-  private status: "online" | "busy" = "online";
+  private status: StaffStatus = "online";
+  /** As stored in D1: a change is written, and pushed to the monitor and customers, once. */
   private presence: Presence = "offline";
 
   override async onStart() {
+    this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.ping, HEARTBEAT.pong));
     this.db = createDb(this.env);
-    const [row] = await this.db.select({ status: staff.status }).from(staff).where(eq(staff.id, this.name)).limit(1);
+    const [row] = await this.db.select({ status: staff.status, presence: staff.presence }).from(staff).where(eq(staff.id, this.name)).limit(1);
     this.status = row?.status ?? "online";
-    this.presence = [...this.getConnections()].length > 0 ? this.status : "offline";
+    this.presence = row?.presence ?? "offline";
   }
 
-  override async onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
-    conn.setState(identityOf(ctx.request));
+  override async onConnect(conn: Connection<SocketState>, ctx: ConnectionContext) {
+    conn.setState({ ...identityOf(ctx.request), seenAt: Date.now() });
     await this.updatePresence();
     sendFrame(conn, { type: "presence", staffId: this.name, presence: this.presence });
   }
 
-  override async onClose() {
-    await this.updatePresence();
+  override async onClose(conn: Connection) {
+    await this.updatePresence(false, conn.id);
   }
 
-  override async onMessage(conn: Connection<Identity>, raw: WSMessage) {
+  override async onMessage(conn: Connection<SocketState>, raw: WSMessage) {
     const parsed = parseFrame(staffClientFrameSchema, typeof raw === "string" ? raw : null);
     if (!parsed.ok) {
       sendFrame(conn, { type: "error", code: "bad_frame", message: parsed.message });
       return;
     }
+    conn.setState((s) => ({ ...(s as SocketState), seenAt: Date.now() }));
     this.status = parsed.frame.presence;
     await this.db.update(staff).set({ status: this.status }).where(eq(staff.id, this.name));
     await this.updatePresence(true);
   }
 
-  private async updatePresence(force = false) {
-    // onClose runs while the closing socket may still be listed; count only open ones.
-    const open = [...this.getConnections()].filter((c) => c.readyState === WebSocket.OPEN).length;
-    const next: Presence = open > 0 ? this.status : "offline";
+  override async onAlarm() {
+    await this.updatePresence();
+  }
+
+  private lastHeard(conn: Connection<SocketState>): number {
+    const pong = this.ctx.getWebSocketAutoResponseTimestamp(conn)?.getTime() ?? 0;
+    return Math.max(pong, conn.state?.seenAt ?? 0);
+  }
+
+  /** Open sockets heard from recently; silent ones are closed (their peer is gone or frozen). */
+  private liveSockets(now: number, closing?: string): number[] {
+    const heard: number[] = [];
+    for (const conn of this.getConnections<SocketState>()) {
+      if (conn.id === closing) continue;
+      const at = this.lastHeard(conn);
+      if (now - at < HEARTBEAT.deadAfterMs) heard.push(at);
+      else {
+        try {
+          conn.close(4408, "heartbeat timeout");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    return heard;
+  }
+
+  /** `closing`: the socket whose close is being handled, which may still be listed as open. */
+  private async updatePresence(force = false, closing?: string) {
+    const now = Date.now();
+    const heard = this.liveSockets(now, closing);
+    // Checks again when the stalest live socket would fall silent too long (nothing to watch: no alarm).
+    if (heard.length > 0) await this.ctx.storage.setAlarm(Math.min(...heard) + HEARTBEAT.deadAfterMs);
+    else await this.ctx.storage.deleteAlarm();
+    const next: Presence = heard.length > 0 ? this.status : "offline";
     if (next === this.presence && !force) return;
+    const changed = next !== this.presence;
     this.presence = next;
     await this.db.update(staff).set({ presence: next }).where(eq(staff.id, this.name));
-    this.broadcast(JSON.stringify({ type: "presence", staffId: this.name, presence: next } satisfies ServerFrame));
+    const frame: ServerFrame = { type: "presence", staffId: this.name, presence: next };
+    this.broadcast(JSON.stringify(frame));
     this.notifyMonitor();
+    if (changed) this.ctx.waitUntil(this.tellCustomers(frame));
+  }
+
+  /** The staff card on the page of every customer this staff member serves shows the change. */
+  private async tellCustomers(frame: Extract<ServerFrame, { type: "presence" }>) {
+    try {
+      const ids = await openConversationIds(this.db, this.name);
+      await Promise.all(ids.map((id) => this.env.ConversationRoom.getByName(id).staffPresence(frame)));
+    } catch (error) {
+      console.error("presence to customers failed", error);
+    }
   }
 
   private monitorChain: Promise<void> = Promise.resolve();
@@ -85,7 +141,7 @@ export class StaffRoom extends Server<Env> {
   }
 
   /**
-   * Presence from the sockets open now, written back to D1. After a crash the stored presence can
+   * Presence from the sockets alive now, written back to D1. After a crash the stored presence can
    * outlive the sockets it stood for; the cron asks every staff member shown as present.
    */
   async reconcilePresence(): Promise<Presence> {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
 import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
-import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
+import { type EntryResult, HEARTBEAT, type LoginResult, type ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 
@@ -151,7 +151,10 @@ export class RawSocket {
     this.opened.catch(() => undefined);
     this.closed = new Promise((resolve) => this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
     this.ws.on("message", (data) => {
-      this.frames.push(JSON.parse(data.toString()));
+      const text = data.toString();
+      // The staff room's answer to a heartbeat is not a frame.
+      if (text === HEARTBEAT.pong) return;
+      this.frames.push(JSON.parse(text));
       for (const w of this.waiters.splice(0)) w();
     });
   }

@@ -153,4 +153,40 @@ describe("mini program customer pages", () => {
     staffSocket.close();
     closePage(page);
   });
+
+  it("keeps an unsent message across a restart of the mini program and sends it once when the chat opens again", async () => {
+    const page = renderPage("pages/chat/chat");
+    page.instance.onLoad({});
+    await eventually(() => page.data.connected && page.data.conversationId, 15_000, "chat open");
+    const id = page.data.conversationId as string;
+
+    // The frame never leaves the phone, then the app is killed.
+    shim.network.holdSends = true;
+    const composer = page.querySelector("#composer")!;
+    composer.setData({ text: "重启前没发出去的消息" });
+    composer.querySelector(".send-btn")!.dispatchEvent("tap");
+    await waitForText(page, "sending", "发送中…");
+    const saved = JSON.parse(String(shim.storage.get(`kefu:outbox:${id}`)));
+    assert.equal(saved.length, 1);
+    closePage(page);
+    for (const s of shim.sockets) s.drop();
+    shim.network.holdSends = false;
+
+    const again = renderPage("pages/chat/chat");
+    again.instance.onLoad({ conversationId: id });
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const stored = await eventually(
+      async () => {
+        const res = await api(sys, `/api/conversations/${id}/messages`, { token: admin.token });
+        const found = res.body.messages.filter((m: { text: string }) => m.text === "重启前没发出去的消息");
+        return found.length > 0 && found;
+      },
+      15_000,
+      "the message stored after the restart",
+    );
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].clientId, saved[0].clientId, "sent again under its own client id");
+    await eventually(() => !shim.storage.has(`kefu:outbox:${id}`), 10_000, "outbox emptied by the ack");
+    closePage(again);
+  });
 });

@@ -1,7 +1,7 @@
 // Staff pages of the mini program, rendered by miniprogram-simulate against a real wrangler dev.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ALWAYS_WORKING, conversationPath, enter, eventually, loginCustomer, RawSocket, startTestSystem, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem } from "./harness";
 import { closePage, createWx, find, renderPage, setupMiniprogram, texts, waitForText, type WxShim } from "./miniprogram-shim";
 
 let sys: TestSystem;
@@ -84,7 +84,14 @@ describe("mini program staff pages", () => {
     inbox.instance.onPresence({ currentTarget: { dataset: { value: "busy" } } });
     await eventually(() => inbox.data.presence === "busy", 10_000, "busy");
     inbox.instance.onPresence({ currentTarget: { dataset: { value: "offline" } } });
-    await eventually(() => !inbox.data.connected, 10_000, "offline closes the feed");
+    // Offline is a status: the room records it, the feed stays open and keeps delivering.
+    const colleague = await loginStaff(sys, "kf01");
+    const stored = async () => (await api(sys, "/api/colleagues", { token: colleague.token })).body.staff.find((s: any) => s.code === "kf02").presence;
+    await eventually(async () => (await stored()) === "offline", 10_000, "kf02 offline");
+    assert.equal(inbox.data.presence, "offline");
+    assert.equal(inbox.data.connected, true, "the feed stays open");
+    customerSocket.send({ type: "send", clientId: "while-offline", content: { kind: "text", text: "还在吗" } });
+    await eventually(() => texts(inbox, "conv-preview").includes("还在吗"), 10_000, "inbox still live while offline");
 
     customerSocket.close();
     closePage(chat);

@@ -1,22 +1,20 @@
 // Cron: ends conversations whose room never got an alarm or missed one (a safety net for the
 // per-room 24 h timer), corrects stale staff presence, applies retention, and takes the daily backup.
-import { and, ne, sql } from "drizzle-orm";
+import { and, ne } from "drizzle-orm";
 import { createDb } from "../domain/db/client";
 import { conversations, staff } from "../domain/db/schema";
 import type { Env } from "../domain/env";
 import { DAILY_CRON, dailyBackup } from "../domain/backup";
 import { applyRetention } from "../domain/retention";
 import { conversationRoom, staffRoom } from "./rooms-client";
-import { loadSettings } from "../domain/settings";
+import { idleBy, loadSettings } from "../domain/settings";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
   const db = createDb(env);
-  // idleDeadline(row) <= now, in SQL.
-  const cutoff = now - (await loadSettings(db)).sessionTimeoutSeconds * 1000;
   const stale = await db
     .select({ id: conversations.id })
     .from(conversations)
-    .where(and(ne(conversations.status, "ended"), sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt}) <= ${cutoff}`))
+    .where(and(ne(conversations.status, "ended"), idleBy(await loadSettings(db), now)))
     .limit(500);
   let ended = 0;
   for (const { id } of stale) if (await (await conversationRoom(env, id)).expireIfIdle()) ended++;

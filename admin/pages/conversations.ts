@@ -80,7 +80,9 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
     e.preventDefault();
     const v = formValues(e.currentTarget as HTMLFormElement);
     setOffset(0);
-    setFilter({ ...rangeOf(v), staffId: v.staffId || undefined, customer: v.customer || undefined, status: v.status || undefined });
+    // 待回复 is a view over the open conversations, not a status of its own.
+    const view = v.status === "awaiting" ? { awaiting: "true" } : { status: v.status || undefined };
+    setFilter({ ...rangeOf(v), staffId: v.staffId || undefined, customer: v.customer || undefined, ...view });
   };
   const total = list.data?.total ?? 0;
   return html`<div class=${props.param ? "grid split" : "grid"}>
@@ -90,7 +92,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
         <label>结束日期<input type="date" name="to" /></label>
         <label>客服<select name="staffId"><option value="">全部客服</option>${(staff.data?.staff ?? []).map((s) => html`<option value=${s.id}>${s.name}（${s.code}）</option>`)}</select></label>
         <label>顾客<input name="customer" placeholder="昵称、电话或 ID" /></label>
-        <label>状态<select name="status"><option value="">全部</option>${Object.entries(STATUS_NAMES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
+        <label>状态<select name="status"><option value="">全部</option><option value="awaiting">待回复</option>${Object.entries(STATUS_NAMES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
         <button type="submit" class="primary">查询</button>
       </form>
       <${Alert} error=${list.error} />
@@ -100,7 +102,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${props.param === c.id ? "selected" : ""}`} data-id=${c.id} onClick=${() => (location.hash = `#/conversations/${c.id}`)}>
               <td>${fmtTime(c.startedAt)}</td><td>${c.customerName}</td><td>${c.staffName}</td>
-              <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//></td><td>${c.messageCount}</td>
+              <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//>${c.awaitingReply ? html` <${Badge} kind="offline">待回复<//>` : null}</td><td>${c.messageCount}</td>
               <td>${c.rating ? "★".repeat(c.rating) : "—"}</td>
               <td>${c.resolved ? html`<${Badge} kind="online">已解决<//>` : null} ${c.converted ? html`<${Badge} kind="info">已转化<//>` : null}</td>
               <td class="ellipsis">${c.lastMessagePreview}</td>

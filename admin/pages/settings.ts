@@ -31,6 +31,7 @@ export function SettingsPage(props: { session: Session }) {
       pushPerHour: Number(v.pushPerHour),
       uploadMaxBytes: Math.round(Number(v.uploadMaxMb) * 1024 * 1024),
       sessionTimeoutSeconds: Math.round(Number(v.sessionTimeoutHours) * 3600),
+      visitTimeoutSeconds: Math.round(Number(v.visitTimeoutMinutes) * 60),
       requireTotp: checked("requireTotp").length > 0,
     };
     action.run(async () => {
@@ -56,6 +57,7 @@ export function SettingsPage(props: { session: Session }) {
           <label>每位顾客每小时推送上限<input name="pushPerHour" type="number" defaultValue=${s.pushPerHour} /></label>
           <label>上传文件大小上限（MB）<input name="uploadMaxMb" type="number" step="any" defaultValue=${+(s.uploadMaxBytes / 1024 / 1024).toFixed(3)} /></label>
           <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" defaultValue=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
+          <label title="进入后未发消息的访问不占接待量，超过此时间即失效">访问超时（分钟）<input name="visitTimeoutMinutes" type="number" step="any" defaultValue=${+(s.visitTimeoutSeconds / 60).toFixed(2)} /></label>
         </div>
         <h3>安全</h3>
         <label class="check"><input type="checkbox" name="requireTotp" defaultChecked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>

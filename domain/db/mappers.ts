@@ -37,5 +37,7 @@ export function toInboxItem(
     lastMessageAt: row.lastMessageAt,
     lastMessagePreview: row.lastMessagePreview,
     unread: row.unreadStaff,
+    // Rooms may still hold a snapshot of the row from before the column existed.
+    awaitingReply: (row.awaitingReply ?? false) && row.status !== "ended",
   };
 }

@@ -40,8 +40,8 @@ export const staff = sqliteTable(
     role: text("role", { enum: STAFF_ROLES }).notNull().default("staff"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     isOnDuty: integer("is_on_duty", { mode: "boolean" }).notNull().default(false),
-    /** Status the staff member chose: online or busy; `presence` adds connectivity. */
-    status: text("status", { enum: ["online", "busy"] }).notNull().default("online"),
+    /** Status the staff member chose: online, busy or offline; `presence` adds connectivity. */
+    status: text("status", { enum: ["online", "busy", "offline"] }).notNull().default("online"),
     /** online/busy while a socket of the staff is connected, offline otherwise (kept by StaffRoom). */
     presence: text("presence", { enum: ["online", "busy", "offline"] }).notNull().default("offline"),
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
@@ -73,6 +73,8 @@ export const conversations = sqliteTable(
     lastSeq: integer("last_seq").notNull().default(0),
     lastMessageAt: integer("last_message_at"),
     lastMessagePreview: text("last_message_preview"),
+    /** The customer's last message has no staff reply after it (待回复). */
+    awaitingReply: integer("awaiting_reply", { mode: "boolean" }).notNull().default(false),
     unreadStaff: integer("unread_staff").notNull().default(0),
     unreadCustomer: integer("unread_customer").notNull().default(0),
     staffReadSeq: integer("staff_read_seq").notNull().default(0),

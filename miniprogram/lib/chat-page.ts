@@ -2,11 +2,14 @@
 // paging on pull-down, photo and voice sending, resend.
 import type { ApiClient } from "../../client/api";
 import { type Bubble, ChatSession } from "../../client/chat-session";
-import { errorText, toast, WxWebSocket } from "./platform";
+import { Outbox } from "../../client/outbox";
+import { errorText, toast, WxWebSocket, wxStorage } from "./platform";
 
 type PageLike = { setData(data: Record<string, unknown>): void };
 
 const sessions = new WeakMap<object, ChatSession<string>>();
+/** Unsent messages survive a restart of the mini program (wx storage), per conversation. */
+const outbox = new Outbox(wxStorage);
 
 export function sessionOf(page: object): ChatSession<string> | undefined {
   return sessions.get(page);
@@ -41,16 +44,24 @@ export function chatData(session: ChatSession<string>) {
 
 export async function openChat(
   page: PageLike,
-  options: { api: ApiClient<string>; conversationId: string; self: { party: "customer" | "staff"; id: string }; token: () => string },
+  options: {
+    api: ApiClient<string>;
+    conversationId: string;
+    self: { party: "customer" | "staff"; id: string };
+    token: () => string;
+    /** More page data from the session, set with each change (the customer's staff card). */
+    extraData?: (session: ChatSession<string>) => Record<string, unknown>;
+  },
 ): Promise<ChatSession<string>> {
   sessions.get(page)?.close();
   let lastCount = 0;
   const session: ChatSession<string> = new ChatSession({
     ...options,
     WebSocket: WxWebSocket,
+    outbox,
     onChange: () => {
       const data = chatData(session);
-      page.setData(data);
+      page.setData({ ...data, ...options.extraData?.(session) });
       // Follow the conversation when something new arrives at the bottom.
       if (data.bubbles.length > lastCount) wx.pageScrollTo({ scrollTop: 1e6, duration: 0 });
       lastCount = data.bubbles.length;

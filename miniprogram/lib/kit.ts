@@ -6,6 +6,6 @@ export * from "./chat-page";
 export * from "./subscribe";
 export { ApiRequestError, socketTarget } from "../../client/api";
 export { EMOJIS, PRESENCE_LABELS, STATUS_LABELS, timeLabel } from "../../client/format";
-export { inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, type InboxFilter } from "../../client/inbox-state";
+export { AWAITING_LABEL, inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, viewQuery, type InboxFilter, type InboxView } from "../../client/inbox-state";
 export { StaffFeed } from "../../client/staff-feed";
 export type { Bubble } from "../../client/chat-session";

@@ -18,6 +18,7 @@ const item = (id: string, over: Partial<InboxItem> = {}): InboxItem => ({
   lastMessageAt: NOW - 1000,
   lastMessagePreview: "你好",
   unread: 0,
+  awaitingReply: false,
   ...over,
 });
 const all: InboxFilter = { range: "all" };

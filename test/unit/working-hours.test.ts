@@ -38,9 +38,11 @@ describe("isWorkingTime", () => {
 });
 
 describe("settings", () => {
-  it("ends a conversation sessionTimeoutSeconds after its last message, or after its start", () => {
-    assert.equal(idleDeadline({ lastMessageAt: 10_000, createdAt: 1_000 }, { sessionTimeoutSeconds: 60 }), 70_000);
-    assert.equal(idleDeadline({ lastMessageAt: null, createdAt: 1_000 }, { sessionTimeoutSeconds: 60 }), 61_000);
+  it("ends a conversation sessionTimeoutSeconds after its last message, and a visit visitTimeoutSeconds after it opened", () => {
+    const timeouts = { sessionTimeoutSeconds: 60, visitTimeoutSeconds: 30 };
+    assert.equal(idleDeadline({ lastMessageAt: 10_000, createdAt: 1_000, startedAt: 5_000 }, timeouts), 70_000);
+    assert.equal(idleDeadline({ lastMessageAt: null, createdAt: 1_000, startedAt: null }, timeouts), 31_000);
+    assert.equal(idleDeadline({ lastMessageAt: null, createdAt: 1_000, startedAt: null }, { ...timeouts, visitTimeoutSeconds: 600 }), 61_000, "never longer than a conversation");
   });
 
   it("refuses bad patches with a message for people", () => {

@@ -1,5 +1,7 @@
-import { and, asc, desc, eq, gte, isNotNull, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
 import { conversationFor } from "../../domain/access";
+import { earlierPage } from "../../domain/customer-history";
+import { awaitingReplyWhere } from "../../domain/conversation-query";
 import { seesAllConversations } from "../../domain/auth/token";
 import { toInboxItem } from "../../domain/db/mappers";
 import { conversations, staff, users } from "../../domain/db/schema";
@@ -7,7 +9,7 @@ import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
+import { earlierQuerySchema, historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
 import { staffCard } from "../../domain/staff-card";
 
@@ -21,6 +23,7 @@ export const inboxRoutes = router().get("/conversations", anyStaff(), async (c) 
     isNotNull(conversations.lastMessageAt),
     staffId ? eq(conversations.staffId, staffId) : undefined,
     q.status ? eq(conversations.status, q.status) : undefined,
+    q.awaiting ? awaitingReplyWhere() : undefined,
     q.from !== undefined ? gte(conversations.lastMessageAt, q.from) : undefined,
     q.to !== undefined ? lte(conversations.lastMessageAt, q.to) : undefined,
     q.before !== undefined ? lt(conversations.lastMessageAt, q.before) : undefined,
@@ -52,6 +55,11 @@ export const conversationRoutes = router()
     // The room holds the history; D1's copy may be a moment behind.
     return c.json(await (await conversationRoom(c.env, row.id)).history(q));
   })
+  .get("/:id/earlier", requireRole("customer"), async (c) => {
+    const db = c.get("db");
+    const current = await conversationFor(db, principal(c), c.req.param("id"));
+    return c.json(await earlierPage(db, current, parseOr400(earlierQuerySchema, c.req.query())));
+  })
   .post("/:id/transfer", anyStaff(), async (c) => {
     const db = c.get("db");
     const p = principal(c);
@@ -80,8 +88,15 @@ export const outcomeRoutes = router()
     const row = await conversationFor(c.get("db"), principal(c), c.req.param("id"));
     const body = await readJson(c, ratingRequestSchema);
     if (!row.startedAt) throw badRequest("会话尚未开始，无法评价");
-    if (row.rating !== null) throw new ApiError("conflict", "已经评价过了");
-    await c.get("db").update(conversations).set({ rating: body.score, ratingComment: body.comment ?? null }).where(eq(conversations.id, row.id));
+    // Rating is of the whole conversation, after its end; once.
+    if (row.status !== "ended") throw new ApiError("conflict", "会话结束后才能评价");
+    const rated = await c
+      .get("db")
+      .update(conversations)
+      .set({ rating: body.score, ratingComment: body.comment ?? null })
+      .where(and(eq(conversations.id, row.id), isNull(conversations.rating)))
+      .returning({ id: conversations.id });
+    if (rated.length === 0) throw new ApiError("conflict", "已经评价过了");
     return c.json({ ok: true, score: body.score });
   })
   .post("/:id/outcome", anyStaff(), async (c) => {

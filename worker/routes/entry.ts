@@ -1,5 +1,5 @@
 import { and, desc, eq, ne } from "drizzle-orm";
-import { chooseStaff } from "../../domain/assignment";
+import { chooseStaff, takesOverByScene } from "../../domain/assignment";
 import { customerById } from "../../domain/customers";
 import { conversations, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
@@ -19,8 +19,14 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
   const settings = await loadSettings(db);
   const now = Date.now();
 
-  // Record continuity: a returning customer continues the open conversation,
-  // unless it has gone idle past the timeout (the sweep may not have run yet).
+  const exclusive = scene ? (await db.select().from(staff).where(and(eq(staff.code, scene), eq(staff.disabled, false))).limit(1))[0] : undefined;
+  if (exclusive && exclusive.id !== customer.exclusiveStaffId) {
+    await db.update(users).set({ exclusiveStaffId: exclusive.id }).where(eq(users.id, customer.id));
+  }
+
+  // Record continuity: a returning customer continues the open conversation (or visit), unless it
+  // has gone idle past its timeout (the sweep may not have run yet). Scanning an exclusive code
+  // hands it over to that staff member, history and all, when the rules let them take it (6.1).
   const [open] = await db
     .select()
     .from(conversations)
@@ -28,18 +34,26 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     .orderBy(desc(conversations.createdAt))
     .limit(1);
   if (open) {
-    const expired = now >= idleDeadline(open, settings) && (await (await conversationRoom(c.env, open.id)).expireIfIdle());
+    const room = () => conversationRoom(c.env, open.id);
+    const expired = now >= idleDeadline(open, settings) && (await (await room()).expireIfIdle());
     if (!expired) {
+      if (exclusive && (await takesOverByScene(db, settings, open.staffId, exclusive, now))) {
+        const state = await (await room()).transfer({
+          toStaffId: exclusive.id,
+          toStaffName: exclusive.name,
+          byStaffId: exclusive.id,
+          reason: "客户扫描了专属二维码",
+          source: "qr",
+        });
+        const result: EntryResult = { conversationId: open.id, staff: staffCard(exclusive), status: state.status, continued: true, source: "qr" };
+        return c.json(result);
+      }
       const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
       const result: EntryResult = { conversationId: open.id, staff: staffCard(assigned), status: open.status, continued: true, source: open.source };
       return c.json(result);
     }
   }
 
-  const exclusive = scene ? (await db.select().from(staff).where(eq(staff.code, scene)).limit(1))[0] : undefined;
-  if (exclusive && exclusive.id !== customer.exclusiveStaffId) {
-    await db.update(users).set({ exclusiveStaffId: exclusive.id }).where(eq(users.id, customer.id));
-  }
   const assignment = await chooseStaff(db, settings, {
     exclusiveCode: exclusive?.code,
     exclusiveStaffId: exclusive?.id ?? customer.exclusiveStaffId,

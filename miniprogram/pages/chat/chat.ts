@@ -28,19 +28,18 @@ Component({
         const prompt = new SubscribePrompt(api);
         prompts.set(this, prompt);
         void prompt.load();
+        const staffCardData = (staff: StaffCard | null) => staff && { ...staff, avatar: api.assetUrl(staff.avatar) };
         const me = customerSession.load();
         const session = await openChat(this, {
           api,
           conversationId: id,
           self: { party: "customer", id: me?.id ?? "" },
           token: () => customerSession.token() ?? "",
+          // Follows the staff member's presence and a handover to someone else.
+          extraData: (s) => ({ staff: staffCardData(s.detail?.staff ?? null) }),
         });
         const staff = session.detail?.staff ?? null;
-        this.setData({
-          loading: false,
-          conversationId: id,
-          staff: staff && { ...staff, avatar: api.assetUrl(staff.avatar) },
-        });
+        this.setData({ loading: false, conversationId: id, staff: staffCardData(staff) });
         if (staff) wx.setNavigationBarTitle({ title: staff.name });
       } catch (error) {
         this.setData({ loading: false, error: errorText(error) });

@@ -1,6 +1,6 @@
 // Staff inbox: conversations sorted by last message with red-dot unread counts, filters by
 // status and time range, live updates from the staff's own StaffRoom socket, presence switch.
-import { socketTarget, PRESENCE_LABELS, STATUS_LABELS, type InboxFilter, inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, StaffFeed, errorText, staffApi, staffSession, toast, WxWebSocket } from "../../lib/kit";
+import { socketTarget, PRESENCE_LABELS, STATUS_LABELS, AWAITING_LABEL, type InboxFilter, type InboxView, viewQuery, inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, StaffFeed, errorText, staffApi, staffSession, toast, WxWebSocket } from "../../lib/kit";
 import type { ConversationStatus, InboxItem, Presence } from "../../../protocol";
 
 type Tap = WechatMiniprogram.BaseEvent<Record<string, never>, { value?: string; id?: string; customer?: string }>;
@@ -12,7 +12,7 @@ Component({
     name: "",
     presence: "online" as Presence,
     connected: false,
-    status: "" as ConversationStatus | "",
+    status: "" as InboxView | "",
     rangeIndex: 0,
     loading: true,
     error: "",
@@ -20,7 +20,11 @@ Component({
     unreadTotal: 0,
     defaultAvatar: "",
     presences: (["online", "busy", "offline"] as const).map((value) => ({ value, label: PRESENCE_LABELS[value] })),
-    statusTabs: [{ value: "", label: "全部" }, ...(["pending", "active", "ended"] as const).map((value) => ({ value, label: STATUS_LABELS[value] }))],
+    statusTabs: [
+      { value: "", label: "全部" },
+      { value: "awaiting", label: AWAITING_LABEL },
+      ...(["pending", "active", "ended"] as const).map((value) => ({ value, label: STATUS_LABELS[value] })),
+    ],
     ranges: TIME_RANGES.map((r) => ({ value: r.value, label: r.label })),
   },
   methods: {
@@ -54,7 +58,7 @@ Component({
       if (!s) return;
       const filter = this.filter();
       try {
-        const { items } = await staffApi().inbox({ status: filter.status, from: rangeStart(filter.range), limit: 100 });
+        const { items } = await staffApi().inbox({ ...viewQuery(filter.status), from: rangeStart(filter.range), limit: 100 });
         s.items = items;
         this.setData({ loading: false, error: "" });
         this.render();
@@ -71,18 +75,15 @@ Component({
     connect() {
       const s = state.get(this);
       const session = staffSession.load();
-      if (!s || !session || s.feed || this.data.presence === "offline") return;
+      if (!s || !session || s.feed) return;
       const feed: StaffFeed = new StaffFeed({
         ...socketTarget(staffApi().baseUrl),
         staffId: session.id,
         token: () => staffSession.token() ?? "",
         WebSocket: WxWebSocket,
         events: {
-          status: (open) => {
-            this.setData({ connected: open });
-            // After a reconnect, restore the chosen status (the room remembers it too).
-            if (open && this.data.presence !== "offline") feed.setStatus(this.data.presence === "busy" ? "busy" : "online");
-          },
+          // The feed sends the chosen status again after each reconnect.
+          status: (open) => this.setData({ connected: open }),
           presence: (presence) => {
             if (state.get(this)?.feed === feed) this.setData({ presence });
           },
@@ -103,19 +104,13 @@ Component({
       const s = state.get(this);
       if (!s || value === this.data.presence) return;
       this.setData({ presence: value });
-      if (value === "offline") {
-        // Offline is having no socket open: the room stops assigning new conversations.
-        s.feed?.close();
-        s.feed = null;
-        this.setData({ connected: false });
-        toast("已离线，不再接收新会话");
-        return;
-      }
-      if (s.feed) s.feed.setStatus(value);
-      else this.connect();
+      // Offline keeps the inbox live: the room stops assigning new conversations, messages still arrive.
+      if (!s.feed) this.connect();
+      s.feed?.setStatus(value);
+      if (value === "offline") toast("已离线，不再接收新会话");
     },
     onStatus(e: Tap) {
-      this.setData({ status: (e.currentTarget.dataset.value ?? "") as ConversationStatus | "", loading: true });
+      this.setData({ status: (e.currentTarget.dataset.value ?? "") as InboxView | "", loading: true });
       void this.reload();
     },
     onRange(e: WechatMiniprogram.PickerChange) {

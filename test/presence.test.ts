@@ -1,0 +1,146 @@
+// Presence that tells the truth, against wrangler dev: a staff member is online only while one of
+// their inbox sockets is alive (heartbeat), and the monitor, customers' staff cards and assignment agree.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type WebSocket from "ws";
+import { HEARTBEAT, type MonitorFrame, type Presence } from "../protocol";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem } from "./harness";
+
+let admin: string;
+const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
+  admin = (await loginStaff(sys, "admin", "admin123")).token;
+});
+
+let staffCount = 0;
+async function newStaff() {
+  const code = `pr${++staffCount}${Math.random().toString(36).slice(2, 6)}`;
+  const res = await api(sys, "/api/admin/staff", { token: admin, body: { code, name: `顾问${staffCount}`, password: "demo123" } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const login = await loginStaff(sys, code);
+  return { code, id: login.id, token: login.token };
+}
+
+/** An inbox socket like the staff clients': pings on the heartbeat interval until stopped. */
+async function inbox(staff: { id: string; token: string }, heartbeat = true) {
+  const socket = new RawSocket(sys, staffPath(staff.id), staff.token);
+  await socket.opened;
+  await socket.waitFor("presence");
+  const timer = heartbeat ? setInterval(() => socket.ws.readyState === 1 && socket.ws.send(HEARTBEAT.ping), HEARTBEAT.intervalMs / 2) : null;
+  // A failed test must not keep the process alive.
+  timer?.unref();
+  return {
+    socket,
+    /** The phone drops off the network: no close frame, no more pings, nothing read. */
+    vanish() {
+      if (timer) clearInterval(timer);
+      (socket.ws as WebSocket & { _socket: import("node:net").Socket })._socket.pause();
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      // terminate: a paused socket would wait for a close handshake that never comes.
+      socket.ws.terminate();
+    },
+  };
+}
+
+async function monitor() {
+  const socket = new RawSocket(sys, "/parties/monitor-room/main", admin);
+  await socket.opened;
+  const latest = (staffId: string): Presence | undefined => {
+    let found: Presence | undefined;
+    for (const f of socket.frames as unknown as MonitorFrame[]) {
+      if (f.type === "monitor") found = f.staff.find((e) => e.staffId === staffId)?.presence ?? found;
+      else if (f.type === "monitor-update" && f.entry.staffId === staffId) found = f.entry.presence;
+    }
+    return found;
+  };
+  return { socket, latest };
+}
+
+/** Presence as the staff card shows it to a customer served by that staff member. */
+async function staffCardPresence(customerToken: string, conversationId: string): Promise<Presence> {
+  return (await api(sys, `/api/conversations/${conversationId}`, { token: customerToken })).body.staff.presence;
+}
+
+describe("presence", () => {
+  it("turns a staff member whose socket died without a close frame offline within 30 s, on the monitor, the staff card and for assignment", async (t) => {
+    const gone = await newStaff();
+    const alive = await newStaff();
+    const mon = await monitor();
+    const goneInbox = await inbox(gone);
+    const aliveInbox = await inbox(alive);
+    await eventually(() => mon.latest(gone.id) === "online" && mon.latest(alive.id) === "online", 10_000, "both online on the monitor");
+
+    // A customer served by `gone`, with the chat page open.
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token, gone.code);
+    assert.equal(entry.staff.code, gone.code);
+    assert.equal(entry.staff.presence, "online");
+    const page = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await page.opened;
+
+    const lostAt = Date.now();
+    goneInbox.vanish();
+    t.after(() => goneInbox.close());
+    await eventually(() => mon.latest(gone.id) === "offline", 35_000, "monitor shows the vanished staff offline");
+    const detectedAfter = Date.now() - lostAt;
+    assert.ok(detectedAfter < 30_000, `offline after ${detectedAfter} ms`);
+    // The customer's page was told, and the staff card agrees.
+    await page.waitFor("presence", (f) => f.staffId === gone.id && f.presence === "offline", 5000);
+    assert.equal(await staffCardPresence(customer.token, entry.conversationId), "offline");
+    // Assignment reads the same truth: a new customer scanning the code goes elsewhere.
+    const next = await enter(sys, (await loginCustomer(sys)).token, gone.code);
+    assert.notEqual(next.staff.code, gone.code);
+
+    // The socket that kept its heartbeat through the same time is still online everywhere.
+    assert.equal(mon.latest(alive.id), "online");
+    const scanned = await enter(sys, (await loginCustomer(sys)).token, alive.code);
+    assert.equal(scanned.staff.code, alive.code);
+    assert.equal(scanned.staff.presence, "online");
+
+    aliveInbox.close();
+    page.close();
+    mon.socket.close();
+  });
+
+  it("turns a staff member offline when the connection is torn down without a close frame", async () => {
+    const staff = await newStaff();
+    const mon = await monitor();
+    const socket = await inbox(staff, false);
+    await eventually(() => mon.latest(staff.id) === "online", 10_000, "online on the monitor");
+    (socket.socket.ws as WebSocket & { _socket: import("node:net").Socket })._socket.destroy();
+    await eventually(() => mon.latest(staff.id) === "offline", 35_000, "offline on the monitor");
+    const next = await enter(sys, (await loginCustomer(sys)).token, staff.code);
+    assert.notEqual(next.staff.code, staff.code);
+    mon.socket.close();
+  });
+
+  it("lets staff choose online, busy or offline without losing their socket", async () => {
+    const staff = await newStaff();
+    const mon = await monitor();
+    const feed = await inbox(staff);
+    let closed = false;
+    feed.socket.ws.on("close", () => (closed = true));
+    const choose = async (presence: Presence) => {
+      feed.socket.frames.length = 0;
+      feed.socket.send({ type: "status", presence });
+      await feed.socket.waitFor("presence", (f) => f.presence === presence);
+      await eventually(() => mon.latest(staff.id) === presence, 10_000, `monitor shows ${presence}`);
+    };
+
+    await choose("offline");
+    assert.equal(closed, false, "the inbox socket stays open");
+    const whileOffline = await enter(sys, (await loginCustomer(sys)).token, staff.code);
+    assert.notEqual(whileOffline.staff.code, staff.code, "no new customers while offline");
+    const colleagues = await api(sys, "/api/colleagues", { token: admin });
+    assert.equal(colleagues.body.staff.find((s: any) => s.id === staff.id).presence, "offline");
+
+    await choose("busy");
+    await choose("online");
+    const whileOnline = await enter(sys, (await loginCustomer(sys)).token, staff.code);
+    assert.equal(whileOnline.staff.code, staff.code);
+    assert.equal(closed, false);
+    feed.close();
+    mon.socket.close();
+  });
+});
