@@ -281,6 +281,10 @@ export class ConversationRoom extends Server<Env> {
       sentAt: Date.now(),
     });
     this.remember(message.clientId, { seq: message.seq, sentAt: message.sentAt });
+    // A conversation holds load from its first message (rule 6.3), and assignment, the monitor and
+    // statistics read that from D1: this one copy per conversation goes before the ack. Should D1
+    // fail, the message is still stored here and the alarm retries the copy.
+    if (firstMessage) await this.copy.flush().catch((error) => console.error("D1 copy of a first message failed", error));
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
@@ -460,6 +464,8 @@ export class ConversationRoom extends Server<Env> {
   }
 
   private async finish(reason: string) {
+    // An ended conversation is whole in D1 (earlier-history pages, transcripts and exports read it there).
+    await this.copy.flush().catch((error) => console.error("D1 copy before the end failed; the alarm retries", error));
     const ended = await endConversation(this.db, this.row.id, reason, Date.now());
     if (!ended) return;
     this.adopt(ended);

@@ -117,7 +117,8 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
   const child = spawn(process.execPath, args, {
     cwd: rootDir,
     env: wranglerEnv,
-    stdio: opts.inheritOutput ? "inherit" : "pipe",
+    // KEFU_WRANGLER_LOGS=1 shows a test's workerd logs (console.error of the Worker and rooms).
+    stdio: opts.inheritOutput || process.env.KEFU_WRANGLER_LOGS === "1" ? "inherit" : "pipe",
     detached: true,
   });
   let output = "";
