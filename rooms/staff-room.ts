@@ -8,6 +8,7 @@ import type { Env } from "../domain/env";
 import { parseFrame, type Presence, type ServerFrame, staffClientFrameSchema } from "../protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
+import { identitySockets } from "./identity-sockets";
 
 export class StaffRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -91,5 +92,10 @@ export class StaffRoom extends Server<Env> {
   async reconcilePresence(): Promise<Presence> {
     await this.updatePresence(true);
     return this.presence;
+  }
+
+  /** SessionRoom: counts (or closes, when the session was revoked) the sockets here, all this staff member's. */
+  async identitySockets(_tag: string, close: boolean): Promise<number> {
+    return identitySockets(this, null, close);
   }
 }

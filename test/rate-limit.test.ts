@@ -20,9 +20,9 @@ describe("token bucket", () => {
   });
 
   it("reads overrides and refuses bad ones", () => {
-    const limits = rateLimits("login_ip=5/60, send_socket=off");
+    const limits = rateLimits("login_ip=5/60, send_identity=off");
     assert.deepEqual(limits.login_ip, { limit: 5, windowSeconds: 60 });
-    assert.equal(limits.send_socket, null);
+    assert.equal(limits.send_identity, null);
     assert.deepEqual(limits.socket_ip, rateLimits(undefined).socket_ip);
     assert.throws(() => rateLimits("login_ip=lots"));
     assert.throws(() => rateLimits("nonsense=1/1"));
@@ -36,7 +36,7 @@ describe("edge rate limits in the running system", () => {
   before(async () => {
     sys = await startTestSystem({
       extraSql: [customersSql([{ id: customerId }]), conversationsSql([{ id: conversationId, customerId, staffId: "s_kf01", status: "active" }])].join("\n"),
-      vars: { RATE_LIMITS: "login_ip=4/60,login_account=2/60,socket_token=2/60,send_socket=3/60,upload_token=1/60" },
+      vars: { RATE_LIMITS: "login_ip=4/60,login_account=2/60,socket_token=2/60,send_identity=3/60,upload_token=1/60" },
     });
   });
   after(async () => {

@@ -7,13 +7,26 @@ export const principalSchema = z.object({
   sub: z.string(),
   role: principalRoleSchema,
   exp: z.number(),
+  /** The account's session version when the token was issued; a raised version revokes it. */
+  ver: z.number().int().nonnegative().default(0),
+  /**
+   * What the token is good for: `session` (the login token, as a bearer header), `socket` (a
+   * short-lived ticket in a socket URL), `media` (a short-lived signed media or download URL).
+   */
+  use: z.enum(["session", "socket", "media"]).default("session"),
+  /** A media token's one object key (or key prefix ending in `/`). */
+  res: z.string().optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
+export type PrincipalClaims = z.input<typeof principalSchema>;
 export type { PrincipalRole };
 
 export const TOKEN_TTL_MS = {
-  customer: 30 * 24 * 3600 * 1000,
+  // The mini program signs in again silently (wx.login), so a customer token need not last long.
+  customer: 24 * 3600 * 1000,
   staff: 12 * 3600 * 1000,
+  socket: 60 * 1000,
+  media: 10 * 60 * 1000,
 } as const;
 
 const encoder = new TextEncoder();
@@ -32,7 +45,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function signToken(secret: string, principal: Principal): Promise<string> {
+export async function signToken(secret: string, principal: PrincipalClaims): Promise<string> {
   const payload = toBase64Url(encoder.encode(JSON.stringify(principal)));
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
   return `${payload}.${toBase64Url(new Uint8Array(signature))}`;

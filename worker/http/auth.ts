@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { currentRole } from "../../domain/auth/session";
 import { type Principal, type PrincipalRole, verifyToken } from "../../domain/auth/token";
 import { createDb } from "../../domain/db/client";
-import { staff } from "../../domain/db/schema";
 import type { Env } from "../../domain/env";
 import { principalRoleSchema, STAFF_ROLES } from "../../protocol";
 import type { AppEnv } from "./app";
@@ -22,16 +21,14 @@ export async function tokenPrincipal(request: Request, secret: string): Promise<
 }
 
 /**
- * The principal of the request's token, or null. A staff token is only as good as the account
- * behind it: a disabled account is refused at once, and a changed role applies at once.
+ * The principal of the request's token, or null. A token is only as good as the account behind
+ * it: a disabled account or a revoked session (domain/auth/session.ts) is refused at once.
  */
 export async function principalOf(request: Request, env: Env): Promise<Principal | null> {
   const p = await tokenPrincipal(request, env.TOKEN_SECRET);
-  if (!p || p.role === "customer") return p;
-  const [row] = await createDb(env).select({ role: staff.role, disabled: staff.disabled }).from(staff).where(eq(staff.id, p.sub)).limit(1);
-  if (!row) return null;
-  if (row.disabled) throw forbidden("账号已停用");
-  return { ...p, role: row.role };
+  if (!p) return null;
+  const role = await currentRole(createDb(env), p);
+  return role ? { ...p, role } : null;
 }
 
 /** Requires a valid token whose role is one of `roles`. */

@@ -4,6 +4,8 @@ import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/t
 import { verifyTotp } from "../../domain/auth/totp";
 import { customerById, upsertCustomer } from "../../domain/customers";
 import { staff } from "../../domain/db/schema";
+import type { Db } from "../../domain/db/client";
+import { sessionVersionOf } from "../../domain/auth/session";
 import { loadSettings } from "../../domain/settings";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
@@ -13,9 +15,11 @@ import { readJson } from "../http/errors";
 import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../../protocol";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
-async function issue(secret: string, id: string, role: PrincipalRole): Promise<LoginResult> {
+/** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
+async function issue(env: Env, db: Db, id: string, role: PrincipalRole): Promise<LoginResult> {
   const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
-  return { token: await signToken(secret, { sub: id, role, exp: expiresAt }), expiresAt, role, id };
+  const ver = await sessionVersionOf(db, role, id);
+  return { token: await signToken(env.TOKEN_SECRET, { sub: id, role, exp: expiresAt, ver }), expiresAt, role, id };
 }
 
 async function sessionOf(env: Env, code: string) {
@@ -33,13 +37,13 @@ export const authRoutes = router()
     const { code } = await readJson(c, customerLoginSchema);
     const session = await sessionOf(c.env, code);
     const user = await upsertCustomer(c.get("db"), session.openid, session.unionid ?? null);
-    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+    return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/guest", async (c) => {
     if (c.env.ALLOW_GUEST !== "true") throw forbidden("访客登录未开启");
     const { deviceId } = await readJson(c, guestLoginSchema);
     const user = await upsertCustomer(c.get("db"), `guest:${deviceId}`, null);
-    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+    return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/staff", async (c) => {
     const body = await readJson(c, staffLoginSchema);
@@ -55,7 +59,7 @@ export const authRoutes = router()
       if (!body.totp) throw new ApiError("unauthorized", "请输入动态验证码");
       if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误");
     }
-    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+    return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
   // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code alone.
   .post("/staff/wechat", async (c) => {
@@ -64,7 +68,7 @@ export const authRoutes = router()
     const [row] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
     if (!row) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
     if (row.disabled) throw forbidden("账号已停用");
-    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+    return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
   .post("/staff/wechat/bind", anyStaff(), async (c) => {
     const { code } = await readJson(c, customerLoginSchema);

@@ -3,6 +3,8 @@
 import { asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { notifyMonitor } from "../../../rooms/monitor-room";
+import { closeSessions } from "../../../rooms/session-room";
+import { bumpStaffSessions } from "../../../domain/auth/session";
 import { hashPassword } from "../../../domain/auth/password";
 import { newTotpSecret, totpUri, verifyTotp } from "../../../domain/auth/totp";
 import type { Db } from "../../../domain/db/client";
@@ -57,6 +59,9 @@ async function requireGroup(db: Db, groupId: string | null | undefined) {
 }
 
 const withLoad = async (db: Db, row: StaffRow) => toAdminStaff(row, (await currentLoads(db, [row.id])).get(row.id) ?? 0);
+
+/** Ends every session of the account now: its tokens stop working and its sockets close. */
+const revokeStaff = async (c: Context<AppEnv>, staffId: string) => closeSessions(c.env, await bumpStaffSessions(c.get("db"), [staffId]));
 
 /** Lets the live monitor pick up an account change after the response is sent. */
 const tellMonitor = (c: Context<AppEnv>, staffId: string) => c.executionCtx.waitUntil(notifyMonitor(c.env, staffId));
@@ -116,6 +121,8 @@ export const staffAdminRoutes = router()
     guardSelf(c, row.id, patch);
     await requireGroup(db, patch.groupId);
     const [updated] = Object.keys(patch).length > 0 ? await db.update(staff).set(patch).where(eq(staff.id, row.id)).returning() : [row];
+    // Disabling or a new role ends the account's sessions: its tokens and its open sockets.
+    if ((updated.disabled && !row.disabled) || updated.role !== row.role) await revokeStaff(c, row.id);
     tellMonitor(c, row.id);
     return c.json({ staff: await withLoad(db, updated) });
   })
@@ -123,6 +130,7 @@ export const staffAdminRoutes = router()
     const row = await staffById(c.get("db"), c.req.param("id"));
     const { password } = await readJson(c, passwordResetSchema);
     await c.get("db").update(staff).set({ passwordHash: await hashPassword(password) }).where(eq(staff.id, row.id));
+    await revokeStaff(c, row.id);
     return c.json({ ok: true });
   })
   .post("/:id/totp/setup", admin(), async (c) => c.json(totpSetup((await staffById(c.get("db"), c.req.param("id"))).code)))
