@@ -143,8 +143,8 @@ export class ApiClient<F> {
   loginStaff(body: { code: string; password: string; totp?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
   }
-  loginStaffWechat(code: string) {
-    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code });
+  loginStaffWechat(code: string, totp?: string) {
+    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code, totp });
   }
   bindStaffWechat(code: string) {
     return this.call("POST", "/api/auth/staff/wechat/bind", z.object({ bound: z.boolean() }), { code });

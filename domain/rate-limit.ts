@@ -104,6 +104,13 @@ export class BucketMap {
 
   constructor(private readonly sweepAt = 10_000) {}
 
+  /** Whether a take would be allowed now, without taking. */
+  peek(key: string, rule: RateRule, now = Date.now()): Verdict {
+    const entry = this.buckets.get(key);
+    if (!entry) return { allowed: true };
+    return take(rule, { ...entry.bucket }, now).verdict;
+  }
+
   take(key: string, rule: RateRule, now = Date.now()): Verdict {
     const { bucket, verdict } = take(rule, this.buckets.get(key)?.bucket, now);
     this.buckets.set(key, { rule, bucket });

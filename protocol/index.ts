@@ -194,6 +194,8 @@ export const staffLoginSchema = z.object({
   password: z.string().min(1).max(128),
   totp: z.string().regex(/^\d{6}$/, "动态码为 6 位数字").optional(),
 });
+/** WeChat login of a bound staff account: the wx.login code, and the TOTP code when the account has one. */
+export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLoginSchema.shape.totp });
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),

@@ -1,18 +1,16 @@
 import { eq } from "drizzle-orm";
-import { verifyPassword } from "../../domain/auth/password";
 import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/token";
-import { verifyTotp } from "../../domain/auth/totp";
 import { customerById, upsertCustomer } from "../../domain/customers";
 import { staff } from "../../domain/db/schema";
 import type { Db } from "../../domain/db/client";
 import { sessionVersionOf } from "../../domain/auth/session";
-import { loadSettings } from "../../domain/settings";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../../protocol";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
+import { passwordSignIn, wechatSignIn } from "../http/staff-login";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 /** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
@@ -46,28 +44,16 @@ export const authRoutes = router()
     return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/staff", async (c) => {
-    const body = await readJson(c, staffLoginSchema);
-    const [row] = await c.get("db").select().from(staff).where(eq(staff.code, body.code)).limit(1);
-    const wrong = new ApiError("unauthorized", "工号或密码错误");
-    if (!row) throw wrong;
-    if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
-    if (row.disabled) throw forbidden("账号已停用");
-    if (!row.totpEnabled && (await loadSettings(c.get("db"))).requireTotp) {
-      throw forbidden("系统要求启用动态验证码，请联系管理员为您的账号设置");
-    }
-    if (row.totpEnabled && row.totpSecret) {
-      if (!body.totp) throw new ApiError("unauthorized", "请输入动态验证码");
-      if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误");
-    }
+    const row = await passwordSignIn(c.env, c.get("db"), await readJson(c, staffLoginSchema));
     return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
-  // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code alone.
+  // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code (and their TOTP code).
   .post("/staff/wechat", async (c) => {
-    const { code } = await readJson(c, customerLoginSchema);
+    const { code, totp } = await readJson(c, staffWechatLoginSchema);
     const openid = await openidOf(c.env, code);
-    const [row] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
-    if (!row) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
-    if (row.disabled) throw forbidden("账号已停用");
+    const [found] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
+    if (!found) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
+    const row = await wechatSignIn(c.env, c.get("db"), found, totp);
     return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
   .post("/staff/wechat/bind", anyStaff(), async (c) => {

@@ -7,6 +7,7 @@ import { closeSessions } from "../../../rooms/session-room";
 import { bumpStaffSessions } from "../../../domain/auth/session";
 import { hashPassword } from "../../../domain/auth/password";
 import { newTotpSecret, totpUri, verifyTotp } from "../../../domain/auth/totp";
+import { sealTotpSecret } from "../../../domain/auth/totp-secret";
 import type { Db } from "../../../domain/db/client";
 import { staff, staffGroups } from "../../../domain/db/schema";
 import { type AppEnv, router } from "../../http/app";
@@ -76,7 +77,8 @@ export function totpSetup(code: string) {
 export async function enableTotp(c: Context<AppEnv>, row: StaffRow) {
   const body = await readJson(c, totpEnableSchema);
   if (!verifyTotp(body.secret, body.code)) throw badRequest("动态码不正确，请核对手机上的验证器后重试");
-  await c.get("db").update(staff).set({ totpSecret: body.secret, totpEnabled: true }).where(eq(staff.id, row.id));
+  const sealed = await sealTotpSecret(c.env.TOKEN_SECRET, body.secret);
+  await c.get("db").update(staff).set({ totpSecret: sealed, totpEnabled: true, totpLastStep: 0 }).where(eq(staff.id, row.id));
   return c.json({ totpEnabled: true });
 }
 
