@@ -44,9 +44,14 @@ const textContent = z.object({
   kind: z.literal("text"),
   text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
 });
+/**
+ * Pictographs only (with their modifiers, joiners and variation selectors): an emoji message is
+ * not screened by the content check, so it must not be able to carry words.
+ */
+const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\u200d\ufe0f\u20e3])+$/u;
 const emojiContent = z.object({
   kind: z.literal("emoji"),
-  text: z.string().min(1).max(LIMITS.emojiLength),
+  text: z.string().min(1).max(LIMITS.emojiLength).regex(EMOJI_ONLY, "表情消息只能包含表情符号"),
 });
 const imageContent = z.object({
   kind: z.literal("image"),
