@@ -9,11 +9,20 @@ import {
   loginCustomer,
   loginStaff,
   RawSocket,
+  TEST_SECRET,
   useTestSystem,
 } from "./harness";
 import { PNG, uploadForm } from "./route-table";
+import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 
-const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
+const endedConversation = newConversationId();
+const sys = useTestSystem({
+  extraSql: [
+    ALWAYS_WORKING,
+    customersSql([{ id: "u_media_ended" }]),
+    conversationsSql([{ id: endedConversation, customerId: "u_media_ended", staffId: "s_kf01", status: "ended", endedAt: Date.now() }]),
+  ].join("\n"),
+});
 
 const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
 
@@ -86,5 +95,11 @@ describe("media", () => {
     assert.equal(huge.status, 413);
     const noForm = await api(sys, "/api/media", { token: customer.token, body: { file: "x" } });
     assert.equal(noForm.status, 400);
+  });
+
+  it("refuses uploads into an ended conversation", async () => {
+    const res = await upload(await mintToken(TEST_SECRET, "u_media_ended", "customer"), endedConversation, PNG);
+    assert.equal(res.status, 409);
+    assert.equal(res.body.code, "conversation_ended");
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { staffSql } from "../scripts/seed";
-import { api, conversationPath, loginStaff, RawSocket, staffPath, TEST_SECRET, useTestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, loginCustomer, loginStaff, RawSocket, staffPath, TEST_SECRET, useTestSystem } from "./harness";
 
 const ADMIN_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const convOfRv1 = newConversationId();
@@ -14,6 +14,7 @@ const convOfRv3 = newConversationId();
 
 const sys = useTestSystem({
   extraSql: [
+    ALWAYS_WORKING,
     await staffSql([
       { id: "s_rv1", code: "rv1", name: "停用客服", password: "pass-1234" },
       { id: "s_rv2", code: "rv2", name: "降级主管", password: "pass-1234", role: "supervisor" },
@@ -96,6 +97,16 @@ describe("revocable sessions", () => {
     assert.equal((await api(sys, "/api/staff/conversations", { token: rv3.token })).status, 401);
     const fresh = await loginStaff(sys, "rv3", "new-pass-5678");
     assert.equal((await api(sys, "/api/auth/me", { token: fresh.token })).status, 200);
+  });
+
+  it("signing out ends a customer's sessions and closes their socket", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const chat = await open(conversationPath(entry.conversationId), customer.token);
+    await timeToClose("customer sign-out", [chat], () => api(sys, "/api/auth/logout", { method: "POST", token: customer.token }));
+    assert.equal((await api(sys, "/api/auth/me", { token: customer.token })).status, 401);
+    const again = await loginCustomer(sys);
+    assert.equal((await api(sys, "/api/auth/me", { token: again.token })).status, 200);
   });
 
   it("turning on TOTP for everyone ends the sessions opened without a code", async () => {

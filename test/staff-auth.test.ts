@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { staffSql } from "../scripts/seed";
+import { queryJson } from "../scripts/wrangler";
 import { api, loginStaff, startTestSystem, type TestSystem } from "./harness";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -15,6 +16,7 @@ before(async () => {
       { id: "s_totp3", code: "totp03", name: "动态码客服三", password: "pass-1234", totpSecret: SECRET },
       { id: "s_gone", code: "gone01", name: "已停用", password: "pass-1234" },
       { id: "s_lock", code: "lock01", name: "锁定测试", password: "pass-1234" },
+      { id: "s_enc", code: "enc01", name: "加密测试", password: "pass-1234" },
     ])) + "\nUPDATE staff SET disabled = 1 WHERE id = 's_gone';";
   sys = await startTestSystem({ extraSql });
 });
@@ -102,6 +104,20 @@ describe("staff WeChat binding", () => {
 
     assert.equal((await api(sys, "/api/auth/staff/wechat/bind", { method: "DELETE", token: kf01.token })).status, 200);
     assert.equal((await api(sys, "/api/auth/staff/wechat", { body: { code: "kf01-phone" } })).status, 404);
+  });
+});
+
+describe("TOTP secrets at rest", () => {
+  it("stores the secret encrypted, so the database and its backups do not show it", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const setup = await api(sys, "/api/admin/staff/s_enc/totp/setup", { method: "POST", token: admin.token });
+    const secret: string = setup.body.secret;
+    assert.equal((await api(sys, "/api/admin/staff/s_enc/totp", { token: admin.token, body: { secret, code: totpCode(secret) } })).status, 200);
+    const [row] = await queryJson<{ totp_secret: string }>(sys.persistTo, "SELECT totp_secret FROM staff WHERE id = 's_enc'");
+    assert.ok(!row.totp_secret.includes(secret), "the secret is not stored in plain text");
+    assert.match(row.totp_secret, /^enc1:/);
+    const login = await loginStaff(sys, "enc01", "pass-1234", totpCode(secret, Date.now() + 30_000));
+    assert.equal(login.id, "s_enc");
   });
 });
 

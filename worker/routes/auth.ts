@@ -3,7 +3,8 @@ import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/t
 import { customerById, upsertCustomer } from "../../domain/customers";
 import { staff } from "../../domain/db/schema";
 import type { Db } from "../../domain/db/client";
-import { sessionVersionOf } from "../../domain/auth/session";
+import { bumpCustomerSessions, bumpStaffSessions, sessionVersionOf } from "../../domain/auth/session";
+import { closeSessions } from "../../rooms/session-room";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
@@ -68,6 +69,13 @@ export const authRoutes = router()
   .delete("/staff/wechat/bind", anyStaff(), async (c) => {
     await c.get("db").update(staff).set({ wechatOpenid: null }).where(eq(staff.id, principal(c).sub));
     return c.json({ bound: false });
+  })
+  // Signing out ends every session of the account (all devices) and closes its sockets.
+  .post("/logout", anyone(), async (c) => {
+    const p = principal(c);
+    const db = c.get("db");
+    await closeSessions(c.env, p.role === "customer" ? await bumpCustomerSessions(db, p.sub) : await bumpStaffSessions(db, [p.sub]));
+    return c.json({ ok: true });
   })
   .get("/me", anyone(), async (c) => {
     const p = principal(c);
