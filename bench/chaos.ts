@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { ConversationClient } from "../client/conversation-client";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import type { RunningSystem, SystemOptions } from "../scripts/system";
 import { startFakeWechat } from "../fake-wechat/server";
@@ -89,7 +89,7 @@ const chatters: Chatter[] = [];
 for (const p of pairs) {
   for (const party of ["customer", "staff"] as const) {
     const id = party === "customer" ? p.customerId : p.staffId;
-    const token = await mintToken(secret, id, party);
+    const socketTicket = await mintSocketTicket(secret, id, party);
     const chatter: Chatter = {
       name: `${party}:${id}@${p.conversationId.slice(0, 8)}`,
       conversationId: p.conversationId,
@@ -97,7 +97,7 @@ for (const p of pairs) {
       client: new ConversationClient({
         host: `127.0.0.1:${options.port}`,
         conversationId: p.conversationId,
-        token,
+        ticket: async () => socketTicket,
         self: { party, id },
         WebSocket,
         events: {

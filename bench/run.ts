@@ -14,7 +14,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:f
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { freePort } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
@@ -99,9 +99,9 @@ async function main() {
     const staffId = staff.ids[i % staffCount];
     pairs.push({ conversationId: newConversationId(), customerId, staffId, customerToken: "", staffToken: "", staffSocket: i < staffSockets });
   }
-  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintToken(secret, id, "staff")] as const)));
+  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintSocketTicket(secret, id, "staff")] as const)));
   for (const p of pairs) {
-    p.customerToken = await mintToken(secret, p.customerId, "customer");
+    p.customerToken = await mintSocketTicket(secret, p.customerId, "customer");
     p.staffToken = staffTokens.get(p.staffId)!;
   }
   const seedSql = [
@@ -152,8 +152,8 @@ async function main() {
     ours = await runLoad({
       ...common,
       pairs,
-      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?token=${party === "customer" ? p.customerToken : p.staffToken}`,
-      inboxes: staff.ids.map((id) => `ws://${host}/parties/staff-room/${id}?token=${staffTokens.get(id)}`),
+      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?ticket=${party === "customer" ? p.customerToken : p.staffToken}`,
+      inboxes: staff.ids.map((id) => `ws://${host}/parties/staff-room/${id}?ticket=${staffTokens.get(id)}`),
     });
     oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: workerds.length, alive: workerds.every(isAlive) };
     const db = openLocalD1(persistTo);

@@ -10,6 +10,7 @@ import {
   loginResultSchema,
   mediaUploadResultSchema,
   messageSchema,
+  socketTicketSchema,
   roleSchema,
   staffCardSchema,
   subscriptionsResultSchema,
@@ -143,6 +144,10 @@ export class ApiClient<F> {
   loginStaff(body: { code: string; password: string; totp?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
   }
+  /** A minute-long ticket for one socket upgrade: socket URLs never carry the login token. */
+  async socketTicket(): Promise<string> {
+    return (await this.call("POST", "/api/auth/ticket", socketTicketSchema)).ticket;
+  }
   loginStaffWechat(code: string, totp?: string) {
     return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code, totp });
   }
@@ -252,4 +257,15 @@ export function socketTarget(baseUrl: string): { host: string; protocol: "ws" | 
   const m = /^(https?):\/\/([^/]+)/.exec(baseUrl);
   if (!m) throw new Error(`invalid base URL: ${baseUrl}`);
   return { host: m[2], protocol: m[1] === "https" ? "wss" : "ws" };
+}
+
+/** A socket ticket with plain fetch (browser apps, Node tools). */
+export async function fetchSocketTicket(baseUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, "")}/api/auth/ticket`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const body: unknown = await res.json();
+  if (!res.ok) {
+    const err = errorBodySchema.safeParse(body);
+    throw new ApiRequestError(res.status, err.success ? err.data.code : "internal", err.success ? err.data.message : `请求失败（${res.status}）`);
+  }
+  return socketTicketSchema.parse(body).ticket;
 }

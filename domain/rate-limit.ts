@@ -3,7 +3,7 @@
 // a cap on the sockets an identity holds open at once; a lockout of an account after failed logins.
 //
 // Limits are `<count>/<seconds>` (a bucket of `count` that refills over `seconds`), overridable
-// with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_socket=off"`.
+// with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_identity=off"`.
 // The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
 // key, so every isolate and every machine sees the same count; an identity's frame buckets live in
 // the ConversationRoom, the only place that conversation's frames arrive. The socket cap is

@@ -201,6 +201,9 @@ export const staffLoginSchema = z.object({
 });
 /** WeChat login of a bound staff account: the wx.login code, and the TOTP code when the account has one. */
 export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLoginSchema.shape.totp });
+/** `POST /api/auth/ticket`: a minute-long credential for one socket upgrade URL (`?ticket=`). */
+export const socketTicketSchema = z.object({ ticket: z.string(), expiresAt: z.number() });
+export type SocketTicket = z.infer<typeof socketTicketSchema>;
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),

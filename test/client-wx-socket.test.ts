@@ -2,6 +2,7 @@
 // connections dropped mid-conversation, acks lost with the connection, and a phone offline for a while.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fetchSocketTicket } from "../client/api";
 import { ConversationClient } from "../client/conversation-client";
 import { wxWebSocketClass } from "../client/wx-socket";
 import type { LoginResult, Message } from "../protocol";
@@ -24,7 +25,7 @@ async function setup(code: string): Promise<Setup> {
     host: sys.host,
     conversationId: entry.conversationId,
     self: { party: "customer", id: customer.id },
-    token: customer.token,
+    ticket: () => fetchSocketTicket(sys.url, customer.token),
     WebSocket: wxWebSocketClass(shim.wx.connectSocket),
     events: { message: (m) => seen.push(m) },
   });

@@ -1,11 +1,13 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
 // `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
+import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { after, before } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
+import { fetchSocketTicket } from "../client/api";
 import { type RunningSystem, startSystem } from "../scripts/system";
 import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
@@ -118,7 +120,7 @@ export function chatClient(
   const client = new ConversationClient({
     host: sys.host,
     conversationId,
-    token: login.token,
+    ticket: () => fetchSocketTicket(`http://${sys.host}`, login.token),
     self: { party: login.role === "customer" ? "customer" : "staff", id: login.id },
     WebSocket,
     events,
@@ -128,7 +130,21 @@ export function chatClient(
   return client;
 }
 
-/** A raw socket to a room, collecting every frame it receives. */
+/**
+ * A socket ticket for a login token, minted here with the test secret (the constructor of a raw
+ * socket cannot wait for `POST /api/auth/ticket`); a token that does not verify is passed on as is.
+ */
+export function socketTicketOf(token: string, secret = TEST_SECRET): string {
+  const [payload, signature] = token.split(".");
+  const sign = (p: string) => createHmac("sha256", secret).update(p).digest("base64url");
+  if (!payload || sign(payload) !== signature) return token;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+  if (claims.use && claims.use !== "session") return token;
+  const ticket = Buffer.from(JSON.stringify({ ...claims, use: "socket", exp: Math.min(claims.exp, Date.now() + 60_000) })).toString("base64url");
+  return `${ticket}.${sign(ticket)}`;
+}
+
+/** A raw socket to a room (with a login token, sent as a socket ticket), collecting every frame it receives. */
 export class RawSocket {
   readonly frames: ServerFrame[] = [];
   readonly ws: WebSocket;
@@ -137,7 +153,7 @@ export class RawSocket {
   private waiters: (() => void)[] = [];
 
   constructor(sys: { host: string }, path: string, token?: string) {
-    const url = `ws://${sys.host}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    const url = `ws://${sys.host}${path}${token ? `?ticket=${encodeURIComponent(socketTicketOf(token))}` : ""}`;
     this.ws = new WebSocket(url);
     openSockets.add(this);
     this.opened = new Promise((resolve, reject) => {

@@ -120,4 +120,17 @@ describe("revocable sessions", () => {
     assert.equal((await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { requireTotp: false } })).status, 200);
   });
 
+
+  it("keeps the login token out of URLs: sockets take a minute-long ticket, API routes only the header", async () => {
+    const kf01 = await loginStaff(sys, "kf01");
+    assert.equal(await upgradeStatus(`${staffPath("s_kf01")}?token=${encodeURIComponent(kf01.token)}`, ""), 401);
+    const ticket = await api(sys, "/api/auth/ticket", { method: "POST", token: kf01.token });
+    assert.equal(ticket.status, 200);
+    assert.ok(ticket.body.expiresAt <= Date.now() + 60_000);
+    assert.equal(await upgradeStatus(`${staffPath("s_kf01")}?ticket=${encodeURIComponent(ticket.body.ticket)}`, ""), 101);
+    // A ticket is no login token, and the API does not read tokens from the query.
+    assert.equal((await api(sys, "/api/auth/me", { token: ticket.body.ticket })).status, 401);
+    assert.equal((await api(sys, `/api/auth/me?token=${encodeURIComponent(kf01.token)}`)).status, 401);
+    assert.equal((await api(sys, `/api/staff/conversations?token=${encodeURIComponent(kf01.token)}`)).status, 401);
+  });
 });

@@ -9,13 +9,8 @@ export const principalSchema = z.object({
   exp: z.number(),
   /** The account's session version when the token was issued; a raised version revokes it. */
   ver: z.number().int().nonnegative().default(0),
-  /**
-   * What the token is good for: `session` (the login token, as a bearer header), `socket` (a
-   * short-lived ticket in a socket URL), `media` (a short-lived signed media or download URL).
-   */
-  use: z.enum(["session", "socket", "media"]).default("session"),
-  /** A media token's one object key (or key prefix ending in `/`). */
-  res: z.string().optional(),
+  /** What the token is good for: `session` (the login token) or `socket` (a minute-long ticket in a socket URL). */
+  use: z.enum(["session", "socket"]).default("session"),
 });
 export type Principal = z.infer<typeof principalSchema>;
 export type PrincipalClaims = z.input<typeof principalSchema>;
@@ -26,7 +21,6 @@ export const TOKEN_TTL_MS = {
   customer: 24 * 3600 * 1000,
   staff: 12 * 3600 * 1000,
   socket: 60 * 1000,
-  media: 10 * 60 * 1000,
 } as const;
 
 const encoder = new TextEncoder();

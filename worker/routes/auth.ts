@@ -10,7 +10,7 @@ import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
 import { passwordSignIn, wechatSignIn } from "../http/staff-login";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
@@ -76,6 +76,13 @@ export const authRoutes = router()
     const db = c.get("db");
     await closeSessions(c.env, p.role === "customer" ? await bumpCustomerSessions(db, p.sub) : await bumpStaffSessions(db, [p.sub]));
     return c.json({ ok: true });
+  })
+  // A socket ticket: a socket URL carries this minute-long credential, not the login token.
+  .post("/ticket", anyone(), async (c) => {
+    const p = principal(c);
+    const expiresAt = Date.now() + TOKEN_TTL_MS.socket;
+    const ticket = await signToken(c.env.TOKEN_SECRET, { sub: p.sub, role: p.role, exp: expiresAt, ver: p.ver, use: "socket" });
+    return c.json({ ticket, expiresAt } satisfies SocketTicket);
   })
   .get("/me", anyone(), async (c) => {
     const p = principal(c);

@@ -75,7 +75,7 @@ Component({
       const feed: StaffFeed = new StaffFeed({
         ...socketTarget(staffApi().baseUrl),
         staffId: session.id,
-        token: () => staffSession.token() ?? "",
+        ticket: () => staffApi().socketTicket(),
         WebSocket: WxWebSocket,
         events: {
           status: (open) => {
