@@ -64,7 +64,7 @@ const options: SystemOptions = {
     WECHAT_SECRET: wechat.secret,
     WECHAT_APPID: wechat.appid,
     // Every client reconnects after each kill and drop, all from 127.0.0.1.
-    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60",
+    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60,sockets_identity=off",
   },
 };
 await prepareDatabase(

@@ -130,7 +130,7 @@ async function main() {
       WECHAT_SECRET: wechat.secret,
       WECHAT_APPID: wechat.appid,
       // Every socket comes from 127.0.0.1: lift the per-IP upgrade limit; the limiter still runs.
-      RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60",
+      RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,sockets_identity=off",
     },
   });
   const serverLog = join(persistTo, "wrangler.log");

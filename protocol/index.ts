@@ -102,9 +102,9 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/** What customers see of a staff member: not the staff code, which is their login name. */
 export const staffCardSchema = z.object({
   id: z.string(),
-  code: z.string(),
   name: z.string(),
   avatar: z.string().nullable(),
   specialty: z.string().nullable(),
@@ -221,6 +221,8 @@ export const entryResultSchema = z.object({
   status: conversationStatusSchema,
   continued: z.boolean(),
   source: sourceSchema,
+  /** The assigned staff member is the customer's exclusive one (the card says so; it shows no staff code). */
+  exclusive: z.boolean(),
 });
 export type EntryResult = z.infer<typeof entryResultSchema>;
 

@@ -31,6 +31,7 @@ export class SessionRoom extends DurableObject<Env> {
   /** Rooms by `Class/name`, with the number of sockets admitted there (an upper bound). */
   private rooms?: Map<string, number>;
   private identity?: IdentityKey;
+  private recountAt = 64;
 
   private async load(): Promise<Map<string, number>> {
     this.rooms ??= new Map(Object.entries((await this.ctx.storage.get<Record<string, number>>(ROOMS_KEY)) ?? {}));
@@ -78,7 +79,11 @@ export class SessionRoom extends DurableObject<Env> {
     }
     const limit = cap ?? Infinity;
     let total = [...rooms.values()].reduce((a, b) => a + b, 0);
-    if (total >= limit || rooms.size > 64) total = await this.recount(identity);
+    if (total >= limit || rooms.size > this.recountAt) {
+      total = await this.recount(identity);
+      // A list that stays long (a staff member in many conversations) is recounted as it doubles, not on every upgrade.
+      this.recountAt = Math.max(64, rooms.size * 2);
+    }
     if (total >= limit) return false;
     const key = refKey(room);
     rooms.set(key, (rooms.get(key) ?? 0) + 1);

@@ -15,6 +15,7 @@ import {
   RawSocket,
   type TestSystem,
   startTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const WAIT = 15_000;
@@ -31,7 +32,7 @@ before(async () => {
   customer = await loginCustomer(sys, CODE);
   const entry = await enter(sys, customer.token);
   conversationId = entry.conversationId;
-  staff = await loginStaff(sys, entry.staff.code);
+  staff = await loginStaff(sys, staffCodeOf(entry.staff));
 });
 after(async () => {
   await sys?.close();

@@ -11,6 +11,7 @@ import { fetchSocketTicket } from "../client/api";
 import { type RunningSystem, startSystem } from "../scripts/system";
 import type { EntryResult, LoginResult, ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
+import { DEMO_STAFF } from "../scripts/seed";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
 
@@ -208,6 +209,13 @@ export async function startedConversation(sys: TestSystem, text = "你好") {
   return { customer, entry, socket };
 }
 export const staffPath = (id: string) => `/parties/staff-room/${id}`;
+
+/** The login code of a demo staff member shown on a staff card (cards do not show codes to customers). */
+export function staffCodeOf(card: { id: string }): string {
+  const found = DEMO_STAFF.find((s) => s.id === card.id);
+  if (!found) throw new Error(`${card.id} is not a demo staff member`);
+  return found.code;
+}
 
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@ import {
   RawSocket,
   TEST_SECRET,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 import { PNG, uploadForm } from "./route-table";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
@@ -54,12 +55,12 @@ describe("media", () => {
     assert.equal(own.status, 200);
     assert.equal(own.headers.get("content-type"), "image/png");
     assert.deepEqual(Buffer.from(await own.arrayBuffer()), PNG);
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: staff.token })).status, 200);
 
     const stranger = await loginCustomer(sys);
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: stranger.token })).status, 404);
-    const colleague = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+    const colleague = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: colleague.token })).status, 403);
     assert.equal((await api(sys, `/api/${image.body.key}`)).status, 401);
     const other = await enter(sys, stranger.token);

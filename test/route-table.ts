@@ -8,6 +8,7 @@ import {
   RawSocket,
   staffPath,
   type TestSystem,
+  staffCodeOf,
 } from "./harness";
 
 export const ROLES = ["anonymous", "customer", "otherCustomer", "staff", "otherStaff", "supervisor", "admin"] as const;
@@ -114,8 +115,8 @@ export async function makeWorld(sys: TestSystem): Promise<World> {
   socket.close();
   const upload = await api(sys, "/api/media", { token: customer.token, raw: uploadForm(entry.conversationId) });
   if (upload.status !== 201) throw new Error(`upload failed: ${JSON.stringify(upload.body)}`);
-  const staff = await loginStaff(sys, entry.staff.code);
-  const otherStaff = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+  const staff = await loginStaff(sys, staffCodeOf(entry.staff));
+  const otherStaff = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
   return {
     tokens: {
       anonymous: undefined,

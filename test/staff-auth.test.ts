@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { staffSql } from "../scripts/seed";
 import { queryJson } from "../scripts/wrangler";
-import { api, loginStaff, startTestSystem, type TestSystem } from "./harness";
+import { api, enter, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 let sys: TestSystem;
@@ -104,6 +104,19 @@ describe("staff WeChat binding", () => {
 
     assert.equal((await api(sys, "/api/auth/staff/wechat/bind", { method: "DELETE", token: kf01.token })).status, 200);
     assert.equal((await api(sys, "/api/auth/staff/wechat", { body: { code: "kf01-phone" } })).status, 404);
+  });
+});
+
+describe("staff codes are login names", () => {
+  it("are not shown to customers on the staff card", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    assert.equal("code" in entry.staff, false);
+    assert.equal(entry.exclusive, false);
+    const detail = await api(sys, `/api/conversations/${entry.conversationId}`, { token: customer.token });
+    assert.equal(detail.status, 200);
+    assert.ok(detail.body.staff.name);
+    assert.equal("code" in detail.body.staff, false);
   });
 });
 

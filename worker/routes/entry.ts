@@ -31,7 +31,14 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     const expired = now >= idleDeadline(open, settings) && (await (await conversationRoom(c.env, open.id)).expireIfIdle());
     if (!expired) {
       const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
-      const result: EntryResult = { conversationId: open.id, staff: staffCard(assigned), status: open.status, continued: true, source: open.source };
+      const result: EntryResult = {
+        conversationId: open.id,
+        staff: staffCard(assigned),
+        status: open.status,
+        continued: true,
+        source: open.source,
+        exclusive: open.staffId === customer.exclusiveStaffId,
+      };
       return c.json(result);
     }
   }
@@ -58,6 +65,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     status: "pending",
     continued: false,
     source: assignment.source,
+    exclusive: assignment.staff.id === (exclusive?.id ?? customer.exclusiveStaffId),
   };
   return c.json(result, 201);
 });
