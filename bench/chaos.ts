@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { ConversationClient } from "../client/conversation-client";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import type { RunningSystem, SystemOptions } from "../scripts/system";
 import { startFakeWechat } from "../fake-wechat/server";
@@ -66,7 +66,7 @@ const options: SystemOptions = {
     WECHAT_SECRET: wechat.secret,
     WECHAT_APPID: wechat.appid,
     // Every client reconnects after each kill and drop, all from 127.0.0.1.
-    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60",
+    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60,sockets_identity=off",
   },
 };
 await prepareDatabase(
@@ -91,6 +91,7 @@ const chatters: Chatter[] = [];
 for (const p of pairs) {
   for (const party of ["customer", "staff"] as const) {
     const id = party === "customer" ? p.customerId : p.staffId;
+    const socketTicket = await mintSocketTicket(secret, id, party);
     const token = await mintToken(secret, id, party);
     const chatter: Chatter = {
       name: `${party}:${id}@${p.conversationId.slice(0, 8)}`,
@@ -100,7 +101,7 @@ for (const p of pairs) {
       client: new ConversationClient({
         host: `127.0.0.1:${options.port}`,
         conversationId: p.conversationId,
-        token,
+        ticket: async () => socketTicket,
         self: { party, id },
         WebSocket,
         events: {

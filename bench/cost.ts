@@ -118,7 +118,7 @@ log(`bench:cost: ${rooms} rooms (a customer and a staff socket each), ${rounds} 
 const kefu = await startKefu(pop, {
   log,
   // The copy runs 3 s after the ack, so the message steps are over before their copies start.
-  vars: { D1_COPY_DELAY_MS: "3000", RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,send_socket=off" },
+  vars: { D1_COPY_DELAY_MS: "3000", RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,send_identity=off,sockets_identity=off" },
 });
 const results: Record<string, number> = {};
 try {

@@ -4,7 +4,7 @@
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { freePort, type RunningSystem } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
@@ -27,9 +27,9 @@ export async function population(customers: number, staffCount: number, staffSoc
     const staffId = staff.ids[i % staffCount];
     pairs.push({ conversationId: newConversationId(), customerId, staffId, customerToken: "", staffToken: "", staffSocket: i < staffSockets });
   }
-  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintToken(secret, id, "staff")] as const)));
+  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintSocketTicket(secret, id, "staff")] as const)));
   for (const p of pairs) {
-    p.customerToken = await mintToken(secret, p.customerId, "customer");
+    p.customerToken = await mintSocketTicket(secret, p.customerId, "customer");
     p.staffToken = staffTokens.get(p.staffId)!;
   }
   const seedSql = [
@@ -76,7 +76,7 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
         WECHAT_SECRET: FAKE_SECRET,
         WECHAT_APPID: FAKE_APPID,
         // Every socket comes from 127.0.0.1: lift the per-IP upgrade limit; the limiter still runs.
-        RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60",
+        RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,sockets_identity=off",
         ...o.vars,
       },
     });
@@ -104,8 +104,8 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
       serverLog,
       workerds,
       host,
-      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?token=${party === "customer" ? p.customerToken : p.staffToken}`,
-      inboxes: pop.staffIds.map((id) => `ws://${host}/parties/staff-room/${id}?token=${pop.staffTokens.get(id)}`),
+      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?ticket=${party === "customer" ? p.customerToken : p.staffToken}`,
+      inboxes: pop.staffIds.map((id) => `ws://${host}/parties/staff-room/${id}?ticket=${pop.staffTokens.get(id)}`),
       async stored() {
         const db = openLocalD1(persistTo);
         try {

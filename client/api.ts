@@ -11,6 +11,7 @@ import {
   loginResultSchema,
   mediaUploadResultSchema,
   messageSchema,
+  socketTicketSchema,
   roleSchema,
   staffCardSchema,
   staffStatusSchema,
@@ -52,7 +53,7 @@ const conversationDetailSchema = z.object({
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 const historySchema = z.object({ messages: z.array(messageSchema), lastSeq: z.number().int() });
 const inboxSchema = z.object({ items: z.array(inboxItemSchema) });
-const colleagueSchema = staffCardSchema.extend({ role: roleSchema });
+const colleagueSchema = staffCardSchema.extend({ code: z.string(), role: roleSchema });
 export type Colleague = z.infer<typeof colleagueSchema>;
 const customerDetailSchema = z.object({ customer: customerProfileSchema, conversations: z.array(inboxItemSchema) });
 export type CustomerDetail = z.infer<typeof customerDetailSchema>;
@@ -145,8 +146,12 @@ export class ApiClient<F> {
   loginStaff(body: { code: string; password: string; totp?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
   }
-  loginStaffWechat(code: string) {
-    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code });
+  /** A minute-long ticket for one socket upgrade: socket URLs never carry the login token. */
+  async socketTicket(): Promise<string> {
+    return (await this.call("POST", "/api/auth/ticket", socketTicketSchema)).ticket;
+  }
+  loginStaffWechat(code: string, totp?: string) {
+    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code, totp });
   }
   bindStaffWechat(code: string) {
     return this.call("POST", "/api/auth/staff/wechat/bind", z.object({ bound: z.boolean() }), { code });
@@ -258,4 +263,15 @@ export function socketTarget(baseUrl: string): { host: string; protocol: "ws" | 
   const m = /^(https?):\/\/([^/]+)/.exec(baseUrl);
   if (!m) throw new Error(`invalid base URL: ${baseUrl}`);
   return { host: m[2], protocol: m[1] === "https" ? "wss" : "ws" };
+}
+
+/** A socket ticket with plain fetch (browser apps, Node tools). */
+export async function fetchSocketTicket(baseUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, "")}/api/auth/ticket`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const body: unknown = await res.json();
+  if (!res.ok) {
+    const err = errorBodySchema.safeParse(body);
+    throw new ApiRequestError(res.status, err.success ? err.data.code : "internal", err.success ? err.data.message : `请求失败（${res.status}）`);
+  }
+  return socketTicketSchema.parse(body).ticket;
 }

@@ -4,7 +4,7 @@
 export type Env = Cloudflare.Env & {
   TOKEN_SECRET: string;
   WECHAT_SECRET: string;
-  /** Rate-limit overrides, e.g. "login_ip=5/60,send_socket=off" (see domain/rate-limit.ts). */
+  /** Rate-limit overrides, e.g. "login_ip=5/60,send_identity=off" (see domain/rate-limit.ts). */
   RATE_LIMITS?: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;

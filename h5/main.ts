@@ -206,7 +206,7 @@ function App() {
   useEffect(() => {
     void start(scene);
   }, []);
-  if (entry) return html`<${Chat} entry=${entry} exclusive=${!!scene && entry.staff.code === scene} onRestart=${() => start(undefined)} />`;
+  if (entry) return html`<${Chat} entry=${entry} exclusive=${!!scene && entry.exclusive} onRestart=${() => start(undefined)} />`;
   return html`<div class="start">
     <header class="nav">在线客服</header>
     <${GuestBanner} />

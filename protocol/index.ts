@@ -46,9 +46,14 @@ const textContent = z.object({
   kind: z.literal("text"),
   text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
 });
+/**
+ * Pictographs only (with their modifiers, joiners and variation selectors): an emoji message is
+ * not screened by the content check, so it must not be able to carry words.
+ */
+const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\u200d\ufe0f\u20e3])+$/u;
 const emojiContent = z.object({
   kind: z.literal("emoji"),
-  text: z.string().min(1).max(LIMITS.emojiLength),
+  text: z.string().min(1).max(LIMITS.emojiLength).regex(EMOJI_ONLY, "表情消息只能包含表情符号"),
 });
 const imageContent = z.object({
   kind: z.literal("image"),
@@ -99,9 +104,9 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/** What customers see of a staff member: not the staff code, which is their login name. */
 export const staffCardSchema = z.object({
   id: z.string(),
-  code: z.string(),
   name: z.string(),
   avatar: z.string().nullable(),
   specialty: z.string().nullable(),
@@ -208,6 +213,11 @@ export const staffLoginSchema = z.object({
   password: z.string().min(1).max(128),
   totp: z.string().regex(/^\d{6}$/, "动态码为 6 位数字").optional(),
 });
+/** WeChat login of a bound staff account: the wx.login code, and the TOTP code when the account has one. */
+export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLoginSchema.shape.totp });
+/** `POST /api/auth/ticket`: a minute-long credential for one socket upgrade URL (`?ticket=`). */
+export const socketTicketSchema = z.object({ ticket: z.string(), expiresAt: z.number() });
+export type SocketTicket = z.infer<typeof socketTicketSchema>;
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),
@@ -225,6 +235,8 @@ export const entryResultSchema = z.object({
   status: conversationStatusSchema,
   continued: z.boolean(),
   source: sourceSchema,
+  /** The assigned staff member is the customer's exclusive one (the card says so; it shows no staff code). */
+  exclusive: z.boolean(),
 });
 export type EntryResult = z.infer<typeof entryResultSchema>;
 

@@ -16,7 +16,7 @@ import {
   type SendFrame,
   type ServerFrame,
 } from "../protocol";
-import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../domain/rate-limit";
+import { RATE_LIMITED_MESSAGE } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
 import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
@@ -26,6 +26,8 @@ import { MessageLog } from "./message-log";
 import { D1Copy } from "./d1-copy";
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
+import { IdentityFrameLimits } from "./frame-limits";
+import { identitySockets, identityTag } from "./identity-sockets";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
@@ -49,7 +51,7 @@ export class ConversationRoom extends Server<Env> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Inbox notifications keep their order too, without holding up acks. */
   private notifyChain: Promise<unknown> = Promise.resolve();
-  private readonly sendLimiter = new SocketSendLimiter();
+  private readonly limits = new IdentityFrameLimits(this.env);
 
   /** The messages, in this room's own storage (acks are given from there); D1 gets copies. */
   private log!: MessageLog;
@@ -142,7 +144,7 @@ export class ConversationRoom extends Server<Env> {
 
   override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {
     const who = identityOf(ctx.request);
-    return [who.party, `${who.party}:${who.id}`];
+    return [who.party, identityTag(who)];
   }
 
   override onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
@@ -170,7 +172,7 @@ export class ConversationRoom extends Server<Env> {
         if (known) return this.ackAgain(conn, frame.clientId, known);
         const ticket = this.nextTicket();
         if (this.heldBack(conn, frame.clientId, ticket)) return;
-        if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
+        if (!this.limits.send(who)) {
           // Not acknowledged: the client keeps the message and sends it again later.
           this.refuse(conn, frame.clientId, ticket, "rate_limited", RATE_LIMITED_MESSAGE);
           return;
@@ -190,10 +192,12 @@ export class ConversationRoom extends Server<Env> {
       }
       case "read":
         return this.serial(() => this.handleRead(who, frame.seq));
-      case "sync":
-        return this.handleSync(conn, frame.after);
+      case "sync": {
+        const metered = this.limits.sync(conn, who);
+        return metered ? this.handleSync(metered, frame.after) : undefined;
+      }
       case "typing":
-        this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
+        if (this.limits.typing(who)) this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
         return;
     }
   }
@@ -352,7 +356,7 @@ export class ConversationRoom extends Server<Env> {
     await this.scheduleTimeout();
   }
 
-  private handleSync(conn: Connection, after: number) {
+  private handleSync(conn: { send(data: string): void }, after: number) {
     let cursor = after;
     for (let sent = 0; sent < LIMITS.syncBatch * 5; ) {
       const rows = this.log.after(cursor, LIMITS.syncBatch);
@@ -474,6 +478,11 @@ export class ConversationRoom extends Server<Env> {
   }
 
   // ---------- RPC from the Worker ----------
+
+  /** SessionRoom: counts (or closes, when the session was revoked) an identity's sockets here. */
+  async identitySockets(tag: string, close: boolean): Promise<number> {
+    return identitySockets(this, tag, close);
+  }
 
   /** Ends the conversation now (staff action or the timeout sweep). Returns the final state. */
   async end(reason: string): Promise<ConversationState> {

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { type ExportLine, exportLineSchema, type MonitorFrame } from "../protocol";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD, T0 } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
+import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem, staffCodeOf } from "./harness";
 
 let admin: string;
 const sys = useTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` }, async () => {
@@ -149,7 +149,7 @@ describe("admin API", () => {
     await online.opened;
     const customer = await loginCustomer(sys);
     const entry = await enter(sys, customer.token);
-    assert.equal(entry.staff.code, "kf01");
+    assert.equal(staffCodeOf(entry.staff), "kf01");
     const chat = chatClient(sys, entry.conversationId, customer);
     await eventually(() => chat.open, 10_000, "chat open");
     chat.send({ kind: "text", text: "在吗？" });

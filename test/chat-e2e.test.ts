@@ -11,6 +11,7 @@ import {
   RawSocket,
   staffPath,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -28,7 +29,7 @@ describe("customer and staff talk through the real runtime", () => {
     const vip = await goOnline("vip01");
     const customer = await loginCustomer(sys, "alice-code");
     const entry = await enter(sys, customer.token, "vip01");
-    assert.equal(entry.staff.code, "vip01");
+    assert.equal(staffCodeOf(entry.staff), "vip01");
     assert.equal(entry.staff.name, "陈顾问");
     assert.equal(entry.staff.specialty, "专属理财顾问");
     assert.equal(entry.source, "qr");

@@ -44,7 +44,7 @@ describe("D1 copy of a room's messages", () => {
         WECHAT_SECRET: wechat.secret,
         WECHAT_APPID: wechat.appid,
         D1_COPY_DELAY_MS: "600000",
-        RATE_LIMITS: "send_socket=off",
+        RATE_LIMITS: "send_identity=off",
       },
       extraSql: [
         ALWAYS_WORKING,

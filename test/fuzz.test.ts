@@ -153,6 +153,22 @@ describe(`fuzz (seed ${SEED})`, () => {
     }
   });
 
+  it("searches with long Chinese text (over D1's 50-byte LIKE limit) without a 5xx", async () => {
+    const texts = ["售后服务问题咨询退款换货物流查询", "我想咨询一下关于上个月购买的商品退款进度以及物流信息查询的问题", "长".repeat(64), "客户%_\\名称".repeat(8), "😀客户".repeat(21)];
+    let fiveHundreds = 0;
+    for (const text of texts) {
+      const q = encodeURIComponent(text);
+      for (const path of [`/api/admin/customers?q=${q}`, `/api/admin/conversations?customer=${q}`, `/api/admin/conversations/export?customer=${q}`]) {
+        const res = await api(sys, path, { token: world.tokens.admin });
+        if (res.status >= 500) fiveHundreds++;
+        assertClear(res, `GET ${path.slice(0, 60)}`);
+        assert.ok(res.status === 200 || (res.status === 400 && [...text].length > 64), `GET ${path.slice(0, 60)} → ${res.status}`);
+      }
+    }
+    console.log(`# long Chinese searches: ${texts.length * 3} requests, ${fiveHundreds} 5xx`);
+    assert.equal(fiveHundreds, 0);
+  });
+
   it("refuses wrongly typed, empty, disguised and oversized uploads", async () => {
     const html = Buffer.from("<html><script>alert(1)</script></html>");
     const exe = Buffer.concat([Buffer.from("MZ"), Buffer.alloc(100)]);

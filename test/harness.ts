@@ -1,6 +1,7 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
 // `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory copied from
 // the run's migrated and seeded template (see scripts/system.ts), plus the file's own SQL.
+import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { after, before } from "node:test";
@@ -8,10 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
+import { fetchSocketTicket } from "../client/api";
 import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
 import { type EntryResult, HEARTBEAT, type LoginResult, type ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
+import { DEMO_STAFF } from "../scripts/seed";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
 
@@ -121,7 +124,7 @@ export function chatClient(
   const client = new ConversationClient({
     host: sys.host,
     conversationId,
-    token: login.token,
+    ticket: () => fetchSocketTicket(`http://${sys.host}`, login.token),
     self: { party: login.role === "customer" ? "customer" : "staff", id: login.id },
     WebSocket,
     events,
@@ -131,7 +134,21 @@ export function chatClient(
   return client;
 }
 
-/** A raw socket to a room, collecting every frame it receives. */
+/**
+ * A socket ticket for a login token, minted here with the test secret (the constructor of a raw
+ * socket cannot wait for `POST /api/auth/ticket`); a token that does not verify is passed on as is.
+ */
+export function socketTicketOf(token: string, secret = TEST_SECRET): string {
+  const [payload, signature] = token.split(".");
+  const sign = (p: string) => createHmac("sha256", secret).update(p).digest("base64url");
+  if (!payload || sign(payload) !== signature) return token;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+  if (claims.use && claims.use !== "session") return token;
+  const ticket = Buffer.from(JSON.stringify({ ...claims, use: "socket", exp: Math.min(claims.exp, Date.now() + 60_000) })).toString("base64url");
+  return `${ticket}.${sign(ticket)}`;
+}
+
+/** A raw socket to a room (with a login token, sent as a socket ticket), collecting every frame it receives. */
 export class RawSocket {
   readonly frames: ServerFrame[] = [];
   readonly ws: WebSocket;
@@ -140,7 +157,7 @@ export class RawSocket {
   private waiters: (() => void)[] = [];
 
   constructor(sys: { host: string }, path: string, token?: string) {
-    const url = `ws://${sys.host}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    const url = `ws://${sys.host}${path}${token ? `?ticket=${encodeURIComponent(socketTicketOf(token))}` : ""}`;
     this.ws = new WebSocket(url);
     openSockets.add(this);
     this.opened = new Promise((resolve, reject) => {
@@ -198,6 +215,20 @@ export async function startedConversation(sys: TestSystem, text = "你好") {
   return { customer, entry, socket };
 }
 export const staffPath = (id: string) => `/parties/staff-room/${id}`;
+
+const testStaffCodes = new Map<string, string>();
+
+/** A test that creates staff tells staffCodeOf their login codes. */
+export function knowStaffCode(id: string, code: string) {
+  testStaffCodes.set(id, code);
+}
+
+/** The login code of a demo (or test-made) staff member shown on a staff card (cards do not show codes to customers). */
+export function staffCodeOf(card: { id: string }): string {
+  const found = testStaffCodes.get(card.id) ?? DEMO_STAFF.find((s) => s.id === card.id)?.code;
+  if (!found) throw new Error(`${card.id} is not a known staff member`);
+  return found;
+}
 
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;

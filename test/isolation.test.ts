@@ -15,6 +15,7 @@ import {
   startedConversation,
   TEST_SECRET,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -48,7 +49,7 @@ describe("who may join and read", () => {
 
   it("keeps staff out of colleagues' conversations, lets supervisors and admins in", async () => {
     const { entry } = await conversationWithMessage();
-    const other = entry.staff.code === "kf01" ? "kf02" : "kf01";
+    const other = staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01";
     const colleague = await loginStaff(sys, other);
     assert.match(await refused(conversationPath(entry.conversationId), colleague.token), /HTTP 403/);
     const denied = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: colleague.token });

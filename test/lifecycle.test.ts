@@ -14,6 +14,7 @@ import {
   staffPath,
   startedConversation,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -33,7 +34,7 @@ describe("conversation lifecycle", () => {
     const again = await enter(sys, customer.token);
     assert.notEqual(again.conversationId, entry.conversationId);
     assert.equal(again.continued, false);
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     const list = await api(sys, "/api/staff/conversations?status=ended", { token: staff.token });
     assert.ok(list.body.items.some((i: any) => i.id === entry.conversationId));
     socket.close();
@@ -42,7 +43,7 @@ describe("conversation lifecycle", () => {
 
   it("lets staff end a conversation; the customer sees it ended", async () => {
     const { entry, socket } = await started();
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     const res = await api(sys, `/api/conversations/${entry.conversationId}/end`, { method: "POST", token: staff.token });
     assert.equal(res.status, 200);
     assert.equal(res.body.conversation.status, "ended");
@@ -52,8 +53,8 @@ describe("conversation lifecycle", () => {
 
   it("transfers a conversation with its history; both inboxes update live", async () => {
     const { entry, socket: customerSocket } = await started();
-    const from = await loginStaff(sys, entry.staff.code);
-    const to = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+    const from = await loginStaff(sys, staffCodeOf(entry.staff));
+    const to = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
     const fromInbox = new RawSocket(sys, staffPath(from.id), from.token);
     const toInbox = new RawSocket(sys, staffPath(to.id), to.token);
     const fromChat = new RawSocket(sys, conversationPath(entry.conversationId), from.token);
@@ -117,7 +118,7 @@ describe("auto replies", () => {
       socket.send({ type: "send", clientId: `night-${text.length}-${Date.now()}`, content: { kind: "text", text } });
       await socket.waitFor("ack", (f) => f.clientId.startsWith(`night-${text.length}`));
     }
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: staff.token });
     assert.deepEqual(
       history.body.messages.map((m: any) => [m.sender, m.text]),

@@ -17,6 +17,7 @@ import {
   loginStaff,
   RawSocket,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const TPL = "TPL_REPLY";
@@ -31,7 +32,7 @@ async function scenario(code: string, credits: number) {
   const customer = await loginCustomer(sys, code);
   for (let i = 0; i < credits; i++) assert.equal((await grant(customer.token)).status, 200);
   const entry = await enter(sys, customer.token);
-  const staff = await loginStaff(sys, entry.staff.code);
+  const staff = await loginStaff(sys, staffCodeOf(entry.staff));
   const chat = chatClient(sys, entry.conversationId, staff);
   await eventually(() => chat.open, WAIT, "staff socket open");
   const openid = fakeOpenid(code);

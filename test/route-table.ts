@@ -9,6 +9,7 @@ import {
   RawSocket,
   staffPath,
   type TestSystem,
+  staffCodeOf,
 } from "./harness";
 
 export const ROLES = ["anonymous", "customer", "otherCustomer", "staff", "otherStaff", "supervisor", "admin"] as const;
@@ -52,11 +53,15 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
+  { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },
+  // Revokes every session of the caller's account: after every other row.
+  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
   { method: "GET", path: () => "/api/colleagues", allowed: STAFF },
   { method: "GET", path: (w) => `/api/conversations/${w.conversationId}`, allowed: PARTIES },
   { method: "GET", path: (w) => `/api/conversations/${w.conversationId}/messages`, allowed: PARTIES },
+  { method: "GET", path: (w) => `/api/conversations/${w.conversationId}/earlier`, allowed: ["customer"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/transfer`, body: {}, allowed: STAFF_PARTIES },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/rating`, body: { score: 9 }, allowed: ["customer"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/outcome`, body: {}, allowed: STAFF_PARTIES },
@@ -140,8 +145,8 @@ export async function makeWorld(sys: TestSystem): Promise<World> {
   await copiedToD1(sys, entry.conversationId, 1);
   const upload = await api(sys, "/api/media", { token: customer.token, raw: uploadForm(entry.conversationId) });
   if (upload.status !== 201) throw new Error(`upload failed: ${JSON.stringify(upload.body)}`);
-  const staff = await loginStaff(sys, entry.staff.code);
-  const otherStaff = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+  const staff = await loginStaff(sys, staffCodeOf(entry.staff));
+  const otherStaff = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
   return {
     tokens: {
       anonymous: undefined,

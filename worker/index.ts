@@ -12,6 +12,7 @@ export { StaffRoom } from "../rooms/staff-room";
 export { WechatTokenRoom } from "../rooms/wechat-token-room";
 export { MonitorRoom } from "../rooms/monitor-room";
 export { RateLimiter } from "../rooms/rate-limiter";
+export { SessionRoom } from "../rooms/session-room";
 
 const PUBLIC_PARTIES = /^\/parties\/(conversation-room|staff-room|monitor-room)\/[^/]+$/;
 

@@ -29,6 +29,8 @@ function staff(code: string, over: Partial<Candidate> = {}): Candidate {
     groupId: null,
     qrcodeKey: null,
     lastAssignedAt: 0,
+    sessionVersion: 0,
+    totpLastStep: 0,
     createdAt: 0,
     load: 0,
     ...over,

@@ -1,7 +1,7 @@
 // Rate-limit policies: parsing RATE_LIMITS and the token bucket.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BucketMap, DEFAULT_RATE_LIMITS, isFull, rateLimits, SocketSendLimiter, take } from "../../domain/rate-limit";
+import { BucketMap, DEFAULT_RATE_LIMITS, FrameLimiter, isFull, rateLimits, take } from "../../domain/rate-limit";
 
 describe("token bucket", () => {
   it("allows a burst of `limit`, then refuses with the time until the next token", () => {
@@ -38,20 +38,21 @@ describe("token bucket", () => {
     assert.equal(map.take("a", rule, 60_000).allowed, true);
   });
 
-  it("limits sends per socket, or not at all when switched off", () => {
-    const limiter = new SocketSendLimiter();
-    const spec = "send_socket=2/60";
-    assert.deepEqual([1, 2, 3].map(() => limiter.take(spec, "s1", 0).allowed), [true, true, false]);
-    assert.equal(limiter.take(spec, "s2", 0).allowed, true);
-    assert.equal(limiter.take("send_socket=off", "s1", 0).allowed, true);
+  it("limits sends per identity, or not at all when switched off", () => {
+    const limiter = new FrameLimiter();
+    const spec = "send_identity=2/60";
+    assert.deepEqual([1, 2, 3].map(() => limiter.take(spec, "send_identity", "customer:u1", 0).allowed), [true, true, false]);
+    assert.equal(limiter.take(spec, "send_identity", "customer:u2", 0).allowed, true);
+    assert.equal(limiter.take(spec, "typing_identity", "customer:u1", 0).allowed, true, "each policy has its own bucket");
+    assert.equal(limiter.take("send_identity=off", "send_identity", "customer:u1", 0).allowed, true);
   });
 });
 
 describe("RATE_LIMITS", () => {
   it("reads overrides and refuses bad ones", () => {
-    const limits = rateLimits("login_ip=5/60, send_socket=off");
+    const limits = rateLimits("login_ip=5/60, send_identity=off");
     assert.deepEqual(limits.login_ip, { limit: 5, windowSeconds: 60 });
-    assert.equal(limits.send_socket, null);
+    assert.equal(limits.send_identity, null);
     assert.deepEqual(limits.socket_ip, DEFAULT_RATE_LIMITS.socket_ip);
     assert.deepEqual(rateLimits(undefined), DEFAULT_RATE_LIMITS);
     assert.deepEqual(rateLimits(""), DEFAULT_RATE_LIMITS);

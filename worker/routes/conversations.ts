@@ -106,8 +106,8 @@ export const outcomeRoutes = router()
     return c.json({ resolved: updated.resolved, converted: updated.converted });
   });
 
-/** Colleagues a conversation can be transferred to. */
+/** Colleagues a conversation can be transferred to (staff know each other's codes; customers are not shown them). */
 export const colleagueRoutes = router().get("/", anyStaff(), async (c) => {
   const rows = await c.get("db").select().from(staff).where(eq(staff.disabled, false)).orderBy(asc(staff.code));
-  return c.json({ staff: rows.map((s) => ({ ...staffCard(s), role: s.role })) });
+  return c.json({ staff: rows.map((s) => ({ ...staffCard(s), code: s.code, role: s.role })) });
 });

@@ -45,11 +45,18 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
           reason: "客户扫描了专属二维码",
           source: "qr",
         });
-        const result: EntryResult = { conversationId: open.id, staff: staffCard(exclusive), status: state.status, continued: true, source: "qr" };
+        const result: EntryResult = { conversationId: open.id, staff: staffCard(exclusive), status: state.status, continued: true, source: "qr", exclusive: true };
         return c.json(result);
       }
       const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
-      const result: EntryResult = { conversationId: open.id, staff: staffCard(assigned), status: open.status, continued: true, source: open.source };
+      const result: EntryResult = {
+        conversationId: open.id,
+        staff: staffCard(assigned),
+        status: open.status,
+        continued: true,
+        source: open.source,
+        exclusive: open.staffId === customer.exclusiveStaffId,
+      };
       return c.json(result);
     }
   }
@@ -72,6 +79,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     status: "pending",
     continued: false,
     source: assignment.source,
+    exclusive: assignment.staff.id === (exclusive?.id ?? customer.exclusiveStaffId),
   };
   return c.json(result, 201);
 });
