@@ -587,3 +587,22 @@ export const templateBodySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("auto_reply"), ...templateCommon, config: autoReplyConfigSchema }).strict(),
 ]);
 export type TemplateBody = z.infer<typeof templateBodySchema>;
+
+// ---------- live queue (dashboard) ----------
+/** `first`: the customer has had no staff reply yet; `again`: they wrote after the last reply. */
+export const queueEntrySchema = z.object({
+  conversationId: z.string(),
+  customerName: z.string().nullable(),
+  staffId: z.string(),
+  staffName: z.string().nullable(),
+  kind: z.enum(["first", "again"]),
+  /** The customer's oldest unanswered message. */
+  waitingSince: z.number(),
+  preview: z.string().nullable(),
+});
+export type QueueEntry = z.infer<typeof queueEntrySchema>;
+export const queueResultSchema = z.object({
+  items: z.array(queueEntrySchema),
+  counts: z.object({ first: z.number().int(), again: z.number().int() }),
+});
+export type QueueResult = z.infer<typeof queueResultSchema>;

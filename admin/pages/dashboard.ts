@@ -1,7 +1,8 @@
-import { call } from "../api";
+import { useEffect } from "preact/hooks";
+import { call, callChecked } from "../api";
 import { useMonitor } from "../monitor";
-import { Badge, Card, fmtPct, fmtSeconds, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
-import { STATS_TARGETS, type MonitorEntry, type StatsResult } from "../../protocol";
+import { Badge, Card, fmtPct, fmtSeconds, fmtTime, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
+import { STATS_TARGETS, type MonitorEntry, queueResultSchema, type QueueResult, type StatsResult } from "../../protocol";
 
 export function Kpi(props: { label: string; value: string; hint?: string; good?: boolean | null }) {
   const tone = props.good === null || props.good === undefined ? "" : props.good ? "good" : "bad";
@@ -37,6 +38,41 @@ export function MonitorTable(props: { staff: MonitorEntry[] }) {
   </table>`;
 }
 
+const QUEUE_REFRESH_MS = 5000;
+
+/** Conversations waiting for a reply, longest wait first; re-read every few seconds. */
+export function QueueCard() {
+  const queue = useLoad(() => callChecked("/api/admin/queue", queueResultSchema), []);
+  useEffect(() => {
+    const timer = setInterval(queue.reload, QUEUE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const q: QueueResult | null = queue.data;
+  const now = Date.now();
+  return html`<${Card} title="待回复队列">
+    ${q
+      ? html`<div class="kpis small" data-testid="queue-counts">
+            <${Kpi} label="等待首次回复" value=${String(q.counts.first)} good=${q.counts.first === 0} />
+            <${Kpi} label="等待再次回复" value=${String(q.counts.again)} good=${q.counts.again === 0} />
+          </div>
+          <table class="table" data-testid="queue">
+            <thead><tr><th>顾客</th><th>客服</th><th>类型</th><th>已等待</th><th>最后消息</th></tr></thead>
+            <tbody>
+              ${q.items.map(
+                (i) => html`<tr data-id=${i.conversationId}>
+                  <td><a href=${`#/workbench/${i.conversationId}`}>${i.customerName ?? "顾客"}</a></td><td>${i.staffName ?? "—"}</td>
+                  <td><${Badge} kind=${i.kind === "first" ? "pending" : "info"}>${i.kind === "first" ? "首次回复" : "再次回复"}<//></td>
+                  <td title=${fmtTime(i.waitingSince)}>${fmtSeconds(Math.max(0, Math.round((now - i.waitingSince) / 1000)))}</td>
+                  <td class="ellipsis">${i.preview ?? ""}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+          ${q.items.length === 0 ? html`<p class="muted">没有等待回复的顾客</p>` : null}`
+      : html`<p class="muted">${queue.error ?? "加载中…"}</p>`}
+  <//>`;
+}
+
 const startOfToday = () => {
   const d = new Date();
   d.setHours(0, 0, 0, 0);
@@ -52,6 +88,7 @@ export function DashboardPage() {
   const load = monitor.staff.reduce((n, s) => n + s.load, 0);
   return html`<div class="grid">
     <${Card} title="今日概况">${stats.data ? html`<${TeamKpis} stats=${stats.data} />` : html`<p class="muted">${stats.error ?? "加载中…"}</p>`}<//>
+    <${QueueCard} />
     <${Card}
       title="实时在线监控"
       actions=${html`<span class=${`live ${monitor.connected ? "on" : ""}`}>${monitor.connected ? "实时连接中" : "连接中…"}</span>`}

@@ -10,6 +10,7 @@ import { adminConversationRoutes } from "./conversations";
 import { adminCustomerRoutes } from "./customers";
 import { groupRoutes } from "./groups";
 import { accountRoutes, staffAdminRoutes } from "./staff";
+import { queueRoutes } from "./queue";
 import { statsRoutes } from "./stats";
 import { adminTemplateRoutes } from "./templates";
 
@@ -21,6 +22,7 @@ export const adminRoutes = router()
   .route("/customers", adminCustomerRoutes)
   .route("/conversations", adminConversationRoutes)
   .route("/stats", statsRoutes)
+  .route("/queue", queueRoutes)
   .route("/templates", adminTemplateRoutes)
   // Who is on duty outside working hours (settings page).
   .put("/on-duty", requireRole("admin"), async (c) => {
