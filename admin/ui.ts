@@ -39,7 +39,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     let live = true;
     load().then(
       (d) => live && (setData(d), setError(null)),
-      (e: Error) => live && setError(e.message),
+      // Old figures must not stay on screen under a new, failed query.
+      (e: Error) => live && (setData(null), setError(e.message)),
     );
     return () => {
       live = false;
@@ -100,4 +101,9 @@ export function useAction() {
 /** Reads a form's named fields as strings. */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
+}
+
+export function Kpi(props: { label: string; value: string; hint?: string; good?: boolean | null }) {
+  const tone = props.good === null || props.good === undefined ? "" : props.good ? "good" : "bad";
+  return html`<div class=${`kpi ${tone}`}><span class="label">${props.label}</span><strong>${props.value}</strong>${props.hint ? html`<small>${props.hint}</small>` : null}</div>`;
 }

@@ -1,15 +1,12 @@
+import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { call, callChecked } from "../api";
 import { useMonitor } from "../monitor";
-import { Badge, Card, fmtPct, fmtSeconds, fmtTime, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
+import { PushRateKpi } from "./reports";
+import { Badge, Card, Kpi, fmtPct, fmtSeconds, fmtTime, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
 import { STATS_TARGETS, type MonitorEntry, queueResultSchema, type QueueResult, type StatsResult } from "../../protocol";
 
-export function Kpi(props: { label: string; value: string; hint?: string; good?: boolean | null }) {
-  const tone = props.good === null || props.good === undefined ? "" : props.good ? "good" : "bad";
-  return html`<div class=${`kpi ${tone}`}><span class="label">${props.label}</span><strong>${props.value}</strong>${props.hint ? html`<small>${props.hint}</small>` : null}</div>`;
-}
-
-export function TeamKpis(props: { stats: StatsResult }) {
+export function TeamKpis(props: { stats: StatsResult; children?: ComponentChildren }) {
   const t = props.stats.team;
   const meets = (v: number | null, ok: (v: number) => boolean) => (v === null ? null : ok(v));
   return html`<div class="kpis">
@@ -20,6 +17,7 @@ export function TeamKpis(props: { stats: StatsResult }) {
     <${Kpi} label="满意度" value=${fmtPct(t.satisfaction)} hint="目标 > 90%" good=${meets(t.satisfaction, (v) => v > STATS_TARGETS.satisfaction)} />
     <${Kpi} label="解决率" value=${fmtPct(t.resolutionRate)} hint="目标 > 85%" good=${meets(t.resolutionRate, (v) => v > STATS_TARGETS.resolutionRate)} />
     <${Kpi} label="转化率" value=${fmtPct(t.conversionRate)} />
+    ${props.children}
   </div>`;
 }
 
@@ -87,7 +85,7 @@ export function DashboardPage() {
   for (const s of monitor.staff) counts[s.presence]++;
   const load = monitor.staff.reduce((n, s) => n + s.load, 0);
   return html`<div class="grid">
-    <${Card} title="今日概况">${stats.data ? html`<${TeamKpis} stats=${stats.data} />` : html`<p class="muted">${stats.error ?? "加载中…"}</p>`}<//>
+    <${Card} title="今日概况">${stats.data ? html`<${TeamKpis} stats=${stats.data}><${PushRateKpi} range=${{ from, to: from + 86_400_000 }} /><//>` : html`<p class="muted">${stats.error ?? "加载中…"}</p>`}<//>
     <${QueueCard} />
     <${Card}
       title="实时在线监控"

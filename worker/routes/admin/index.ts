@@ -11,6 +11,7 @@ import { adminCustomerRoutes } from "./customers";
 import { groupRoutes } from "./groups";
 import { accountRoutes, staffAdminRoutes } from "./staff";
 import { queueRoutes } from "./queue";
+import { reportRoutes } from "./reports";
 import { statsRoutes } from "./stats";
 import { adminTemplateRoutes } from "./templates";
 
@@ -23,6 +24,7 @@ export const adminRoutes = router()
   .route("/conversations", adminConversationRoutes)
   .route("/stats", statsRoutes)
   .route("/queue", queueRoutes)
+  .route("/reports", reportRoutes)
   .route("/templates", adminTemplateRoutes)
   // Who is on duty outside working hours (settings page).
   .put("/on-duty", requireRole("admin"), async (c) => {
