@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { demoDataSql } from "./demo-data";
 import { demoSeedSql } from "./seed";
 import { applyMigrations, executeSql, queryJson, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
 
@@ -16,6 +17,8 @@ export type SystemOptions = {
   vars?: Record<string, string>;
   /** SQL run after the demo seed (test fixtures). */
   extraSql?: string;
+  /** On an empty database, also seed the bulk demo data (npm start only; tests keep the small seed). */
+  demo?: boolean;
   /** Pipe wrangler's output to this process. */
   inheritOutput?: boolean;
 };
@@ -40,11 +43,12 @@ async function runSqlText(persistTo: string, sql: string) {
 }
 
 /** Applies migrations; seeds the demo data only when there are no staff yet. Returns whether it seeded. */
-export async function prepareDatabase(persistTo: string, extraSql?: string): Promise<boolean> {
+export async function prepareDatabase(persistTo: string, extraSql?: string, demo = false): Promise<boolean> {
   await applyMigrations(persistTo);
   const [{ n }] = await queryJson<{ n: number }>(persistTo, "SELECT count(*) AS n FROM staff");
   const seeded = n === 0;
   if (seeded) await runSqlText(persistTo, await demoSeedSql());
+  if (seeded && demo) await runSqlText(persistTo, demoDataSql());
   if (extraSql) await runSqlText(persistTo, extraSql);
   return seeded;
 }
@@ -122,6 +126,6 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem & { seeded: boolean }> {
-  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql);
+  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql, opts.demo);
   return { ...(await startWorker(opts)), seeded };
 }
