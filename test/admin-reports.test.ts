@@ -3,9 +3,12 @@
 // the push log shows status and reason, a failed push is retried from the screen and the arrival
 // rate moves; a reversed date range gives a clear error instead of the old figures.
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type Page } from "playwright-core";
 import { buildAssets } from "../scripts/build-assets";
+import { rootDir } from "../scripts/wrangler";
 import { STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
 import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
 import { launchChromium } from "./browser";
@@ -78,6 +81,23 @@ describe("reports", () => {
     assert.equal(reversed.status, 400);
     assert.equal(reversed.body.message, "开始时间必须早于结束时间");
     await page.close();
+  });
+
+  it("serves hashed assets and the PDF font with long-lived cache headers, and the pages themselves uncached", async () => {
+    for (const app of ["admin", "h5"]) {
+      const index = await fetch(`${sys.url}/${app}/`);
+      assert.equal(index.status, 200);
+      assert.match(index.headers.get("cache-control") ?? "", /no-cache/);
+      const assets = [...(await index.text()).matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]);
+      assert.equal(assets.length, 2);
+      const fonts = app === "admin" ? readdirSync(join(rootDir, "public/admin/vendor")).map((f) => `vendor/${f}`) : [];
+      for (const path of [...assets, ...fonts]) {
+        const res = await fetch(`${sys.url}/${app}/${path}`);
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable", path);
+        await res.arrayBuffer();
+      }
+    }
   });
 
   it("lists pushes with status and reason, retries a failed one from the screen, and shows the arrival rate", async () => {

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { call, query, request, type Session } from "../api";
 import { readExport } from "../export/read-stream";
+import { loadLazy, vendorFile } from "../lazy-loader";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
 import type { AdminConversation, AdminStaff } from "../../protocol";
 import { Transcript } from "./transcript";
@@ -24,12 +25,6 @@ function download(bytes: Uint8Array, name: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-async function fetchBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
-  const res = await fetch(path);
-  if (!res.ok) throw new Error("导出所需的字体文件加载失败");
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 function Exporter(props: { filter: Record<string, string | number | undefined> }) {
   const [progress, setProgress] = useState<{ done: number; total: number; stage: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -43,11 +38,10 @@ function Exporter(props: { filter: Record<string, string | number | undefined> }
       const stamp = fmtDate(Date.now());
       if (format === "xlsx") {
         // The export libraries load only when an export is asked for.
-        const { buildXlsx } = await import("../export/xlsx");
+        const { buildXlsx } = await loadLazy();
         download(await buildXlsx(data), `会话记录-${stamp}.xlsx`, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
       } else {
-        const [font, wasm] = await Promise.all([fetchBytes("/admin/vendor/NotoSansHans-Regular.otf"), fetchBytes("/admin/vendor/harfbuzz-subset.wasm")]);
-        const { buildPdf } = await import("../export/pdf");
+        const [font, wasm, { buildPdf }] = await Promise.all([vendorFile("vendor/NotoSansHans-Regular.otf"), vendorFile("vendor/harfbuzz-subset.wasm"), loadLazy()]);
         download(await buildPdf(data, { font, wasm }), `会话记录-${stamp}.pdf`, "application/pdf");
       }
       setProgress(null);
