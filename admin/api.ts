@@ -56,8 +56,9 @@ export async function request(path: string, init: { method?: string; body?: unkn
   return res;
 }
 
-export async function call<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  return (await request(path, init)).json() as Promise<T>;
+/** A write whose answer the page does not use. */
+export async function call(path: string, init: { method?: string; body?: unknown } = {}): Promise<void> {
+  await request(path, init);
 }
 
 /** A call whose answer is checked against its protocol schema instead of being trusted. */

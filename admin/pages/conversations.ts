@@ -1,10 +1,11 @@
 // Conversations (F012): search, transcripts, and export as Excel or PDF with progress.
 import { useState } from "preact/hooks";
-import { call, query, request, type Session } from "../api";
+import * as z from "zod";
+import { callChecked, query, request, type Session } from "../api";
 import { readExport } from "../export/read-stream";
 import { loadLazy, vendorFile } from "../lazy-loader";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
-import type { AdminConversation, AdminStaff } from "../../protocol";
+import { adminConversationSchema, adminStaffSchema } from "../../protocol";
 import { Transcript } from "./transcript";
 
 const PAGE = 20;
@@ -64,9 +65,9 @@ function Exporter(props: { filter: Record<string, string | number | undefined> }
 export function ConversationsPage(props: { session: Session; param?: string }) {
   const [filter, setFilter] = useState<Record<string, string | number | undefined>>({});
   const [offset, setOffset] = useState(0);
-  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
   const list = useLoad(
-    () => call<{ items: AdminConversation[]; total: number }>(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`),
+    () => callChecked(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`, z.object({ items: z.array(adminConversationSchema), total: z.number() })),
     [JSON.stringify(filter), offset],
   );
   const names = Object.fromEntries((staff.data?.staff ?? []).map((s) => [s.id, s.name]));

@@ -1,17 +1,18 @@
 // Customers (F011): search, profile, tags and notes, staff relation and history.
 import { useState } from "preact/hooks";
-import { call, query, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, query, type Session } from "../api";
 import { Alert, Badge, Card, fmtTime, formValues, html, STATUS_NAMES, useAction, useLoad } from "../ui";
-import type { AdminConversation, AdminCustomer } from "../../protocol";
+import { adminConversationSchema, adminCustomerSchema } from "../../protocol";
 
-type Detail = {
-  customer: AdminCustomer;
-  staff: { staffId: string; name: string | null; code: string | null; conversations: number; lastAt: number | null }[];
-  conversations: AdminConversation[];
-};
+const detailSchema = z.object({
+  customer: adminCustomerSchema,
+  staff: z.array(z.object({ staffId: z.string(), name: z.string().nullable(), code: z.string().nullable(), conversations: z.number(), lastAt: z.number().nullable() })),
+  conversations: z.array(adminConversationSchema),
+});
 
 function CustomerDetail(props: { id: string; onChanged: () => void }) {
-  const detail = useLoad(() => call<Detail>(`/api/admin/customers/${props.id}`), [props.id]);
+  const detail = useLoad(() => callChecked(`/api/admin/customers/${props.id}`, detailSchema), [props.id]);
   const action = useAction();
   const d = detail.data;
   if (!d) return html`<p class="muted">${detail.error ?? "加载中…"}</p>`;
@@ -56,7 +57,7 @@ function CustomerDetail(props: { id: string; onChanged: () => void }) {
 export function CustomersPage(props: { session: Session; param?: string }) {
   const [filter, setFilter] = useState<Record<string, string>>({});
   const [selected, setSelected] = useState<string | undefined>(props.param);
-  const list = useLoad(() => call<{ items: AdminCustomer[]; total: number }>(`/api/admin/customers?${query({ ...filter, limit: 100 })}`), [JSON.stringify(filter)]);
+  const list = useLoad(() => callChecked(`/api/admin/customers?${query({ ...filter, limit: 100 })}`, z.object({ items: z.array(adminCustomerSchema), total: z.number() })), [JSON.stringify(filter)]);
   const search = (e: Event) => {
     e.preventDefault();
     setFilter(formValues(e.currentTarget as HTMLFormElement));

@@ -1,10 +1,10 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
-import { call, callChecked } from "../api";
+import { callChecked } from "../api";
 import { useMonitor } from "../monitor";
 import { PushRateKpi } from "./reports";
 import { Badge, Card, Kpi, fmtPct, fmtSeconds, fmtTime, html, PRESENCE_NAMES, ROLE_NAMES, useLoad } from "../ui";
-import { STATS_TARGETS, type MonitorEntry, queueResultSchema, type QueueResult, type StatsResult } from "../../protocol";
+import { STATS_TARGETS, type MonitorEntry, queueResultSchema, type QueueResult, type StatsResult, statsResultSchema } from "../../protocol";
 
 export function TeamKpis(props: { stats: StatsResult; children?: ComponentChildren }) {
   const t = props.stats.team;
@@ -80,7 +80,7 @@ const startOfToday = () => {
 export function DashboardPage() {
   const monitor = useMonitor();
   const from = startOfToday();
-  const stats = useLoad(() => call<StatsResult>(`/api/admin/stats?from=${from}&to=${from + 86_400_000}`), []);
+  const stats = useLoad(() => callChecked(`/api/admin/stats?from=${from}&to=${from + 86_400_000}`, statsResultSchema), []);
   const counts = { online: 0, busy: 0, offline: 0 };
   for (const s of monitor.staff) counts[s.presence]++;
   const load = monitor.staff.reduce((n, s) => n + s.load, 0);

@@ -1,7 +1,8 @@
 // Settings (F014): validated by the Worker, effective on the next request (no restart).
-import { call, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, type Session } from "../api";
 import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
-import type { AdminStaff } from "../../protocol";
+import { adminStaffSchema } from "../../protocol";
 import type { Settings } from "../../domain/settings";
 
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
@@ -9,8 +10,12 @@ const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均
 
 export function SettingsPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
-  const settings = useLoad(() => call<{ settings: Settings }>("/api/admin/settings"), []);
-  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  // The settings schema lives in domain/ (with the database code), so only the envelope is checked here.
+  const settings = useLoad(
+    () => callChecked("/api/admin/settings", z.object({ settings: z.record(z.string(), z.unknown()) })).then((r) => r as { settings: Settings }),
+    [],
+  );
+  const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
   const action = useAction();
   const s = settings.data?.settings;
   if (!s) return html`<p class="muted">${settings.error ?? "加载中…"}</p>`;

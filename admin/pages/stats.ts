@@ -1,9 +1,9 @@
 // Statistics (F010): per staff, per group and for the team, with charts against the targets.
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import { callChecked, type Session } from "../api";
 import { BarChart } from "../charts";
 import { Alert, Card, fmtDate, fmtPct, fmtSeconds, formValues, html, useLoad } from "../ui";
-import { STATS_TARGETS, type StatsResult, type StatsRow } from "../../protocol";
+import { STATS_TARGETS, statsResultSchema, type StatsRow } from "../../protocol";
 import { TeamKpis } from "./dashboard";
 import { PushLogCard, PushRateKpi, SatisfactionCard, SeriesCard } from "./reports";
 
@@ -47,7 +47,7 @@ export function StatsPage(props: { session: Session; param?: string }) {
     return m ? { from: Number(m[1]), to: Number(m[2]) } : presetRange(7);
   });
   const [rangeError, setRangeError] = useState<string | null>(null);
-  const stats = useLoad(() => call<StatsResult>(`/api/admin/stats?from=${range.from}&to=${range.to}`), [range.from, range.to]);
+  const stats = useLoad(() => callChecked(`/api/admin/stats?from=${range.from}&to=${range.to}`, statsResultSchema), [range.from, range.to]);
   const custom = (e: Event) => {
     e.preventDefault();
     const v = formValues(e.currentTarget as HTMLFormElement);

@@ -1,8 +1,9 @@
 // Templates (F013): quick replies, push templates (WeChat template id and field mapping), auto replies.
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, type Session } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, useAction, useLoad } from "../ui";
-import type { Template } from "../../protocol";
+import { type Template, templateSchema } from "../../protocol";
 
 const KINDS = { quick_reply: "快捷回复", push: "推送模板", auto_reply: "自动回复" } as const;
 type Kind = keyof typeof KINDS;
@@ -56,7 +57,7 @@ export function TemplatesPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
   const [kind, setKind] = useState<Kind>("quick_reply");
   const [editing, setEditing] = useState<{ template: Template | null } | null>(null);
-  const list = useLoad(() => call<{ templates: Template[] }>(`/api/admin/templates?kind=${kind}`), [kind]);
+  const list = useLoad(() => callChecked(`/api/admin/templates?kind=${kind}`, z.object({ templates: z.array(templateSchema) })), [kind]);
   const action = useAction();
   const remove = (t: Template) => confirm(`删除“${t.title}”？`) && action.run(() => call(`/api/admin/templates/${t.id}`, { method: "DELETE" }).then(list.reload));
   return html`<${Card}
