@@ -94,7 +94,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
         <tbody>
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${props.param === c.id ? "selected" : ""}`} data-id=${c.id} onClick=${() => (location.hash = `#/conversations/${c.id}`)}>
-              <td>${fmtTime(c.startedAt)}</td><td>${c.customerName}</td><td>${c.staffName}</td>
+              <td><a href=${`#/conversations/${c.id}`}>${fmtTime(c.startedAt)}</a></td><td>${c.customerName}</td><td>${c.staffName}</td>
               <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//></td><td>${c.messageCount}</td>
               <td>${c.rating ? "★".repeat(c.rating) : "—"}</td>
               <td>${c.resolved ? html`<${Badge} kind="online">已解决<//>` : null} ${c.converted ? html`<${Badge} kind="info">已转化<//>` : null}</td>

@@ -65,8 +65,8 @@ export function CustomersPage(props: { session: Session; param?: string }) {
   return html`<div class="grid split">
     <${Card} title="顾客列表">
       <form class="row filters" onSubmit=${search}>
-        <input name="q" placeholder="昵称、电话、备注或 ID" />
-        <input name="tag" placeholder="标签" />
+        <input name="q" placeholder="昵称、电话、备注或 ID" aria-label="搜索顾客" />
+        <input name="tag" placeholder="标签" aria-label="按标签筛选" />
         <button type="submit" class="primary">搜索</button>
       </form>
       <p class="muted">共 ${list.data?.total ?? 0} 位顾客</p>
@@ -75,7 +75,7 @@ export function CustomersPage(props: { session: Session; param?: string }) {
         <tbody>
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${selected === c.id ? "selected" : ""}`} onClick=${() => setSelected(c.id)}>
-              <td>${c.nickname}</td><td>${c.phone ?? "—"}</td><td>${c.tags.map((t) => html`<${Badge} kind="tag">${t}<//> `)}</td>
+              <td><a href=${`#/customers/${c.id}`} onClick=${(e: Event) => (e.preventDefault(), setSelected(c.id))}>${c.nickname ?? "—"}</a></td><td>${c.phone ?? "—"}</td><td>${c.tags.map((t) => html`<${Badge} kind="tag">${t}<//> `)}</td>
               <td>${c.conversationCount}</td><td>${fmtTime(c.lastActiveAt)}</td>
             </tr>`,
           )}
