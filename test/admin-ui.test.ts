@@ -79,7 +79,12 @@ describe("admin console", () => {
     await page.getByLabel("上传文件大小上限（MB）").fill("0.0001");
     await page.getByRole("button", { name: "保存设置" }).click();
     await page.getByRole("alert").waitFor();
-    assert.equal(await page.getByRole("alert").textContent(), "uploadMaxBytes: 上传上限不能小于 1 KB");
+    assert.equal(await page.getByRole("alert").textContent(), "上传文件大小上限：上传上限不能小于 1 KB");
+    await page.getByLabel("上班").fill("9点");
+    await page.getByRole("button", { name: "保存设置" }).click();
+    await page.getByRole("alert").getByText("上班时间：时间格式应为 HH:MM").waitFor();
+    await page.getByLabel("上班").fill("09:00");
+    await page.getByLabel("聊天记录和媒体文件保留天数").fill("90");
     await page.getByLabel("上传文件大小上限（MB）").fill("0.002");
     await page.getByRole("button", { name: "保存设置" }).click();
     await page.getByText("设置已保存，立即生效").waitFor();

@@ -8,6 +8,29 @@ import type { Settings } from "../../domain/settings";
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
 const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均衡分配" } as const;
 
+/** The settings form's labels for the server's field paths ("workingHours.start: …"). */
+const FIELD_LABELS: Record<string, string> = {
+  assignmentRule: "分配规则",
+  "workingHours.start": "上班时间",
+  "workingHours.end": "下班时间",
+  "workingHours.days": "工作日",
+  workingHours: "工作时间",
+  pushPerHour: "每小时推送上限",
+  uploadMaxBytes: "上传文件大小上限",
+  sessionTimeoutSeconds: "会话超时",
+  retentionDays: "保留天数",
+  requireTotp: "动态验证码",
+};
+
+/** "workingHours.start: 时间格式应为 HH:MM" → "上班时间：时间格式应为 HH:MM". */
+export function readableError(message: string): string {
+  const m = /^([\w.]+): (.*)$/.exec(message);
+  if (!m) return message;
+  const path = m[1].replace(/\.\d+$/, "");
+  const label = FIELD_LABELS[path] ?? FIELD_LABELS[path.split(".")[0]];
+  return label ? `${label}：${m[2]}` : m[2];
+}
+
 export function SettingsPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
   // The settings schema lives in domain/ (with the database code), so only the envelope is checked here.
@@ -36,10 +59,13 @@ export function SettingsPage(props: { session: Session }) {
       pushPerHour: Number(v.pushPerHour),
       uploadMaxBytes: Math.round(Number(v.uploadMaxMb) * 1024 * 1024),
       sessionTimeoutSeconds: Math.round(Number(v.sessionTimeoutHours) * 3600),
+      retentionDays: Number(v.retentionDays),
       requireTotp: checked("requireTotp").length > 0,
     };
     action.run(async () => {
-      await call("/api/admin/settings", { method: "PUT", body: patch });
+      await call("/api/admin/settings", { method: "PUT", body: patch }).catch((e: Error) => {
+        throw new Error(readableError(e.message));
+      });
       await call("/api/admin/on-duty", { method: "PUT", body: { staffIds: checked("onDuty") } });
       settings.reload();
       staff.reload();
@@ -62,6 +88,9 @@ export function SettingsPage(props: { session: Session }) {
           <label>上传文件大小上限（MB）<input name="uploadMaxMb" type="number" step="any" defaultValue=${+(s.uploadMaxBytes / 1024 / 1024).toFixed(3)} /></label>
           <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" defaultValue=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
         </div>
+        <h3>数据保留</h3>
+        <label>聊天记录和媒体文件保留天数<input name="retentionDays" type="number" min="1" max="3650" defaultValue=${s.retentionDays} /></label>
+        <p class="muted small">超过保留期的消息和图片、语音文件会被定时任务删除（会话和统计数字保留）。</p>
         <h3>安全</h3>
         <label class="check"><input type="checkbox" name="requireTotp" defaultChecked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
         <${Alert} error=${action.error} ok=${action.ok} />

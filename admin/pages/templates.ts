@@ -19,6 +19,19 @@ function configOf(kind: Kind, v: Record<string, string>): Record<string, unknown
   return {};
 }
 
+/** A template's settings in words (never its raw JSON). */
+function configText(t: Template): string {
+  const c = t.config as { templateId?: string; fields?: Record<string, string>; trigger?: keyof typeof TRIGGERS };
+  if (t.kind === "auto_reply") return c.trigger ? `触发：${TRIGGERS[c.trigger] ?? c.trigger}` : "—";
+  if (t.kind === "push") {
+    const fields = Object.entries(PUSH_FIELDS)
+      .filter(([k]) => c.fields?.[k])
+      .map(([k, label]) => `${label.replace("字段", "")} → ${c.fields![k]}`);
+    return [`微信模板 ${c.templateId ?? "—"}`, ...fields].join("；");
+  }
+  return "—";
+}
+
 function TemplateForm(props: { kind: Kind; template: Template | null; onSaved: () => void }) {
   const action = useAction();
   const t = props.template;
@@ -72,7 +85,7 @@ export function TemplatesPage(props: { session: Session }) {
         ${(list.data?.templates ?? []).map(
           (t) => html`<tr>
             <td>${t.title}</td><td class="ellipsis">${t.content}</td>
-            <td><code>${Object.keys(t.config).length ? JSON.stringify(t.config) : "—"}</code></td>
+            <td>${configText(t)}</td>
             <td>${t.enabled ? html`<${Badge} kind="online">启用<//>` : html`<${Badge} kind="offline">停用<//>`}</td>
             ${admin ? html`<td class="actions"><button class="link" onClick=${() => setEditing({ template: t })}>编辑</button><button class="link danger" onClick=${() => remove(t)}>删除</button></td>` : null}
           </tr>`,
