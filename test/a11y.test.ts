@@ -2,43 +2,23 @@
 // console (as an admin, a supervisor and a staff member) or on the H5 chat; conversation rows open
 // by keyboard; dialogs take focus, keep it, and close on Esc.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type Browser, type Page } from "playwright-core";
-import { buildAssets } from "../scripts/build-assets";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
-import { ALWAYS_WORKING, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { ALWAYS_WORKING } from "./harness";
 import { seriousViolations } from "./axe";
+import { signInAs, useConsole } from "./console";
 
 const WAIT = 20_000;
-let sys: TestSystem;
-let browser: Browser;
-
-before(async () => {
-  await buildAssets();
-  sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await sys?.close();
-});
+const { sys, chromium } = useConsole({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
 
 async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(WAIT);
   return page;
 }
 
-async function signIn(code: string, password = "demo123"): Promise<Page> {
-  const page = await newPage();
-  await page.goto(`${sys.url}/admin/`);
-  await page.getByLabel("工号").fill(code);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.getByRole("link", { name: "工作台" }).waitFor();
-  return page;
-}
+const signIn = async (code: string, password?: string) => signInAs(await newPage(), sys, code, password);
 
 async function clean(page: Page, what: string) {
   const found = await seriousViolations(page);
@@ -81,7 +61,7 @@ describe("accessibility", () => {
   });
 
   it("has no serious or critical axe violations on the H5 chat", async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT);
     await page.goto(`${sys.url}/h5/?scene=vip01`);

@@ -5,39 +5,22 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { type Browser, type Page } from "playwright-core";
-import { buildAssets } from "../scripts/build-assets";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff } from "./harness";
+import { signInAs, useConsole } from "./console";
 
 const WAIT = 20_000;
-let sys: TestSystem;
-let browser: Browser;
-
-before(async () => {
-  await buildAssets();
-  sys = await startTestSystem({
-    extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}\nUPDATE conversations SET rating_comment = '回复很及时，谢谢小李' WHERE id = 'c_s1';`,
-  });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await sys?.close();
+const { sys, chromium } = useConsole({
+  extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}\nUPDATE conversations SET rating_comment = '回复很及时，谢谢小李' WHERE id = 'c_s1';`,
 });
 
 async function signIn(code: string, password = "demo123"): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(WAIT);
-  await page.goto(`${sys.url}/admin/`);
-  await page.getByLabel("工号").fill(code);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.getByRole("link", { name: "总览" }).waitFor();
-  return page;
+  return signInAs(page, sys, code, password);
 }
 
 const statsUrl = (r: { from: number; to: number }) => `${sys.url}/admin/#/stats/${r.from}-${r.to}`;

@@ -6,39 +6,22 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import ExcelJS from "exceljs";
-import { type Browser, type Page } from "playwright-core";
-import { buildAssets } from "../scripts/build-assets";
+import type { Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath } from "./harness";
+import { signInAs, useConsole } from "./console";
 
 const WAIT = 15_000;
-let sys: TestSystem;
-let browser: Browser;
+const { sys, chromium } = useConsole({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
 const downloads = mkdtempSync(join(tmpdir(), "kefu-admin-dl-"));
 
-before(async () => {
-  await buildAssets();
-  sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await sys?.close();
-});
-
 async function signIn(code: string, password: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   page.setDefaultTimeout(WAIT);
-  await page.goto(`${sys.url}/admin/`);
-  await page.getByLabel("工号").fill(code);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.getByRole("link", { name: "总览" }).waitFor();
-  return page;
+  return signInAs(page, sys, code, password);
 }
 
 const shot = async (page: Page, name: string) => {

@@ -4,27 +4,15 @@
 // ADMIN_SCREENSHOTS=1 also saves docs/admin-workbench*.png.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { buildAssets } from "../scripts/build-assets";
+import { describe, it } from "node:test";
+import type { BrowserContext, Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket } from "./harness";
+import { signInAs, useConsole } from "./console";
 import { testPng } from "./miniprogram-shim";
 
 const WAIT = 20_000;
-let sys: TestSystem;
-let browser: Browser;
-
-before(async () => {
-  await buildAssets();
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await sys?.close();
-});
+const { sys, chromium } = useConsole({ extraSql: ALWAYS_WORKING });
 
 /** Records desktop notifications instead of showing them. */
 async function recordNotifications(context: BrowserContext) {
@@ -41,17 +29,12 @@ async function recordNotifications(context: BrowserContext) {
   `);
 }
 
-async function signIn(code: string, password = "demo123"): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+async function signIn(code: string): Promise<Page> {
+  const context = await chromium.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
   await recordNotifications(context);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
-  await page.goto(`${sys.url}/admin/`);
-  await page.getByLabel("工号").fill(code);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.getByRole("link", { name: "工作台" }).waitFor();
-  return page;
+  return signInAs(page, sys, code);
 }
 
 const shot = async (page: Page, name: string) => {

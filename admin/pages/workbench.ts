@@ -2,7 +2,7 @@
 // and admins watch any conversation live and act in it (reply as themselves, transfer, end, outcome).
 import { useEffect, useState } from "preact/hooks";
 import type { InboxFilter } from "../../client/inbox-state";
-import type { InboxItem } from "../../protocol";
+import type { ConversationStatus, InboxItem } from "../../protocol";
 import { isManager, kefu, type Session } from "../api";
 import { OutcomeControls, TransferDialog } from "../workbench/actions";
 import { assignedTo, Composer, Messages, useChat } from "../workbench/chat";
@@ -11,7 +11,7 @@ import { InboxList, type InboxScope, useInbox } from "../workbench/inbox";
 import { enableNotifications, notificationsSupported, notifyCustomerMessage } from "../workbench/notify";
 import { Alert, html, PRESENCE_NAMES, STATUS_NAMES, useAction, useLoad } from "../ui";
 
-function ChatPane(props: { id: string; session: Session; names: Record<string, string>; transferredAway: boolean }) {
+function ChatPane(props: { id: string; session: Session; names: Record<string, string>; transferredAway: boolean; listedStatus?: ConversationStatus }) {
   const { chat, error } = useChat(props.id, props.session);
   const colleagues = useLoad(() => kefu.colleagues(), []);
   const quick = useLoad(() => kefu.templates("quick_reply"), []);
@@ -29,6 +29,8 @@ function ChatPane(props: { id: string; session: Session; names: Record<string, s
   const detail = chat.detail;
   const staffId = assignedTo(chat) ?? detail.conversation.staffId;
   const mine = staffId === props.session.id;
+  // The socket reports ending; the inbox feed also reports a pending conversation becoming active.
+  const status = chat.status === "ended" ? "ended" : (props.listedStatus ?? chat.status);
   const end = () => {
     if (!confirm("确定结束这个会话吗？顾客将收到评价邀请。")) return;
     void action.run(() => kefu.end(props.id), "会话已结束");
@@ -37,7 +39,7 @@ function ChatPane(props: { id: string; session: Session; names: Record<string, s
     <header class="wb-chat-head">
       <div>
         <h2>${detail.conversation.customerName ?? "顾客"}</h2>
-        <small class="muted">负责客服 <b data-testid="assigned">${props.names[staffId] ?? detail.staff.name}</b> · <span class=${`badge ${chat.status}`}>${STATUS_NAMES[chat.status]}</span>
+        <small class="muted">负责客服 <b data-testid="assigned">${props.names[staffId] ?? detail.staff.name}</b> · <span class=${`badge ${status}`}>${STATUS_NAMES[status]}</span>
         · <span class=${`live ${chat.connected ? "on" : ""}`}>${chat.connected ? "实时" : "连接中…"}</span>
         ${mine ? null : html` · <span class="badge info">旁听中，回复将以您的名义发送</span>`}</small>
       </div>
@@ -98,7 +100,7 @@ export function WorkbenchPage(props: { session: Session; param?: string }) {
     <div class=${`wb-grid ${props.param ? "open" : ""}`}>
       <${InboxList} session=${props.session} items=${inbox.items} openId=${props.param} filter=${filter} scope=${scope} names=${names} onFilter=${setFilter} onScope=${setScope} />
       ${props.param
-        ? html`<${ChatPane} key=${props.param} id=${props.param} session=${props.session} names=${names} transferredAway=${transferred.includes(props.param)} />`
+        ? html`<${ChatPane} key=${props.param} id=${props.param} session=${props.session} names=${names} transferredAway=${transferred.includes(props.param)} listedStatus=${inbox.items.find((i) => i.id === props.param)?.status} />`
         : html`<section class="wb-chat empty"><p class="muted">从左侧选择一个会话</p></section>`}
       ${customerId ? html`<${CustomerPanel} customerId=${customerId} />` : null}
     </div>
