@@ -83,7 +83,8 @@ export function demoDataSql(now = Date.now()): string {
     for (const [ask, answer] of dialogue) {
       last = message("customer", ask);
       at += 20_000 + Math.floor(rnd() * (rnd() < 0.15 ? 600_000 : 200_000));
-      if (waiting && seq >= 1 && ask === dialogue[dialogue.length - 1][0]) break;
+      // Waiting customers: some still without any reply, the others asking again.
+      if (waiting && (n % 4 === 0 || ask === dialogue[dialogue.length - 1][0])) break;
       last = message("staff", answer);
       at += 30_000 + Math.floor(rnd() * 120_000);
     }
