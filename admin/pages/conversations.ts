@@ -111,7 +111,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
       </div>
     <//>
     ${props.param
-      ? html`<${Card} title="会话详情" actions=${html`<a class="button ghost" href="#/conversations">关闭</a>`}><${Transcript} id=${props.param} names=${names} /><//>`
+      ? html`<${Card} title="会话详情" actions=${html`<a class="button" href=${`#/workbench/${props.param}`}>在工作台中处理</a><a class="button ghost" href="#/conversations">关闭</a>`}><${Transcript} id=${props.param} names=${names} /><//>`
       : null}
   </div>`;
 }
