@@ -4,6 +4,7 @@
 // - "zod" resolves to client/zod-lite.ts: zod's classic API cannot be tree-shaken.
 // - Hashed file names under assets/ and vendor/ (cached for a year, see public/_headers); the
 //   index.html that names them is not cached.
+// - Source maps only on request (`--sourcemaps`, npm start): everything in public/ is served.
 import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,7 +39,6 @@ function outputOf(meta: Metafile, entry: string, out: string): string {
 const common: BuildOptions = {
   bundle: true,
   minify: true,
-  sourcemap: true,
   target: BROWSER_TARGET,
   absWorkingDir: rootDir,
   metafile: true,
@@ -47,7 +47,8 @@ const common: BuildOptions = {
   entryNames: "assets/[name]-[hash]",
 };
 
-export async function buildAssets(): Promise<void> {
+export async function buildAssets(opts: { sourcemaps?: boolean } = {}): Promise<void> {
+  const sourcemap = opts.sourcemaps ? "linked" : false;
   for (const app of APPS) {
     if (!existsSync(join(rootDir, app.entry))) continue;
     const out = join(rootDir, "public", app.name);
@@ -66,11 +67,12 @@ export async function buildAssets(): Promise<void> {
       }
     }
     if ("lazy" in app) {
-      const lazy = await build({ ...common, entryPoints: [app.lazy], format: "iife", globalName: "kefuLazy", outdir: out });
+      const lazy = await build({ ...common, sourcemap, entryPoints: [app.lazy], format: "iife", globalName: "kefuLazy", outdir: out });
       assets.lazy = `./${outputOf(lazy.metafile!, app.lazy, out)}`;
     }
     const main = await build({
       ...common,
+      sourcemap,
       entryPoints: [app.entry],
       format: "esm",
       outdir: out,
@@ -90,4 +92,4 @@ export async function buildAssets(): Promise<void> {
   await buildMiniprogram();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildAssets();
+if (import.meta.url === `file://${process.argv[1]}`) await buildAssets({ sourcemaps: process.argv.includes("--sourcemaps") });

@@ -20,7 +20,7 @@ function tokenSecret(): string {
   return secret;
 }
 
-await buildAssets();
+await buildAssets({ sourcemaps: true });
 const wechat = await startFakeWechat({ port: wechatPort, log: true });
 const system = await startSystem({
   persistTo: join(rootDir, ".wrangler/state"),

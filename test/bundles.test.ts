@@ -22,7 +22,9 @@ function firstLoad(app: string): string[] {
   return [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => join(rootDir, "public", app, m[1]));
 }
 
-before(() => buildAssets());
+before(async () => {
+  if (!process.env.KEFU_ASSETS_BUILT) await buildAssets();
+});
 
 describe("browser bundles", () => {
   for (const app of ["admin", "h5"] as const) {
