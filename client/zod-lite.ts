@@ -340,3 +340,6 @@ export function enumSchema(values: readonly unknown[] | Record<string, unknown>,
   return new ZodEnum(Array.isArray(values) ? values : Object.values(values), m);
 }
 export { enumSchema as enum };
+
+/** `import { z } from "zod"` works as well as `import * as z from "zod"`. */
+export const z = { string, number, boolean, unknown, literal, array, object, record, discriminatedUnion, preprocess, coerce, enum: enumSchema, ZodError, ZodType };
