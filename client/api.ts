@@ -1,6 +1,6 @@
 // Typed calls to the HTTP API, shared by the mini program (wx.request / wx.uploadFile) and the
 // H5 page (fetch). Every response is parsed with the protocol's schemas before it is used.
-import { z } from "zod";
+import * as z from "zod";
 import {
   conversationStateSchema,
   customerProfileSchema,
@@ -49,6 +49,8 @@ const conversationDetailSchema = z.object({
   staff: staffCardSchema,
   lastSeq: z.number().int(),
   endedAt: z.number().nullable(),
+  /** How the conversation went, as staff or a supervisor marked it. */
+  outcome: z.object({ resolved: z.boolean(), converted: z.boolean() }).optional(),
 });
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 const historySchema = z.object({ messages: z.array(messageSchema), lastSeq: z.number().int() });
@@ -67,7 +69,8 @@ const meSchema = z.object({
 });
 const anyBody = z.unknown();
 
-export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number };
+/** staffId: one staff member's conversations (supervisors and admins; without it they get everyone's). */
+export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number; staffId?: string };
 export type HistoryQuery = { before?: number; after?: number; limit?: number };
 
 /** `a=1&b=2` from the defined entries (no URLSearchParams: the mini program has none). */
@@ -185,6 +188,10 @@ export class ApiClient<F> {
   }
   end(id: string) {
     return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/end`, z.object({ conversation: conversationStateSchema }), {});
+  }
+  /** Marks how the conversation went (resolution and conversion rates in the statistics). */
+  outcome(id: string, outcome: { resolved?: boolean; converted?: boolean }) {
+    return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/outcome`, z.object({ resolved: z.boolean(), converted: z.boolean() }), outcome);
   }
   rate(id: string, score: number, comment?: string) {
     return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/rating`, z.object({ ok: z.boolean(), score: z.number() }), {

@@ -1,7 +1,7 @@
 // The wire protocol: every WebSocket frame and every HTTP body shared by the
 // worker, the rooms, the mini program, the H5 page and the admin.
 // Types are derived from the schemas; nothing here is declared twice.
-import { z } from "zod";
+import * as z from "zod";
 
 export * from "./settings";
 
@@ -622,3 +622,69 @@ export const templateBodySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("auto_reply"), ...templateCommon, config: autoReplyConfigSchema }).strict(),
 ]);
 export type TemplateBody = z.infer<typeof templateBodySchema>;
+
+// ---------- live queue (dashboard) ----------
+/** `first`: the customer has had no staff reply yet; `again`: they wrote after the last reply. */
+export const queueEntrySchema = z.object({
+  conversationId: z.string(),
+  customerName: z.string().nullable(),
+  staffId: z.string(),
+  staffName: z.string().nullable(),
+  kind: z.enum(["first", "again"]),
+  /** The customer's oldest unanswered message. */
+  waitingSince: z.number(),
+  preview: z.string().nullable(),
+});
+export type QueueEntry = z.infer<typeof queueEntrySchema>;
+export const queueResultSchema = z.object({
+  items: z.array(queueEntrySchema),
+  counts: z.object({ first: z.number().int(), again: z.number().int() }),
+});
+export type QueueResult = z.infer<typeof queueResultSchema>;
+
+// ---------- reports (statistics over time, satisfaction, push log) ----------
+/** A period plus the time zone of its buckets (the browser's offset, minutes east of UTC). */
+export const reportQuerySchema = z
+  .object({
+    from: z.coerce.number().int().min(0),
+    to: z.coerce.number().int().min(1),
+    bucket: z.enum(["day", "hour"]).default("day"),
+    utcOffsetMinutes: z.coerce.number().int().min(-720).max(840).default(480),
+  })
+  .refine((q) => q.from < q.to, "开始时间必须早于结束时间")
+  .refine((q) => q.bucket === "day" || q.to - q.from <= 7 * 86_400_000, "按小时统计最多 7 天");
+export const seriesPointSchema = z.object({
+  /** Bucket start (ms, UTC). */
+  at: z.number(),
+  conversations: z.number().int(),
+  customerMessages: z.number().int(),
+  staffMessages: z.number().int(),
+  rated: z.number().int(),
+  satisfied: z.number().int(),
+  resolved: z.number().int(),
+});
+export type SeriesPoint = z.infer<typeof seriesPointSchema>;
+export const seriesResultSchema = z.object({ bucket: z.enum(["day", "hour"]), points: z.array(seriesPointSchema) });
+export type SeriesResult = z.infer<typeof seriesResultSchema>;
+export const ratedConversationSchema = z.object({
+  conversationId: z.string(),
+  customerName: z.string().nullable(),
+  staffName: z.string().nullable(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  startedAt: z.number().nullable(),
+});
+export const satisfactionReportSchema = z.object({
+  /** Count of ratings by score, index 0 = 1 star. */
+  distribution: z.array(z.number().int()).length(5),
+  rated: z.number().int(),
+  items: z.array(ratedConversationSchema),
+});
+export type SatisfactionReport = z.infer<typeof satisfactionReportSchema>;
+export const pushLogSchema = z.object({
+  counts: z.record(pushStatusSchema, z.number().int()),
+  /** Sent pushes divided by all finished attempts in the period; null without any. */
+  arrivalRate: z.number().nullable(),
+  items: z.array(pushRecordSchema.extend({ customerName: z.string().nullable(), staffName: z.string().nullable() })),
+});
+export type PushLog = z.infer<typeof pushLogSchema>;

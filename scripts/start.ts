@@ -27,6 +27,7 @@ const system = await startSystem({
   port,
   wechatBaseUrl: wechat.url,
   inheritOutput: true,
+  demo: true,
   vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
 });
 

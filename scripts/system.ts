@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { demoDataSql } from "./demo-data";
 import { demoSeedSql } from "./seed";
 import { executeLocalD1, queryJson } from "./local-d1";
 import { applyMigrations, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
@@ -17,6 +18,8 @@ export type SystemOptions = {
   vars?: Record<string, string>;
   /** SQL run after the demo seed (test fixtures). */
   extraSql?: string;
+  /** On an empty database, also seed the bulk demo data (npm start only; tests keep the small seed). */
+  demo?: boolean;
   /** Pipe wrangler's output to this process. */
   inheritOutput?: boolean;
 };
@@ -39,11 +42,12 @@ export function freePort(): Promise<number> {
  * only when there are no staff yet. Seed and extra SQL go straight into the SQLite file: nothing
  * else has it open yet. Returns whether it seeded.
  */
-export async function prepareDatabase(persistTo: string, extraSql?: string): Promise<boolean> {
+export async function prepareDatabase(persistTo: string, extraSql?: string, demo = false): Promise<boolean> {
   await applyMigrations(persistTo);
   const [{ n }] = await queryJson<{ n: number }>(persistTo, "SELECT count(*) AS n FROM staff");
   const seeded = n === 0;
   if (seeded) await executeLocalD1(persistTo, await demoSeedSql());
+  if (seeded && demo) await executeLocalD1(persistTo, demoDataSql());
   if (extraSql) await executeLocalD1(persistTo, extraSql);
   return seeded;
 }
@@ -152,6 +156,6 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem & { seeded: boolean }> {
-  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql);
+  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql, opts.demo);
   return { ...(await startWorker(opts)), seeded };
 }

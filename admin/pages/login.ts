@@ -1,8 +1,7 @@
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import { kefu, type Session } from "../api";
+import { roleSchema } from "../../protocol";
 import { Alert, formValues, html, useAction } from "../ui";
-
-type LoginResult = { token: string; expiresAt: number; role: string; id: string; name: string };
 
 export function LoginPage(props: { onLogin: (s: Session) => void }) {
   const [needTotp, setNeedTotp] = useState(false);
@@ -12,9 +11,10 @@ export function LoginPage(props: { onLogin: (s: Session) => void }) {
     const v = formValues(e.currentTarget as HTMLFormElement);
     action.run(async () => {
       try {
-        const r = await call<LoginResult>("/api/auth/staff", { body: { code: v.code, password: v.password, totp: v.totp || undefined } });
-        if (r.role !== "admin" && r.role !== "supervisor") throw new Error("该账号没有后台权限，仅主管和管理员可登录");
-        props.onLogin({ token: r.token, expiresAt: r.expiresAt, role: r.role, id: r.id, name: r.name });
+        const r = await kefu.loginStaff({ code: v.code, password: v.password, totp: v.totp || undefined });
+        const role = roleSchema.safeParse(r.role);
+        if (!role.success) throw new Error("该账号不是客服账号");
+        props.onLogin({ token: r.token, expiresAt: r.expiresAt, role: role.data, id: r.id, name: r.name ?? v.code });
       } catch (error) {
         if ((error as Error).message.includes("动态验证码")) setNeedTotp(true);
         throw error;
@@ -23,7 +23,7 @@ export function LoginPage(props: { onLogin: (s: Session) => void }) {
   };
   return html`<div class="login">
     <form class="login-card" onSubmit=${submit}>
-      <div class="brand big"><span class="logo">客</span><div><strong>客服管理后台</strong><small>主管与管理员登录</small></div></div>
+      <div class="brand big"><span class="logo">客</span><div><strong>客服管理后台</strong><small>客服、主管与管理员登录</small></div></div>
       <label>工号<input name="code" autocomplete="username" required autofocus /></label>
       <label>密码<input name="password" type="password" autocomplete="current-password" required /></label>
       ${needTotp ? html`<label>动态验证码<input name="totp" inputmode="numeric" pattern="\\d{6}" maxlength="6" placeholder="验证器中的 6 位数字" required /></label>` : null}

@@ -45,7 +45,14 @@ export const conversationRoutes = router()
     const row = await conversationFor(db, principal(c), c.req.param("id"));
     const [assigned] = await db.select().from(staff).where(eq(staff.id, row.staffId)).limit(1);
     const [customer] = await db.select({ nickname: users.nickname, avatar: users.avatar }).from(users).where(eq(users.id, row.customerId));
-    return c.json({ conversation: toInboxItem(row, customer ?? null), staff: staffCard(assigned), lastSeq: row.lastSeq, endedAt: row.endedAt });
+    return c.json({
+      conversation: toInboxItem(row, customer ?? null),
+      staff: staffCard(assigned),
+      lastSeq: row.lastSeq,
+      endedAt: row.endedAt,
+      // Internal marks: staff only (a customer is not told they were "converted").
+      outcome: principal(c).role === "customer" ? undefined : { resolved: row.resolved, converted: row.converted },
+    });
   })
   .get("/:id/messages", anyone(), async (c) => {
     const db = c.get("db");
