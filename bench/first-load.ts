@@ -11,7 +11,7 @@ import { buildAssets } from "../scripts/build-assets";
 import { startSystem } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
 import { startFakeWechat } from "../fake-wechat/server";
-import { launchChromium } from "../test/browser";
+import { launchChromium } from "../scripts/browser";
 
 const RUNS = 7;
 await buildAssets();

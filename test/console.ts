@@ -4,7 +4,7 @@ import { after, before } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildAssets } from "../scripts/build-assets";
 import { startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { launchChromium } from "../scripts/browser";
 
 /** One hook does both, as in useTestSystem (Node 20 runs a file's top-level hooks concurrently). */
 export function useConsole(opts: Parameters<typeof startTestSystem>[0] = {}): { sys: TestSystem; chromium: { browser: Browser } } {

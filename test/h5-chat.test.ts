@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { type Browser, type Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { ALWAYS_WORKING, api, conversationPath, eventually, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { launchChromium } from "../scripts/browser";
 import { testPng } from "./miniprogram-shim";
 
 let sys: TestSystem;
