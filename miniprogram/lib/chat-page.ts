@@ -7,6 +7,13 @@ import { errorText, toast, WxWebSocket } from "./platform";
 type PageLike = { setData(data: Record<string, unknown>): void };
 
 const sessions = new WeakMap<object, ChatSession<string>>();
+/** Pages already left: a load still in flight must not open a socket for them (it would leak). */
+const unloaded = new WeakSet<object>();
+
+/** True once the page was unloaded; async page code checks it after every await. */
+export function isUnloaded(page: object): boolean {
+  return unloaded.has(page);
+}
 
 export function sessionOf(page: object): ChatSession<string> | undefined {
   return sessions.get(page);
@@ -43,6 +50,7 @@ export async function openChat(
   page: PageLike,
   options: { api: ApiClient<string>; conversationId: string; self: { party: "customer" | "staff"; id: string }; token: () => string },
 ): Promise<ChatSession<string>> {
+  if (unloaded.has(page)) throw new PageLeftError();
   sessions.get(page)?.close();
   let lastCount = 0;
   const session: ChatSession<string> = new ChatSession({
@@ -58,10 +66,20 @@ export async function openChat(
   });
   sessions.set(page, session);
   await session.start();
+  if (unloaded.has(page)) throw new PageLeftError();
   return session;
 }
 
+/** Thrown by openChat when the page was left while it loaded; pages ignore it. */
+export class PageLeftError extends Error {
+  constructor() {
+    super("page left");
+  }
+}
+
+/** onUnload: closes the session, and any session still starting will not open its socket. */
 export function closeChat(page: object): void {
+  unloaded.add(page);
   sessions.get(page)?.close();
   sessions.delete(page);
 }

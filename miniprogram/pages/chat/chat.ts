@@ -1,6 +1,6 @@
 // Customer chat. Opened from the entry page, or from a subscribe push with
 // `?conversationId=…&pushId=…` (PUSH_PAGE); without a conversation it enters like the entry page.
-import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData } from "../../lib/kit";
+import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData, isUnloaded } from "../../lib/kit";
 import type { StaffCard } from "../../../protocol";
 
 const prompts = new WeakMap<object, SubscribePrompt>();
@@ -43,7 +43,7 @@ Component({
         });
         if (staff) wx.setNavigationBarTitle({ title: staff.name });
       } catch (error) {
-        this.setData({ loading: false, error: errorText(error) });
+        if (!isUnloaded(this)) this.setData({ loading: false, error: errorText(error) });
       }
     },
     /** Send taps ask for the subscribe message first (it must run inside the tap). */
