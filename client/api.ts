@@ -1,6 +1,6 @@
 // Typed calls to the HTTP API, shared by the mini program (wx.request / wx.uploadFile) and the
 // H5 page (fetch). Every response is parsed with the protocol's schemas before it is used.
-import { z } from "zod";
+import * as z from "zod";
 import {
   conversationStateSchema,
   customerProfileSchema,

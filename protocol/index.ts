@@ -1,7 +1,7 @@
 // The wire protocol: every WebSocket frame and every HTTP body shared by the
 // worker, the rooms, the mini program, the H5 page and the admin.
 // Types are derived from the schemas; nothing here is declared twice.
-import { z } from "zod";
+import * as z from "zod";
 
 /** Staff roles; a signed-in party is one of these or a customer. */
 export const STAFF_ROLES = ["staff", "supervisor", "admin"] as const;
