@@ -357,17 +357,31 @@ export const subscriptionsResultSchema = z.object({
 });
 export type SubscriptionsResult = z.infer<typeof subscriptionsResultSchema>;
 
-/** Config of a `push` template (templates table): WeChat template id and which data key holds what. */
+/**
+ * Subscribe-message keyword types this system can fill. WeChat reads a data key's type from its
+ * name (`thing1`, `name2`, `phrase3`, `time4` …) and refuses (47003) a value that breaks that
+ * type's rule; domain/wechat/keywords.ts formats each value for its key's type.
+ */
+export const TEXT_KEYWORD_TYPES = ["thing", "name", "phrase", "character_string", "letter", "symbol", "number", "phone_number"] as const;
+export const TIME_KEYWORD_TYPES = ["time", "date"] as const;
+export type KeywordType = (typeof TEXT_KEYWORD_TYPES)[number] | (typeof TIME_KEYWORD_TYPES)[number];
+const keywordKey = (types: readonly string[]) =>
+  z
+    .string()
+    .max(32)
+    .regex(new RegExp(`^(${types.join("|")})\\d{1,3}$`), `关键词须为 ${types.join("/")} 加序号，如 ${types[0]}1`);
+
+/** Config of a `push` template (templates table): WeChat template id and which data key (and so which keyword type) holds what. */
 export const pushTemplateConfigSchema = z.object({
   templateId: wechatTemplateIdSchema,
   fields: z
     .object({
-      /** Key of the sender's name, e.g. `thing1` (at most 20 characters). */
-      sender: z.string().min(1).max(32),
-      /** Key of the message summary, e.g. `thing2` (at most 20 characters). */
-      summary: z.string().min(1).max(32),
-      /** Key of the reply time, e.g. `time3`. */
-      time: z.string().min(1).max(32),
+      /** Key of the sender's name, e.g. `thing1` or `name1`. */
+      sender: keywordKey(TEXT_KEYWORD_TYPES),
+      /** Key of the message summary, e.g. `thing2`. */
+      summary: keywordKey(TEXT_KEYWORD_TYPES),
+      /** Key of the reply time, e.g. `time3` or `date3`. */
+      time: keywordKey(TIME_KEYWORD_TYPES),
     })
     .partial()
     .default({}),

@@ -275,7 +275,7 @@ describe("push on staff reply", () => {
 });
 
 describe("push template from the admin's templates", () => {
-  it("an enabled push template decides the template id and data keys; an invalid one is skipped", async () => {
+  it("an enabled push template decides the template id and data keys (each value shaped for its keyword type); an invalid one is skipped", async () => {
     sys.wechat.setTemplates([TPL, "TPL_ADMIN"]);
     const now = Date.now();
     await queryJson(
@@ -283,7 +283,7 @@ describe("push template from the admin's templates", () => {
       `INSERT INTO templates (id, kind, title, content, config, enabled, sort, created_at, updated_at) VALUES
         ('t_broken', 'push', '坏配置', '', '{"fields":{}}', 1, 0, ${now}, ${now}),
         ('t_off', 'push', '停用', '', '{"templateId":"TPL_OFF"}', 0, 0, ${now}, ${now}),
-        ('t_reply', 'push', '回复通知', '', '{"templateId":"TPL_ADMIN","fields":{"sender":"name1","summary":"thing4","time":"date5"}}', 1, 1, ${now}, ${now})`,
+        ('t_reply', 'push', '回复通知', '', '{"templateId":"TPL_ADMIN","fields":{"sender":"name1","summary":"phrase4","time":"date5"}}', 1, 1, ${now}, ${now})`,
     );
     const s = await scenario("push-admin-template", 0);
     const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
@@ -295,8 +295,10 @@ describe("push template from the admin's templates", () => {
     assert.equal(push.templateId, "TPL_ADMIN");
     const body = s.sends()[0].body as SendBody;
     assert.equal(body.template_id, "TPL_ADMIN");
-    assert.deepEqual(Object.keys(body.data).sort(), ["date5", "name1", "thing4"]);
-    assert.equal(body.data.thing4.value, "按管理员配置的模板推送");
+    assert.deepEqual(Object.keys(body.data).sort(), ["date5", "name1", "phrase4"]);
+    // Each value is shaped for its keyword type: phrase ≤5 Han characters, date without the time.
+    assert.equal(body.data.phrase4.value, "按管理员配");
+    assert.match(body.data.date5.value, /^\d{4}年\d{1,2}月\d{1,2}日$/);
     assert.equal(body.data.name1.value, s.staffName);
     s.chat.close();
   });
