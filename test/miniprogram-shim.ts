@@ -1,7 +1,7 @@
 // Runs the compiled mini program in Node: miniprogram-simulate renders pages and components with
 // WeChat's own WXML compiler (wcc) into jsdom, and a `wx` shim whose network calls
 // (wx.request, wx.uploadFile, wx.connectSocket) go to a real `wrangler dev`.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -113,7 +113,7 @@ function withQuery(url: string, data: Record<string, unknown>): string {
 }
 
 /** True while a tap handler runs (set around miniprogram-exparser's dispatch of "tap" events). */
-const gesture = { tapping: false };
+const gesture = { tapping: false, agreeingPrivacy: false };
 
 export type Network = {
   /** Queue outgoing socket frames instead of sending them (see `release`). */
@@ -142,6 +142,10 @@ export function createWx(options: { loginCode?: string } = {}) {
     requests: [] as { method: string; url: string }[],
     refusedSubscribeRequests: 0,
     refusedSockets: 0,
+    privacyPrompts: [] as string[],
+    modals: [] as string[],
+    openSettings: 0,
+    recordings: 0,
     /** wx.request / wx.uploadFile calls not yet answered. */
     pending: 0,
   };
@@ -150,6 +154,39 @@ export function createWx(options: { loginCode?: string } = {}) {
     record.pending++;
     return work.finally(() => record.pending--);
   };
+  /** The privacy guide's declared scopes (miniprogram/privacy.json), the user's consent, and permissions. */
+  const privacy = {
+    declared: declaredPrivacyScopes(),
+    agreed: true,
+    listener: null as null | ((resolve: (r: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void),
+  };
+  const authSetting: Record<string, boolean> = {};
+  const permissions = {
+    /** What the user answers when WeChat asks for the microphone the first time. */
+    record: "allow" as "allow" | "deny",
+    /** What the user sets on the settings page (wx.openSetting). */
+    recordInSettings: true,
+  };
+  /** Runs `go` once the privacy guide allows `api` (scopes declared, user agreed), else `fail`. */
+  function privacyGate(api: string, scopes: string[], go: () => void, fail: (err: { errMsg: string; errno: number }) => void): void {
+    const missing = scopes.filter((s) => !privacy.declared.has(s));
+    if (missing.length) return fail({ errMsg: `${api}:fail api scope is not declared in the privacy agreement (${missing.join(", ")})`, errno: 112 });
+    if (privacy.agreed) return go();
+    const refuse = () => fail({ errMsg: `${api}:fail privacy permission is not authorized`, errno: 104 });
+    if (!privacy.listener) return refuse();
+    record.privacyPrompts.push(api);
+    privacy.listener(
+      (r) => {
+        if (r.event === "exposureAuthorization") return;
+        // WeChat checks that the agree button (open-type="agreePrivacyAuthorization") was tapped.
+        if (r.event === "agree" && r.buttonId && gesture.agreeingPrivacy) {
+          privacy.agreed = true;
+          go();
+        } else refuse();
+      },
+      { referrer: api },
+    );
+  }
   const imagePath = join(files, "photo.png");
   writeFileSync(imagePath, testPng());
   const voicePath = join(files, "voice.wav");
@@ -222,7 +259,25 @@ export function createWx(options: { loginCode?: string } = {}) {
     setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
     removeStorageSync: (key: string) => void storage.delete(key),
     showToast: (opts: { title: string }) => void record.toasts.push(opts.title),
-    showModal: (opts: Callbacks<{ confirm: boolean; cancel: boolean }>) => settle(opts, Promise.resolve({ confirm: true, cancel: false })),
+    showModal: (opts: { title?: string } & Callbacks<{ confirm: boolean; cancel: boolean }>) => {
+      record.modals.push(opts.title ?? "");
+      settle(opts, Promise.resolve({ confirm: true, cancel: false }));
+    },
+    onNeedPrivacyAuthorization(listener: typeof privacy.listener) {
+      privacy.listener = listener;
+    },
+    requirePrivacyAuthorize(opts: Callbacks<{ errMsg: string }>) {
+      privacyGate("requirePrivacyAuthorize", [], () => settle(opts, Promise.resolve({ errMsg: "requirePrivacyAuthorize:ok" })), (e) => settle(opts, Promise.reject(new Error(e.errMsg))));
+    },
+    openPrivacyContract: (opts: Callbacks<unknown>) => settle(opts, Promise.resolve({})),
+    getSetting(opts: Callbacks<{ authSetting: Record<string, boolean> }>) {
+      settle(opts, Promise.resolve({ authSetting: { ...authSetting } }));
+    },
+    openSetting(opts: Callbacks<{ authSetting: Record<string, boolean> }>) {
+      record.openSettings++;
+      if ("scope.record" in authSetting) authSetting["scope.record"] = permissions.recordInSettings;
+      settle(opts, Promise.resolve({ authSetting: { ...authSetting } }));
+    },
     navigateTo: (opts: { url: string }) => void record.navigations.push({ kind: "navigateTo", url: opts.url }),
     redirectTo: (opts: { url: string }) => void record.navigations.push({ kind: "redirectTo", url: opts.url }),
     navigateBack: () => void record.navigations.push({ kind: "navigateBack", url: "" }),
@@ -230,8 +285,14 @@ export function createWx(options: { loginCode?: string } = {}) {
     pageScrollTo: () => undefined,
     stopPullDownRefresh: () => undefined,
     previewImage: (opts: { current: string }) => void record.previews.push(opts.current),
-    chooseMedia(opts: Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
-      settle(opts, Promise.resolve({ tempFiles: [{ tempFilePath: imagePath, size: readFileSync(imagePath).length, fileType: "image" }] }));
+    chooseMedia(opts: { sourceType?: string[] } & Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
+      const scopes = opts.sourceType ?? ["album", "camera"];
+      privacyGate(
+        "chooseMedia",
+        scopes,
+        () => settle(opts, Promise.resolve({ tempFiles: [{ tempFilePath: imagePath, size: readFileSync(imagePath).length, fileType: "image" }] })),
+        (e) => settle(opts, Promise.reject(new Error(e.errMsg))),
+      );
     },
     requestSubscribeMessage(opts: { tmplIds: string[] } & Callbacks<Record<string, string>>) {
       // WeChat shows the popup only from a user's tap (synchronously inside its handler).
@@ -244,13 +305,28 @@ export function createWx(options: { loginCode?: string } = {}) {
     },
     getRecorderManager() {
       let onStop: ((res: { tempFilePath: string; duration: number }) => void) | undefined;
+      let onError: ((res: { errMsg: string; errno?: number }) => void) | undefined;
       let startedAt = 0;
+      let running = false;
+      const error = (e: { errMsg: string; errno?: number }) => setTimeout(() => onError?.(e), 0);
+      const begin = () => {
+        // The microphone needs scope.record: asked once; after a refusal only the settings page can allow it.
+        if (!("scope.record" in authSetting)) authSetting["scope.record"] = permissions.record === "allow";
+        if (!authSetting["scope.record"]) return error({ errMsg: "operateRecorder:fail auth deny" });
+        running = true;
+        record.recordings++;
+        startedAt = Date.now();
+      };
       return {
         onStop: (cb: typeof onStop) => void (onStop = cb),
-        onError: () => undefined,
-        start: () => void (startedAt = Date.now()),
+        onError: (cb: typeof onError) => void (onError = cb),
+        start: () => privacyGate("getRecorderManager", ["microphone"], begin, error),
         // The fake microphone always records 1.5 s.
-        stop: () => setTimeout(() => onStop?.({ tempFilePath: voicePath, duration: Math.max(1500, Date.now() - startedAt) }), 0),
+        stop: () => {
+          if (!running) return;
+          running = false;
+          setTimeout(() => onStop?.({ tempFilePath: voicePath, duration: Math.max(1500, Date.now() - startedAt) }), 0);
+        },
       };
     },
     createInnerAudioContext() {
@@ -273,6 +349,9 @@ export function createWx(options: { loginCode?: string } = {}) {
     sockets,
     connectAttempts,
     record,
+    privacy,
+    authSetting,
+    permissions,
     /** Drops every open socket without a close handshake. */
     dropSockets() {
       for (const s of sockets) if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.drop();
@@ -286,6 +365,14 @@ export function createWx(options: { loginCode?: string } = {}) {
       return sockets.filter((s) => s.ws.readyState === WebSocket.OPEN);
     },
   };
+}
+
+/** Scopes the mini program's privacy guide declares (miniprogram/privacy.json); none without it. */
+function declaredPrivacyScopes(): Set<string> {
+  const file = join(miniprogramDir, "privacy.json");
+  if (!existsSync(file)) return new Set();
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { declarations?: { scope: string }[] };
+  return new Set((parsed.declarations ?? []).map((d) => d.scope));
 }
 
 /** A real PNG the server's sniffer accepts: a green-to-blue gradient with a light band, like a product photo. */
@@ -373,12 +460,14 @@ function markTaps(): void {
   };
   const dispatch = exparser.Event.dispatchEvent.bind(exparser.Event);
   exparser.Event.dispatchEvent = (target, event) => {
-    const outer = gesture.tapping;
+    const outer = { ...gesture };
     if (event.type === "tap") gesture.tapping = true;
+    // <button open-type="agreePrivacyAuthorization"> fires this when the user taps it.
+    if (event.type === "agreeprivacyauthorization") gesture.agreeingPrivacy = true;
     try {
       dispatch(target, event);
     } finally {
-      gesture.tapping = outer;
+      Object.assign(gesture, outer);
     }
   };
 }
