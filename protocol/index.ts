@@ -388,6 +388,25 @@ export const pushTemplateConfigSchema = z.object({
 });
 export type PushTemplateConfig = z.infer<typeof pushTemplateConfigSchema>;
 
+/** GET /api/pushes/arrival: pushes attempted in a time range, sent, and why the rest failed. */
+export const pushArrivalSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  attempted: z.number().int(),
+  sent: z.number().int(),
+  /** sent / attempted; null when nothing was attempted. */
+  rate: z.number().nullable(),
+  /** The customer had no subscribe credit left. */
+  noCredit: z.number().int(),
+  /** The per-customer hourly push limit was reached. */
+  rateLimited: z.number().int(),
+  /** Still waiting for WeChat's answer. */
+  pending: z.number().int(),
+  /** WeChat refused (by errcode, e.g. 43101) or could not be reached ("unreachable"). */
+  wechatErrors: z.record(z.string(), z.number().int()),
+});
+export type PushArrival = z.infer<typeof pushArrivalSchema>;
+
 export const pushStatusSchema = z.enum(["pending", "sent", "failed", "rate_limited", "no_credit"]);
 export const pushRecordSchema = z.object({
   id: z.string(),

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ALWAYS_WORKING, api, enter, eventually, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
-import { closePage, createWx, duringTap, renderPage, setupMiniprogram, type WxShim } from "./miniprogram-shim";
+import { closePage, createWx, duringTap, find, renderPage, setupMiniprogram, texts, type WxShim } from "./miniprogram-shim";
 
 let sys: TestSystem;
 let shim: WxShim;
@@ -121,5 +121,54 @@ describe("the mini program passes the strict shim", () => {
     await settled();
     assert.equal(shim.connectAttempts.length, attempts);
     shim.storage.delete("kefu:staff");
+  });
+
+  it("asks for subscribe messages only when credits are low, not again right after a refusal, never with the photo picker, and shows whether replies reach the customer", async () => {
+    const customer = await loginCustomer(sys, "platform-subscribe");
+    const entry = await enter(sys, customer.token);
+    shim.storage.set("kefu:customer", JSON.stringify(customer));
+    const page = renderPage("pages/chat/chat");
+    page.instance.onLoad({ conversationId: entry.conversationId });
+    await eventually(() => page.data.connected && page.data.replyReach, 15_000, "chat ready");
+    assert.equal(page.data.replyReach.reachable, false);
+    assert.match(texts(page, "reply-reach")[0], /收不到客服回复的通知/);
+    const asked = shim.record.subscribeRequests.length;
+    const composer = page.querySelector("#composer")!;
+    const send = async (text: string) => {
+      composer.setData({ text });
+      composer.querySelector(".send-btn")!.dispatchEvent("tap");
+      await eventually(() => page.data.bubbles.some((b: { text?: string; state: string }) => b.text === text && b.state === "sent"), 15_000, `${text} sent`);
+    };
+
+    // A refusal: the next taps do not ask again.
+    shim.permissions.subscribe = "reject";
+    await send("第一条");
+    await send("第二条");
+    await send("第三条");
+    assert.equal(shim.record.subscribeRequests.length, asked + 1);
+
+    // The photo picker comes alone.
+    composer.setData({ panel: "more" });
+    composer.querySelector(".more-item")!.dispatchEvent("tap");
+    await eventually(() => shim.record.pickers > 0, 10_000, "picker opened");
+    assert.equal(shim.record.subscribeRequests.length, asked + 1);
+    closePage(page);
+
+    // With enough credits nobody is asked, and the page says replies will reach the customer.
+    shim.permissions.subscribe = "accept";
+    for (let i = 0; i < 3; i++) await api(sys, "/api/subscriptions", { token: customer.token, body: { results: { TPL_REPLY: "accept" } } });
+    const again = renderPage("pages/chat/chat");
+    again.instance.onLoad({ conversationId: entry.conversationId });
+    await eventually(() => again.data.connected && again.data.replyReach, 15_000, "chat ready again");
+    assert.equal(again.data.replyReach.reachable, true);
+    const before = shim.record.subscribeRequests.length;
+    const c2 = again.querySelector("#composer")!;
+    c2.setData({ text: "第四条" });
+    c2.querySelector(".send-btn")!.dispatchEvent("tap");
+    await eventually(() => again.data.bubbles.some((b: { text?: string; state: string }) => b.text === "第四条" && b.state === "sent"), 15_000, "sent");
+    assert.equal(shim.record.subscribeRequests.length, before);
+    assert.equal(find(again, "reply-reach").length, 1);
+    closePage(again);
+    shim.storage.delete("kefu:customer");
   });
 });

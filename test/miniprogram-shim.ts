@@ -146,6 +146,7 @@ export function createWx(options: { loginCode?: string } = {}) {
     modals: [] as string[],
     openSettings: 0,
     recordings: 0,
+    pickers: 0,
     /** wx.request / wx.uploadFile calls not yet answered. */
     pending: 0,
   };
@@ -166,6 +167,8 @@ export function createWx(options: { loginCode?: string } = {}) {
     record: "allow" as "allow" | "deny",
     /** What the user sets on the settings page (wx.openSetting). */
     recordInSettings: true,
+    /** The user's answer to the subscribe popup. */
+    subscribe: "accept" as "accept" | "reject" | "ban",
   };
   /** Runs `go` once the privacy guide allows `api` (scopes declared, user agreed), else `fail`. */
   function privacyGate(api: string, scopes: string[], go: () => void, fail: (err: { errMsg: string; errno: number }) => void): void {
@@ -286,6 +289,7 @@ export function createWx(options: { loginCode?: string } = {}) {
     stopPullDownRefresh: () => undefined,
     previewImage: (opts: { current: string }) => void record.previews.push(opts.current),
     chooseMedia(opts: { sourceType?: string[] } & Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
+      record.pickers++;
       const scopes = opts.sourceType ?? ["album", "camera"];
       privacyGate(
         "chooseMedia",
@@ -301,7 +305,7 @@ export function createWx(options: { loginCode?: string } = {}) {
         return settle(opts, Promise.reject(new Error("requestSubscribeMessage:fail can only be invoked by user TAP gesture.")));
       }
       record.subscribeRequests.push(opts.tmplIds);
-      settle(opts, Promise.resolve({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(opts.tmplIds.map((id) => [id, "accept"])) }));
+      settle(opts, Promise.resolve({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(opts.tmplIds.map((id) => [id, permissions.subscribe])) }));
     },
     getRecorderManager() {
       let onStop: ((res: { tempFilePath: string; duration: number }) => void) | undefined;

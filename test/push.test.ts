@@ -274,6 +274,29 @@ describe("push on staff reply", () => {
   });
 });
 
+describe("arrival rate", () => {
+  it("counts attempted and sent pushes, and why the rest failed", async () => {
+    const from = Date.now();
+    const s = await scenario("push-arrival", 2);
+    await reply(s.chat, "第一条回复");
+    await settled(s, 1);
+    sys.wechat.failNext("subscribe_send", 43101);
+    await reply(s.chat, "第二条回复");
+    await settled(s, 2);
+    await reply(s.chat, "第三条回复");
+    await settled(s, 3);
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const res = await api(sys, `/api/pushes/arrival?from=${from}`, { token: admin.token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { attempted, sent, rate, noCredit, wechatErrors } = res.body;
+    assert.deepEqual({ attempted, sent, noCredit, wechatErrors }, { attempted: 3, sent: 1, noCredit: 1, wechatErrors: { "43101": 1 } });
+    assert.equal(rate, 1 / 3);
+    // Staff (not managers) cannot read it.
+    assert.equal((await api(sys, "/api/pushes/arrival", { token: s.staff.token })).status, 403);
+    s.chat.close();
+  });
+});
+
 describe("push template from the admin's templates", () => {
   it("an enabled push template decides the template id and data keys (each value shaped for its keyword type); an invalid one is skipped", async () => {
     sys.wechat.setTemplates([TPL, "TPL_ADMIN"]);

@@ -53,6 +53,7 @@ export const ROUTES: RouteCase[] = [
   { method: "GET", path: (w) => `/api/customers/${w.customerId}`, allowed: STAFF_PARTIES },
   { method: "PATCH", path: (w) => `/api/customers/${w.customerId}`, body: { tags: "vip" }, allowed: STAFF_PARTIES },
   { method: "PUT", path: (w) => `/api/customers/${w.customerId}`, body: { tags: "vip" }, allowed: STAFF_PARTIES },
+  { method: "GET", path: () => "/api/pushes/arrival", allowed: MANAGERS },
   { method: "GET", path: () => "/api/templates", allowed: STAFF },
   { method: "GET", path: () => "/api/subscriptions", allowed: CUSTOMERS },
   { method: "POST", path: () => "/api/subscriptions", body: { results: "accept" }, allowed: CUSTOMERS },

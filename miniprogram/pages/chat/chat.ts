@@ -12,6 +12,7 @@ Component({
     exclusive: false,
     rated: false,
     submitting: false,
+    replyReach: null as { reachable: boolean; text: string } | null,
   },
   methods: {
     ...chatHandlers,
@@ -25,7 +26,7 @@ Component({
         await ensureCustomer(api);
         if (pushId) api.pushClicked(decodeURIComponent(pushId)).catch(() => undefined);
         const id = conversationId || (await api.entry()).conversationId;
-        const prompt = new SubscribePrompt(api);
+        const prompt = new SubscribePrompt(api, (reach) => this.setData({ replyReach: reach }));
         prompts.set(this, prompt);
         void prompt.load();
         const me = customerSession.load();
@@ -46,7 +47,7 @@ Component({
         if (!isUnloaded(this)) this.setData({ loading: false, error: errorText(error) });
       }
     },
-    /** Send taps ask for the subscribe message first (it must run inside the tap). */
+    /** Send taps may ask for the subscribe message (it must run inside the tap); SubscribePrompt decides. */
     askSubscribe(tapped: boolean) {
       if (tapped) prompts.get(this)?.ask();
     },
@@ -58,8 +59,8 @@ Component({
       this.askSubscribe(e.detail.tapped);
       sessionOf(this)?.sendEmoji(e.detail.emoji);
     },
+    /** No subscribe popup here: it would stack with the photo picker. */
     onImage() {
-      this.askSubscribe(true);
       choosePhoto(this);
     },
     async onRate(e: ChatEvent<{ score: number; comment: string }>) {
