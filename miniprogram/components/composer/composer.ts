@@ -12,6 +12,8 @@ const MAX_VOICE_MS = 60_000;
 
 let recorder: WechatMiniprogram.RecorderManager | null = null;
 const unwatch = new WeakMap<object, () => void>();
+/** Composers whose hold-to-talk button is pressed right now. */
+const holding = new WeakSet<object>();
 
 Component({
   options: { styleIsolation: "apply-shared" },
@@ -94,8 +96,11 @@ Component({
     },
     async startRecord() {
       if (this.data.disabled) return;
+      holding.add(this);
       // Refused before: WeChat will not ask again, only the settings page can allow it.
       if (!(await ensureRecordPermission())) return;
+      // Released while the permission was checked: no recording.
+      if (!holding.has(this)) return;
       const rec = this.recorder();
       rec.onStop((res) => {
         const cancelled = !this.data.recording;
@@ -115,9 +120,11 @@ Component({
       rec.start({ duration: MAX_VOICE_MS, format: "mp3", sampleRate: 16000, numberOfChannels: 1, encodeBitRate: 48000 });
     },
     stopRecord() {
+      holding.delete(this);
       if (this.data.recording) this.recorder().stop();
     },
     cancelRecord() {
+      holding.delete(this);
       this.setData({ recording: false });
       this.recorder().stop();
     },
