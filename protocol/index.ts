@@ -44,9 +44,26 @@ const textContent = z.object({
   kind: z.literal("text"),
   text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
 });
+/** Code points an emoji sequence is made of (pictographs, flags, skin tones, ZWJ, VS16, keycaps, tags). */
+const EMOJI_RANGES: [number, number][] = [
+  [0x1f000, 0x1faff], [0x2600, 0x27bf], [0x2300, 0x23ff], [0x2b00, 0x2bff], [0x2190, 0x21ff], [0x25a0, 0x25ff],
+  [0x2100, 0x214f], [0x203c, 0x203c], [0x2049, 0x2049], [0x3030, 0x3030], [0x303d, 0x303d], [0x3297, 0x3297],
+  [0x3299, 0x3299], [0xa9, 0xa9], [0xae, 0xae], [0x200d, 0x200d], [0xfe0f, 0xfe0f], [0x20e3, 0x20e3], [0xe0020, 0xe007f],
+];
+
+/** Only emoji: no letters, digits or other text (a keycap digit needs its U+20E3). */
+export function isEmojiOnly(text: string): boolean {
+  const points = [...text].map((c) => c.codePointAt(0)!);
+  return (
+    points.length > 0 &&
+    points.some((p) => p !== 0x200d && p !== 0xfe0f) &&
+    points.every((p, i) => EMOJI_RANGES.some(([lo, hi]) => p >= lo && p <= hi) || (/[0-9#*]/.test(String.fromCodePoint(p)) && points.slice(i + 1, i + 3).includes(0x20e3)))
+  );
+}
+
 const emojiContent = z.object({
   kind: z.literal("emoji"),
-  text: z.string().min(1).max(LIMITS.emojiLength),
+  text: z.string().min(1).max(LIMITS.emojiLength).refine(isEmojiOnly, "表情消息只能包含表情"),
 });
 const imageContent = z.object({
   kind: z.literal("image"),
