@@ -12,6 +12,7 @@ import { loadSettings } from "./settings";
 import { withWechatToken } from "./wechat/access-token";
 import { WECHAT_ERRCODES, WechatError, WechatUnreachableError } from "./wechat/client";
 import { hasWechatOpenid } from "./wechat/customer";
+import { customerOpenid } from "./customers";
 import { keywordText, keywordTime } from "./wechat/keywords";
 import { miniprogramState, wechatClient } from "./wechat/env";
 import { type ReplyTemplate, replyTemplate } from "./wechat/push-template";
@@ -86,11 +87,6 @@ export async function retryPush(env: Env, db: Db, original: PushRow): Promise<Pu
     if (isUniqueViolation(error)) throw conflict("该推送已重发过一次");
     throw error;
   }
-}
-
-async function customerOpenid(db: Db, customerId: string): Promise<string | undefined> {
-  const [row] = await db.select({ openid: users.openid }).from(users).where(eq(users.id, customerId)).limit(1);
-  return row?.openid;
 }
 
 async function retryOfPush(db: Db, pushId: string): Promise<PushRow | undefined> {
