@@ -23,7 +23,8 @@ import {
   type templateKindSchema,
 } from "../protocol";
 
-export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+/** The methods every platform sends: WeChat's wx.request has no PATCH (OPTIONS GET HEAD POST PUT DELETE TRACE CONNECT). */
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type TransportResponse = { status: number; body: unknown };
 
 /** How a platform performs HTTP; F is what it uploads (a Blob on H5, a temp file path in the mini program). */
@@ -205,8 +206,9 @@ export class ApiClient<F> {
   customer(id: string) {
     return this.call("GET", `/api/customers/${encodeURIComponent(id)}`, customerDetailSchema);
   }
-  patchCustomer(id: string, patch: z.input<typeof customerPatchSchema>) {
-    return this.call("PATCH", `/api/customers/${encodeURIComponent(id)}`, z.object({ customer: customerProfileSchema }), patch);
+  /** Partial update (PUT: the server takes the same partial body as the admin's PATCH). */
+  updateCustomer(id: string, patch: z.input<typeof customerPatchSchema>) {
+    return this.call("PUT", `/api/customers/${encodeURIComponent(id)}`, z.object({ customer: customerProfileSchema }), patch);
   }
   templates(kind: z.infer<typeof templateKindSchema> = "quick_reply") {
     return this.call("GET", `/api/templates${queryString({ kind })}`, z.object({ templates: z.array(templateSchema) }));

@@ -91,6 +91,8 @@ export class ChatSession<F> {
     const { api, conversationId, self } = this.options;
     const pageSize = this.options.pageSize ?? 30;
     const [detail, page] = await Promise.all([api.conversation(conversationId), api.messages(conversationId, { limit: pageSize })]);
+    // Closed while loading (the page was left): never open the socket.
+    if (this.closed) return;
     this.detail = detail;
     this.status = detail.conversation.status;
     this.hasOlder = (page.messages[0]?.seq ?? 1) > 1;

@@ -19,3 +19,9 @@ export async function customerById(db: Db, id: string): Promise<UserRow | undefi
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row;
 }
+
+/** The customer's openid (a `guest:` id for H5 guests), undefined when there is no such customer. */
+export async function customerOpenid(db: Db, customerId: string): Promise<string | undefined> {
+  const [row] = await db.select({ openid: users.openid }).from(users).where(eq(users.id, customerId)).limit(1);
+  return row?.openid;
+}

@@ -12,6 +12,8 @@ import { loadSettings } from "./settings";
 import { withWechatToken } from "./wechat/access-token";
 import { WECHAT_ERRCODES, WechatError, WechatUnreachableError } from "./wechat/client";
 import { hasWechatOpenid } from "./wechat/customer";
+import { customerOpenid } from "./customers";
+import { keywordText, keywordTime } from "./wechat/keywords";
 import { miniprogramState, wechatClient } from "./wechat/env";
 import { type ReplyTemplate, replyTemplate } from "./wechat/push-template";
 import { clearCredits, returnCredit, takeCredit } from "./wechat/subscriptions";
@@ -30,10 +32,7 @@ export function thingValue(text: string): string {
 
 /** `2024年5月1日 14:05` in the site's time zone. */
 export function pushTime(at: number, utcOffsetMinutes: number): string {
-  const d = new Date(at + utcOffsetMinutes * 60_000);
-  const hh = String(d.getUTCHours()).padStart(2, "0");
-  const mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${hh}:${mm}`;
+  return keywordTime("time1", at, utcOffsetMinutes);
 }
 
 /** What one push is about: a staff message of a conversation. */
@@ -90,11 +89,6 @@ export async function retryPush(env: Env, db: Db, original: PushRow): Promise<Pu
   }
 }
 
-async function customerOpenid(db: Db, customerId: string): Promise<string | undefined> {
-  const [row] = await db.select({ openid: users.openid }).from(users).where(eq(users.id, customerId)).limit(1);
-  return row?.openid;
-}
-
 async function retryOfPush(db: Db, pushId: string): Promise<PushRow | undefined> {
   const [row] = await db.select().from(pushes).where(eq(pushes.retryOf, pushId)).limit(1);
   return row;
@@ -145,9 +139,9 @@ async function deliver(
   const [sender] = await db.select({ name: staff.name }).from(staff).where(eq(staff.id, reply.staffId)).limit(1);
   const f = template.fields;
   const data = {
-    [f.sender]: { value: thingValue(sender?.name ?? "客服") },
-    [f.summary]: { value: reply.summary },
-    [f.time]: { value: pushTime(reply.at, workingHours.utcOffsetMinutes) },
+    [f.sender]: { value: keywordText(f.sender, sender?.name ?? "客服") },
+    [f.summary]: { value: keywordText(f.summary, reply.summary) },
+    [f.time]: { value: keywordTime(f.time, reply.at, workingHours.utcOffsetMinutes) },
   };
   let called = false;
   try {

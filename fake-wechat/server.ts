@@ -10,7 +10,14 @@
 //   any other code → openid fakeOpenid(code) (same code, same openid), no unionid.
 // - stable_token: `fake_token_<n>`, 7200 s; normal mode returns the still-valid token,
 //   force_refresh revokes it (later use → 40001); expireTokens() → 42001.
-// - subscribe/send: templates default to TPL_REPLY; `thing*` over 20 characters → 47003.
+// - stable_token: normal mode returns the current token until its last 5 minutes, then a new one
+//   while the old stays valid until it expires (the documented overlap); force_refresh revokes the
+//   old token, at most 20 times a day (45009) and not within 30 s of the last one (same token back).
+// - subscribe/send: templates default to TPL_REPLY; every data key's value must fit its keyword
+//   type (thing, name, phrase, character_string, number, letter, symbol, time, date, amount,
+//   phone_number, car_number), never empty, else 47003; an unknown type is 47003 too.
+// - msg_sec_check: content up to 2,500 characters (40097 beyond); the openid must come from this
+//   app's jscode2session (43104) within the last 2 hours (61010).
 // - getwxacodeunlimit: a real PNG QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`.
 // - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
 import { createHash, randomBytes } from "node:crypto";
@@ -25,6 +32,13 @@ export const FAKE_APPID = "wx0000000000000000";
 export const FAKE_SECRET = "fake-wechat-secret";
 export const DEFAULT_TEMPLATES = ["TPL_REPLY"];
 export const TOKEN_LIFETIME_S = 7200;
+/** stable_token hands out a new token in the old one's last 5 minutes; both work meanwhile. */
+export const TOKEN_OVERLAP_S = 300;
+export const FORCE_REFRESH_PER_DAY = 20;
+export const FORCE_REFRESH_GAP_MS = 30_000;
+/** msg_sec_check needs a user who opened the mini program within this long. */
+export const USER_VISIT_WINDOW_MS = 2 * 3600_000;
+export const MSG_SEC_CHECK_MAX_CHARS = 2500;
 
 export const ROUTES = {
   jscode2session: "/sns/jscode2session",
@@ -58,8 +72,10 @@ const ERRMSG: Record<number, string> = {
   42001: "access_token expired",
   43101: "user refuse to accept the msg",
   45009: "reach max api daily quota limit",
+  43104: "this appid does not have permission",
   45011: "api minute-quota reach limit  mustslower  retry next minute",
   47003: "argument invalid!",
+  61010: "user access record expired",
 };
 
 export interface RecordedRequest {
@@ -78,6 +94,10 @@ export interface FakeWechatOptions {
   templates?: string[];
   appid?: string;
   secret?: string;
+  /** Seconds a new access token lives (tests shorten it to reach the overlap window). */
+  tokenLifetimeS?: number;
+  /** The fake's clock for tokens, force-refresh limits and visits (tests move it). */
+  now?: () => number;
   /** Log each request to stdout (the CLI turns this on). */
   log?: boolean;
 }
@@ -119,6 +139,37 @@ export function fakeOpenid(code: string): string {
   return "o" + createHash("sha1").update(code).digest("base64url").slice(0, 27);
 }
 
+const HAN = "\\p{Script=Han}";
+const SYM = "!-/:-@\\[-`{-~";
+const TIME = "\\d{1,2}:\\d{2}(:\\d{2})?";
+const DAY = "(\\d{4}年\\d{1,2}月\\d{1,2}日|\\d{4}-\\d{2}-\\d{2})";
+/** Each keyword type's rule as WeChat documents it ("订阅消息参数值内容限制说明"); `~` joins a range. */
+const KEYWORD_RULES: Record<string, (v: string) => boolean> = {
+  thing: (v) => [...v].length <= 20,
+  number: (v) => v.length <= 32 && /^\d+(\.\d+)?$/.test(v),
+  letter: (v) => /^[A-Za-z]{1,32}$/.test(v),
+  symbol: (v) => new RegExp(`^[${SYM}]{1,5}$`).test(v),
+  character_string: (v) => new RegExp(`^[0-9A-Za-z${SYM}]{1,32}$`).test(v),
+  time: (v) => new RegExp(`^((${DAY} )?${TIME})(~(${DAY} )?${TIME})?$`, "u").test(v),
+  date: (v) => new RegExp(`^(${DAY}( ${TIME})?)(~${DAY}( ${TIME})?)?$`, "u").test(v),
+  amount: (v) => /^[¥$€£]?\d{1,10}(\.\d+)?元?$/.test(v),
+  phone_number: (v) => new RegExp(`^[0-9${SYM}]{1,17}$`).test(v),
+  car_number: (v) => [...v].length <= 8 && new RegExp(`^[${HAN}A-Za-z0-9][A-Za-z0-9]*[${HAN}A-Za-z0-9]?$`, "u").test(v),
+  // Han with letters or symbols counts as a Chinese name (10); letters and symbols alone (20).
+  name: (v) =>
+    new RegExp(`[${HAN}]`, "u").test(v)
+      ? [...v].length <= 10 && new RegExp(`^[${HAN}A-Za-z${SYM}·]+$`, "u").test(v)
+      : new RegExp(`^[A-Za-z${SYM} ]{1,20}$`).test(v),
+  phrase: (v) => new RegExp(`^[${HAN}]{1,5}$`, "u").test(v),
+};
+
+/** Whether `value` fits the keyword type named by `key` (`thing1` → thing); unknown types never do. */
+export function keywordValueValid(key: string, value: string): boolean {
+  const type = /^([a-z_]+?)\d+$/.exec(key)?.[1];
+  const rule = type ? KEYWORD_RULES[type] : undefined;
+  return rule !== undefined && rule(value);
+}
+
 export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<FakeWechat> {
   const appid = options.appid ?? FAKE_APPID;
   const secret = options.secret ?? FAKE_SECRET;
@@ -132,12 +183,19 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   let currentToken: string | null = null;
   let tokenSeq = 0; // never reset, so a token from before reset() is never reissued
   let msgSeq = 0;
+  const tokenLifetimeS = options.tokenLifetimeS ?? TOKEN_LIFETIME_S;
+  const clock = options.now ?? Date.now;
+  /** Times of force refreshes (the last day's), for the daily limit and the 30 s gap. */
+  let forceRefreshes: number[] = [];
+  /** openid → last jscode2session (a visit to the mini program); never reset with the rest. */
+  const visits = new Map<string, number>();
 
-  function issueToken(): Json {
-    if (currentToken) tokens.delete(currentToken);
+  /** A new current token; `revoke` ends the old one now (force refresh), else it lives out its time. */
+  function issueToken(revoke: boolean): Json {
+    if (currentToken && revoke) tokens.delete(currentToken);
     currentToken = `fake_token_${++tokenSeq}`;
-    tokens.set(currentToken, Date.now() + TOKEN_LIFETIME_S * 1000);
-    return { access_token: currentToken, expires_in: TOKEN_LIFETIME_S };
+    tokens.set(currentToken, clock() + tokenLifetimeS * 1000);
+    return { access_token: currentToken, expires_in: tokenLifetimeS };
   }
 
   /** null when the token is good, else the error answer. */
@@ -146,7 +204,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     if (!token) return fail(41001);
     const expiresAt = tokens.get(token);
     if (expiresAt === undefined) return fail(40001);
-    if (Date.now() >= expiresAt) return fail(42001);
+    if (clock() >= expiresAt) return fail(42001);
     return null;
   }
 
@@ -161,7 +219,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (code.startsWith("used")) return fail(40163);
       if (code.startsWith("freq")) return fail(45011);
       if (code.startsWith("risky")) return fail(40226);
-      return { json: { openid: fakeOpenid(code), session_key: randomBytes(16).toString("base64") } };
+      const openid = fakeOpenid(code);
+      visits.set(openid, clock());
+      return { json: { openid, session_key: randomBytes(16).toString("base64") } };
     },
 
     stable_token(_query, body) {
@@ -170,12 +230,25 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (b.grant_type !== "client_credential") return fail(40002);
       if (b.appid !== appid) return fail(40013);
       if (b.secret !== secret) return fail(40125);
+      const now = clock();
       const expiresAt = currentToken ? tokens.get(currentToken) : undefined;
-      if (b.force_refresh !== true && currentToken && expiresAt !== undefined && Date.now() < expiresAt) {
-        // Normal mode: the still-valid token, with the seconds it has left.
-        return { json: { access_token: currentToken, expires_in: Math.floor((expiresAt - Date.now()) / 1000) } };
+      const live = currentToken !== null && expiresAt !== undefined && now < expiresAt;
+      if (b.force_refresh === true) {
+        forceRefreshes = forceRefreshes.filter((t) => now - t < 86_400_000);
+        // Within 30 s of the last force refresh nothing is refreshed: the current token comes back.
+        if (live && forceRefreshes.length && now - forceRefreshes[forceRefreshes.length - 1] < FORCE_REFRESH_GAP_MS) {
+          return { json: { access_token: currentToken, expires_in: Math.floor((expiresAt - now) / 1000) } };
+        }
+        if (forceRefreshes.length >= FORCE_REFRESH_PER_DAY) return fail(45009);
+        forceRefreshes.push(now);
+        return { json: issueToken(true) };
       }
-      return { json: issueToken() };
+      if (live && expiresAt - now > TOKEN_OVERLAP_S * 1000) {
+        // Normal mode: the still-valid token, with the seconds it has left.
+        return { json: { access_token: currentToken, expires_in: Math.floor((expiresAt - now) / 1000) } };
+      }
+      // In the last 5 minutes (or after expiry) a new token; the old one keeps working until it expires.
+      return { json: issueToken(false) };
     },
 
     subscribe_send(query, body) {
@@ -188,8 +261,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (!data || Object.keys(data).length === 0) return fail(47003, "data is empty");
       for (const [key, field] of Object.entries(data)) {
         const value = asObject(field)?.value;
-        if (typeof value !== "string" && typeof value !== "number") return fail(47003, `data.${key}.value is empty`);
-        if (key.startsWith("thing") && [...String(value)].length > 20) return fail(47003, `data.${key}.value invalid`);
+        if ((typeof value !== "string" && typeof value !== "number") || String(value) === "") return fail(47003, `data.${key}.value is empty`);
+        if (!keywordValueValid(key, String(value))) return fail(47003, `data.${key}.value invalid`);
       }
       return ok({ msgid: 3_000_000_000 + ++msgSeq });
     },
@@ -212,6 +285,10 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (!b || b.version !== 2 || typeof b.content !== "string") return fail(40097);
       if (typeof b.openid !== "string" || !OPENID.test(b.openid)) return fail(40003);
       if (![1, 2, 3, 4].includes(b.scene as number)) return fail(40129);
+      if ([...b.content].length > MSG_SEC_CHECK_MAX_CHARS) return fail(40097, "content too long");
+      const visited = visits.get(b.openid);
+      if (visited === undefined) return fail(43104);
+      if (clock() - visited > USER_VISIT_WINDOW_MS) return fail(61010);
       const { suggest, label, keyword } = classify(b.content);
       const traceId = randomBytes(12).toString("hex");
       return ok({
@@ -246,6 +323,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       down.clear();
       tokens.clear();
       currentToken = null;
+      forceRefreshes = [];
     },
     failNext(route: FakeRoute, errcode: number, times = 1) {
       const queue = failures.get(route) ?? [];
@@ -261,7 +339,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       else down.delete(route);
     },
     expireTokens() {
-      const now = Date.now();
+      const now = clock();
       for (const token of tokens.keys()) tokens.set(token, now);
     },
     setTemplates(ids: string[]) {
@@ -320,7 +398,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
 
     const route = (Object.keys(ROUTES) as FakeRoute[]).find((r) => ROUTES[r] === url.pathname) ?? null;
     const query = Object.fromEntries(url.searchParams);
-    requests.push({ method, path: url.pathname, route, query, body, time: Date.now() });
+    requests.push({ method, path: url.pathname, route, query, body, time: clock() });
     if (options.log) console.log(`[fake-wechat] ${method} ${url.pathname}`);
     if (!route) return writeJson(res, 404, { errcode: -1, errmsg: "not found" });
     if ((route === "jscode2session") !== (method === "GET")) return writeJson(res, 405, { errcode: -1, errmsg: "method not allowed" });

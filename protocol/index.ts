@@ -46,14 +46,26 @@ const textContent = z.object({
   kind: z.literal("text"),
   text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
 });
-/**
- * Pictographs only (with their modifiers, joiners and variation selectors): an emoji message is
- * not screened by the content check, so it must not be able to carry words.
- */
-const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\u200d\ufe0f\u20e3])+$/u;
+/** Code points an emoji sequence is made of (pictographs, flags, skin tones, ZWJ, VS16, keycaps, tags). */
+const EMOJI_RANGES: [number, number][] = [
+  [0x1f000, 0x1faff], [0x2600, 0x27bf], [0x2300, 0x23ff], [0x2b00, 0x2bff], [0x2190, 0x21ff], [0x25a0, 0x25ff],
+  [0x2100, 0x214f], [0x203c, 0x203c], [0x2049, 0x2049], [0x3030, 0x3030], [0x303d, 0x303d], [0x3297, 0x3297],
+  [0x3299, 0x3299], [0xa9, 0xa9], [0xae, 0xae], [0x200d, 0x200d], [0xfe0f, 0xfe0f], [0x20e3, 0x20e3], [0xe0020, 0xe007f],
+];
+
+/** Only emoji: no letters, digits or other text (a keycap digit needs its U+20E3). */
+export function isEmojiOnly(text: string): boolean {
+  const points = [...text].map((c) => c.codePointAt(0)!);
+  return (
+    points.length > 0 &&
+    points.some((p) => p !== 0x200d && p !== 0xfe0f) &&
+    points.every((p, i) => EMOJI_RANGES.some(([lo, hi]) => p >= lo && p <= hi) || (/[0-9#*]/.test(String.fromCodePoint(p)) && points.slice(i + 1, i + 3).includes(0x20e3)))
+  );
+}
+
 const emojiContent = z.object({
   kind: z.literal("emoji"),
-  text: z.string().min(1).max(LIMITS.emojiLength).regex(EMOJI_ONLY, "表情消息只能包含表情符号"),
+  text: z.string().min(1).max(LIMITS.emojiLength).refine(isEmojiOnly, "表情消息只能包含表情"),
 });
 const imageContent = z.object({
   kind: z.literal("image"),
@@ -391,22 +403,55 @@ export const subscriptionsResultSchema = z.object({
 });
 export type SubscriptionsResult = z.infer<typeof subscriptionsResultSchema>;
 
-/** Config of a `push` template (templates table): WeChat template id and which data key holds what. */
+/**
+ * Subscribe-message keyword types this system can fill. WeChat reads a data key's type from its
+ * name (`thing1`, `name2`, `phrase3`, `time4` …) and refuses (47003) a value that breaks that
+ * type's rule; domain/wechat/keywords.ts formats each value for its key's type.
+ */
+export const TEXT_KEYWORD_TYPES = ["thing", "name", "phrase", "character_string", "letter", "symbol", "number", "phone_number"] as const;
+export const TIME_KEYWORD_TYPES = ["time", "date"] as const;
+export type KeywordType = (typeof TEXT_KEYWORD_TYPES)[number] | (typeof TIME_KEYWORD_TYPES)[number];
+const keywordKey = (types: readonly string[]) =>
+  z
+    .string()
+    .max(32)
+    .regex(new RegExp(`^(${types.join("|")})\\d{1,3}$`), `关键词须为 ${types.join("/")} 加序号，如 ${types[0]}1`);
+
+/** Config of a `push` template (templates table): WeChat template id and which data key (and so which keyword type) holds what. */
 export const pushTemplateConfigSchema = z.object({
   templateId: wechatTemplateIdSchema,
   fields: z
     .object({
-      /** Key of the sender's name, e.g. `thing1` (at most 20 characters). */
-      sender: z.string().min(1).max(32),
-      /** Key of the message summary, e.g. `thing2` (at most 20 characters). */
-      summary: z.string().min(1).max(32),
-      /** Key of the reply time, e.g. `time3`. */
-      time: z.string().min(1).max(32),
+      /** Key of the sender's name, e.g. `thing1` or `name1`. */
+      sender: keywordKey(TEXT_KEYWORD_TYPES),
+      /** Key of the message summary, e.g. `thing2`. */
+      summary: keywordKey(TEXT_KEYWORD_TYPES),
+      /** Key of the reply time, e.g. `time3` or `date3`. */
+      time: keywordKey(TIME_KEYWORD_TYPES),
     })
     .partial()
     .default({}),
 });
 export type PushTemplateConfig = z.infer<typeof pushTemplateConfigSchema>;
+
+/** GET /api/pushes/arrival: pushes attempted in a time range, sent, and why the rest failed. */
+export const pushArrivalSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  attempted: z.number().int(),
+  sent: z.number().int(),
+  /** sent / attempted; null when nothing was attempted. */
+  rate: z.number().nullable(),
+  /** The customer had no subscribe credit left. */
+  noCredit: z.number().int(),
+  /** The per-customer hourly push limit was reached. */
+  rateLimited: z.number().int(),
+  /** Still waiting for WeChat's answer. */
+  pending: z.number().int(),
+  /** WeChat refused (by errcode, e.g. 43101) or could not be reached ("unreachable"). */
+  wechatErrors: z.record(z.string(), z.number().int()),
+});
+export type PushArrival = z.infer<typeof pushArrivalSchema>;
 
 export const pushStatusSchema = z.enum(["pending", "sent", "failed", "rate_limited", "no_credit"]);
 export const pushRecordSchema = z.object({

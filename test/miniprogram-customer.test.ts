@@ -107,7 +107,8 @@ describe("mini program customer pages", () => {
     page.instance.onImage();
     await eventually(() => attrs(page, "image", "src").some((src) => src.startsWith(`${sys.url}/api/media/${conversationId}/`)), 15_000, "image bubble with the uploaded media");
     const composer = page.querySelector("#composer")!;
-    composer.instance.startRecord();
+    // Held down: recording starts once the microphone permission is confirmed, then released.
+    await composer.instance.startRecord();
     composer.instance.stopRecord();
     await waitForText(page, "voice-len", "2″");
     await eventually(() => page.data.bubbles.every((b: { state: string }) => b.state === "sent"), 15_000, "all sent");

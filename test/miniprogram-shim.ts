@@ -1,10 +1,10 @@
 // Runs the compiled mini program in Node: miniprogram-simulate renders pages and components with
 // WeChat's own WXML compiler (wcc) into jsdom, and a `wx` shim whose network calls
 // (wx.request, wx.uploadFile, wx.connectSocket) go to a real `wrangler dev`.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { JSDOM } from "jsdom";
 import { PNG } from "pngjs";
 import WebSocket from "ws";
@@ -79,6 +79,42 @@ class ShimSocketTask {
   }
 }
 
+/** What wx.request accepts (its documented `method` values: no PATCH). */
+export const WX_REQUEST_METHODS = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"] as const;
+const WX_REQUEST_OPTIONS = new Set(["url", "data", "header", "timeout", "method", "dataType", "responseType", "enableHttp2", "enableQuic", "enableCache", "enableHttpDNS", "httpDNSServiceId", "enableChunked", "forceCellularNetwork", "redirect", "success", "fail", "complete"]);
+const MAX_SOCKETS = 5;
+
+type RequestOptions = {
+  url: string;
+  method?: string;
+  header?: Record<string, string>;
+  data?: unknown;
+  dataType?: string;
+  responseType?: string;
+} & Callbacks<{ statusCode: number; data: unknown; header: Record<string, string> }>;
+
+/** Why WeChat would refuse (or silently mangle) this wx.request call, or null. */
+function refusedRequest(opts: RequestOptions): string | null {
+  const unknown = Object.keys(opts).filter((k) => !WX_REQUEST_OPTIONS.has(k));
+  // Unknown options (e.g. `headers` for `header`) are ignored on a phone: the call would go out without them.
+  if (unknown.length) return `unknown option ${unknown.join(", ")} (wx.request ignores it)`;
+  const method = opts.method ?? "GET";
+  if (!(WX_REQUEST_METHODS as readonly string[]).includes(method)) return `parameter error: method should be one of ${WX_REQUEST_METHODS.join(", ")}, got ${method}`;
+  if (opts.responseType !== undefined && opts.responseType !== "text" && opts.responseType !== "arraybuffer") return `parameter error: responseType should be text or arraybuffer`;
+  if (opts.header && Object.keys(opts.header).some((k) => k.toLowerCase() === "referer")) return "parameter error: header cannot set Referer";
+  if (!/^https?:\/\//.test(opts.url)) return "invalid url";
+  return null;
+}
+
+/** GET data becomes the query string, as wx.request does. */
+function withQuery(url: string, data: Record<string, unknown>): string {
+  const q = Object.entries(data).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return q.length ? `${url}${url.includes("?") ? "&" : "?"}${q.join("&")}` : url;
+}
+
+/** True while a tap handler runs (set around miniprogram-exparser's dispatch of "tap" events). */
+const gesture = { tapping: false, agreeingPrivacy: false };
+
 export type Network = {
   /** Queue outgoing socket frames instead of sending them (see `release`). */
   holdSends: boolean;
@@ -104,43 +140,116 @@ export function createWx(options: { loginCode?: string } = {}) {
     previews: [] as string[],
     played: [] as string[],
     requests: [] as { method: string; url: string }[],
+    refusedSubscribeRequests: 0,
+    refusedSockets: 0,
+    privacyPrompts: [] as string[],
+    modals: [] as string[],
+    openSettings: 0,
+    recordings: 0,
+    pickers: 0,
+    /** wx.request / wx.uploadFile calls not yet answered. */
+    pending: 0,
   };
+  /** Counts the call as pending until its callbacks have run. */
+  const tracked = <T,>(work: Promise<T>): Promise<T> => {
+    record.pending++;
+    return work.finally(() => record.pending--);
+  };
+  /** The privacy guide's declared scopes (miniprogram/privacy.json), the user's consent, and permissions. */
+  const privacy = {
+    declared: declaredPrivacyScopes(),
+    agreed: true,
+    listener: null as null | ((resolve: (r: { event: string; buttonId?: string }) => void, info: { referrer: string }) => void),
+  };
+  const authSetting: Record<string, boolean> = {};
+  const permissions = {
+    /** What the user answers when WeChat asks for the microphone the first time. */
+    record: "allow" as "allow" | "deny",
+    /** What the user sets on the settings page (wx.openSetting). */
+    recordInSettings: true,
+    /** The user's answer to the subscribe popup. */
+    subscribe: "accept" as "accept" | "reject" | "ban",
+  };
+  /** Runs `go` once the privacy guide allows `api` (scopes declared, user agreed), else `fail`. */
+  function privacyGate(api: string, scopes: string[], go: () => void, fail: (err: { errMsg: string; errno: number }) => void): void {
+    const missing = scopes.filter((s) => !privacy.declared.has(s));
+    if (missing.length) return fail({ errMsg: `${api}:fail api scope is not declared in the privacy agreement (${missing.join(", ")})`, errno: 112 });
+    if (privacy.agreed) return go();
+    const refuse = () => fail({ errMsg: `${api}:fail privacy permission is not authorized`, errno: 104 });
+    if (!privacy.listener) return refuse();
+    record.privacyPrompts.push(api);
+    privacy.listener(
+      (r) => {
+        if (r.event === "exposureAuthorization") return;
+        // WeChat checks that the agree button (open-type="agreePrivacyAuthorization") was tapped.
+        if (r.event === "agree" && r.buttonId && gesture.agreeingPrivacy) {
+          privacy.agreed = true;
+          go();
+        } else refuse();
+      },
+      { referrer: api },
+    );
+  }
   const imagePath = join(files, "photo.png");
   writeFileSync(imagePath, testPng());
   const voicePath = join(files, "voice.wav");
   writeFileSync(voicePath, testWav(1500));
 
   const wx = {
-    request(opts: { url: string; method?: string; header?: Record<string, string>; data?: unknown } & Callbacks<{ statusCode: number; data: unknown; header: Record<string, string> }>) {
+    request(opts: RequestOptions) {
+      record.requests.push({ method: opts.method ?? "GET", url: opts.url });
+      const refused = refusedRequest(opts);
+      if (refused) return settle(opts, Promise.reject(new Error(`request:fail ${refused}`)));
       const method = opts.method ?? "GET";
-      record.requests.push({ method, url: opts.url });
       settle(
         opts,
-        (async () => {
-          const res = await fetch(opts.url, {
+        tracked((async () => {
+          const hasBody = method !== "GET" && method !== "HEAD";
+          const url = !hasBody && opts.data && typeof opts.data === "object" ? withQuery(opts.url, opts.data as Record<string, unknown>) : opts.url;
+          const res = await fetch(url, {
             method,
             headers: opts.header,
-            body: method === "GET" ? undefined : typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data ?? {}),
+            body: !hasBody ? undefined : typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data ?? {}),
           });
-          return { statusCode: res.status, data: await res.text(), header: Object.fromEntries(res.headers) };
-        })(),
+          const text = await res.text();
+          // dataType "json" (the default) parses the body when it can; anything else leaves the text.
+          let data: unknown = text;
+          if ((opts.dataType ?? "json") === "json") {
+            try {
+              data = JSON.parse(text);
+            } catch {
+              data = text;
+            }
+          }
+          return { statusCode: res.status, data, header: Object.fromEntries(res.headers) };
+        })()),
       );
     },
     uploadFile(opts: { url: string; filePath: string; name: string; formData?: Record<string, string>; header?: Record<string, string> } & Callbacks<{ statusCode: number; data: string }>) {
       record.requests.push({ method: "UPLOAD", url: opts.url });
       settle(
         opts,
-        (async () => {
+        tracked((async () => {
           const form = new FormData();
           for (const [k, v] of Object.entries(opts.formData ?? {})) form.set(k, v);
           form.set(opts.name, new Blob([new Uint8Array(readFileSync(opts.filePath))]), opts.filePath.split("/").pop());
           const res = await fetch(opts.url, { method: "POST", headers: opts.header, body: form });
           return { statusCode: res.status, data: await res.text() };
-        })(),
+        })()),
       );
     },
     connectSocket(opts: { url: string; fail?: (e: { errMsg: string }) => void }) {
       connectAttempts.push(Date.now());
+      // WeChat runs at most 5 SocketTasks at once; the 6th connectSocket fails.
+      const live = sockets.filter((s) => s.ws.readyState === WebSocket.CONNECTING || s.ws.readyState === WebSocket.OPEN);
+      if (live.length >= MAX_SOCKETS) {
+        record.refusedSockets++;
+        const errMsg = `connectSocket:fail exceed max task count (${MAX_SOCKETS})`;
+        setTimeout(() => opts.fail?.({ errMsg }), 0);
+        // The returned task never opens: an error then a close, as with a refused connection.
+        const task = new ShimSocketTask("ws://127.0.0.1:9/refused", network);
+        return task;
+      }
       // Offline: a socket to a closed port, so WeChat-style error + close events follow.
       const task = new ShimSocketTask(network.refuse ? "ws://127.0.0.1:9/offline" : opts.url, network);
       sockets.push(task);
@@ -153,7 +262,25 @@ export function createWx(options: { loginCode?: string } = {}) {
     setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
     removeStorageSync: (key: string) => void storage.delete(key),
     showToast: (opts: { title: string }) => void record.toasts.push(opts.title),
-    showModal: (opts: Callbacks<{ confirm: boolean; cancel: boolean }>) => settle(opts, Promise.resolve({ confirm: true, cancel: false })),
+    showModal: (opts: { title?: string } & Callbacks<{ confirm: boolean; cancel: boolean }>) => {
+      record.modals.push(opts.title ?? "");
+      settle(opts, Promise.resolve({ confirm: true, cancel: false }));
+    },
+    onNeedPrivacyAuthorization(listener: typeof privacy.listener) {
+      privacy.listener = listener;
+    },
+    requirePrivacyAuthorize(opts: Callbacks<{ errMsg: string }>) {
+      privacyGate("requirePrivacyAuthorize", [], () => settle(opts, Promise.resolve({ errMsg: "requirePrivacyAuthorize:ok" })), (e) => settle(opts, Promise.reject(new Error(e.errMsg))));
+    },
+    openPrivacyContract: (opts: Callbacks<unknown>) => settle(opts, Promise.resolve({})),
+    getSetting(opts: Callbacks<{ authSetting: Record<string, boolean> }>) {
+      settle(opts, Promise.resolve({ authSetting: { ...authSetting } }));
+    },
+    openSetting(opts: Callbacks<{ authSetting: Record<string, boolean> }>) {
+      record.openSettings++;
+      if ("scope.record" in authSetting) authSetting["scope.record"] = permissions.recordInSettings;
+      settle(opts, Promise.resolve({ authSetting: { ...authSetting } }));
+    },
     navigateTo: (opts: { url: string }) => void record.navigations.push({ kind: "navigateTo", url: opts.url }),
     redirectTo: (opts: { url: string }) => void record.navigations.push({ kind: "redirectTo", url: opts.url }),
     navigateBack: () => void record.navigations.push({ kind: "navigateBack", url: "" }),
@@ -161,22 +288,49 @@ export function createWx(options: { loginCode?: string } = {}) {
     pageScrollTo: () => undefined,
     stopPullDownRefresh: () => undefined,
     previewImage: (opts: { current: string }) => void record.previews.push(opts.current),
-    chooseMedia(opts: Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
-      settle(opts, Promise.resolve({ tempFiles: [{ tempFilePath: imagePath, size: readFileSync(imagePath).length, fileType: "image" }] }));
+    chooseMedia(opts: { sourceType?: string[] } & Callbacks<{ tempFiles: { tempFilePath: string; size: number; fileType: string }[] }>) {
+      record.pickers++;
+      const scopes = opts.sourceType ?? ["album", "camera"];
+      privacyGate(
+        "chooseMedia",
+        scopes,
+        () => settle(opts, Promise.resolve({ tempFiles: [{ tempFilePath: imagePath, size: readFileSync(imagePath).length, fileType: "image" }] })),
+        (e) => settle(opts, Promise.reject(new Error(e.errMsg))),
+      );
     },
     requestSubscribeMessage(opts: { tmplIds: string[] } & Callbacks<Record<string, string>>) {
+      // WeChat shows the popup only from a user's tap (synchronously inside its handler).
+      if (!gesture.tapping) {
+        record.refusedSubscribeRequests++;
+        return settle(opts, Promise.reject(new Error("requestSubscribeMessage:fail can only be invoked by user TAP gesture.")));
+      }
       record.subscribeRequests.push(opts.tmplIds);
-      settle(opts, Promise.resolve({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(opts.tmplIds.map((id) => [id, "accept"])) }));
+      settle(opts, Promise.resolve({ errMsg: "requestSubscribeMessage:ok", ...Object.fromEntries(opts.tmplIds.map((id) => [id, permissions.subscribe])) }));
     },
     getRecorderManager() {
       let onStop: ((res: { tempFilePath: string; duration: number }) => void) | undefined;
+      let onError: ((res: { errMsg: string; errno?: number }) => void) | undefined;
       let startedAt = 0;
+      let running = false;
+      const error = (e: { errMsg: string; errno?: number }) => setTimeout(() => onError?.(e), 0);
+      const begin = () => {
+        // The microphone needs scope.record: asked once; after a refusal only the settings page can allow it.
+        if (!("scope.record" in authSetting)) authSetting["scope.record"] = permissions.record === "allow";
+        if (!authSetting["scope.record"]) return error({ errMsg: "operateRecorder:fail auth deny" });
+        running = true;
+        record.recordings++;
+        startedAt = Date.now();
+      };
       return {
         onStop: (cb: typeof onStop) => void (onStop = cb),
-        onError: () => undefined,
-        start: () => void (startedAt = Date.now()),
+        onError: (cb: typeof onError) => void (onError = cb),
+        start: () => privacyGate("getRecorderManager", ["microphone"], begin, error),
         // The fake microphone always records 1.5 s.
-        stop: () => setTimeout(() => onStop?.({ tempFilePath: voicePath, duration: Math.max(1500, Date.now() - startedAt) }), 0),
+        stop: () => {
+          if (!running) return;
+          running = false;
+          setTimeout(() => onStop?.({ tempFilePath: voicePath, duration: Math.max(1500, Date.now() - startedAt) }), 0);
+        },
       };
     },
     createInnerAudioContext() {
@@ -199,6 +353,9 @@ export function createWx(options: { loginCode?: string } = {}) {
     sockets,
     connectAttempts,
     record,
+    privacy,
+    authSetting,
+    permissions,
     /** Drops every open socket without a close handshake. */
     dropSockets() {
       for (const s of sockets) if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.drop();
@@ -212,6 +369,14 @@ export function createWx(options: { loginCode?: string } = {}) {
       return sockets.filter((s) => s.ws.readyState === WebSocket.OPEN);
     },
   };
+}
+
+/** Scopes the mini program's privacy guide declares (miniprogram/privacy.json); none without it. */
+function declaredPrivacyScopes(): Set<string> {
+  const file = join(miniprogramDir, "privacy.json");
+  if (!existsSync(file)) return new Set();
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { declarations?: { scope: string }[] };
+  return new Set((parsed.declarations ?? []).map((d) => d.scope));
 }
 
 /** A real PNG the server's sniffer accepts: a green-to-blue gradient with a light band, like a product photo. */
@@ -286,6 +451,40 @@ export async function setupMiniprogram(shim: WxShim, apiBase: string) {
   g.getCurrentPages = () => [];
   shim.storage.set("kefu:apiBase", apiBase);
   simulate ??= require("miniprogram-simulate");
+  markTaps();
+}
+
+let tapsMarked = false;
+/** Wraps exparser's event dispatch so the shim knows when code runs inside a user's tap. */
+function markTaps(): void {
+  if (tapsMarked) return;
+  tapsMarked = true;
+  const exparser = require(require.resolve("miniprogram-exparser", { paths: [dirname(require.resolve("j-component"))] })) as {
+    Event: { dispatchEvent(target: unknown, event: { type: string }): void };
+  };
+  const dispatch = exparser.Event.dispatchEvent.bind(exparser.Event);
+  exparser.Event.dispatchEvent = (target, event) => {
+    const outer = { ...gesture };
+    if (event.type === "tap") gesture.tapping = true;
+    // <button open-type="agreePrivacyAuthorization"> fires this when the user taps it.
+    if (event.type === "agreeprivacyauthorization") gesture.agreeingPrivacy = true;
+    try {
+      dispatch(target, event);
+    } finally {
+      Object.assign(gesture, outer);
+    }
+  };
+}
+
+/** Runs fn as if inside a tap handler (for handlers a test calls directly instead of tapping). */
+export function duringTap<T>(fn: () => T): T {
+  const outer = gesture.tapping;
+  gesture.tapping = true;
+  try {
+    return fn();
+  } finally {
+    gesture.tapping = outer;
+  }
 }
 
 /** Renders a page (or component) by its path under miniprogram/, e.g. "pages/entry/entry". */

@@ -269,8 +269,31 @@ describe("push on staff reply", () => {
   });
 });
 
+describe("arrival rate", () => {
+  it("counts attempted and sent pushes, and why the rest failed", async () => {
+    const from = Date.now();
+    const s = await scenario("push-arrival", 2);
+    await reply(s.chat, "第一条回复");
+    await settled(s, 1);
+    sys.wechat.failNext("subscribe_send", 43101);
+    await reply(s.chat, "第二条回复");
+    await settled(s, 2);
+    await reply(s.chat, "第三条回复");
+    await settled(s, 3);
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const res = await api(sys, `/api/pushes/arrival?from=${from}`, { token: admin.token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { attempted, sent, rate, noCredit, wechatErrors } = res.body;
+    assert.deepEqual({ attempted, sent, noCredit, wechatErrors }, { attempted: 3, sent: 1, noCredit: 1, wechatErrors: { "43101": 1 } });
+    assert.equal(rate, 1 / 3);
+    // Staff (not managers) cannot read it.
+    assert.equal((await api(sys, "/api/pushes/arrival", { token: s.staff.token })).status, 403);
+    s.chat.close();
+  });
+});
+
 describe("push template from the admin's templates", () => {
-  it("an enabled push template decides the template id and data keys; an invalid one is skipped", async () => {
+  it("an enabled push template decides the template id and data keys (each value shaped for its keyword type); an invalid one is skipped", async () => {
     sys.wechat.setTemplates([TPL, "TPL_ADMIN"]);
     const now = Date.now();
     await queryJson(
@@ -278,7 +301,7 @@ describe("push template from the admin's templates", () => {
       `INSERT INTO templates (id, kind, title, content, config, enabled, sort, created_at, updated_at) VALUES
         ('t_broken', 'push', '坏配置', '', '{"fields":{}}', 1, 0, ${now}, ${now}),
         ('t_off', 'push', '停用', '', '{"templateId":"TPL_OFF"}', 0, 0, ${now}, ${now}),
-        ('t_reply', 'push', '回复通知', '', '{"templateId":"TPL_ADMIN","fields":{"sender":"name1","summary":"thing4","time":"date5"}}', 1, 1, ${now}, ${now})`,
+        ('t_reply', 'push', '回复通知', '', '{"templateId":"TPL_ADMIN","fields":{"sender":"name1","summary":"phrase4","time":"date5"}}', 1, 1, ${now}, ${now})`,
     );
     const s = await scenario("push-admin-template", 0);
     const state = await api(sys, "/api/subscriptions", { token: s.customer.token });
@@ -290,8 +313,10 @@ describe("push template from the admin's templates", () => {
     assert.equal(push.templateId, "TPL_ADMIN");
     const body = s.sends()[0].body as SendBody;
     assert.equal(body.template_id, "TPL_ADMIN");
-    assert.deepEqual(Object.keys(body.data).sort(), ["date5", "name1", "thing4"]);
-    assert.equal(body.data.thing4.value, "按管理员配置的模板推送");
+    assert.deepEqual(Object.keys(body.data).sort(), ["date5", "name1", "phrase4"]);
+    // Each value is shaped for its keyword type: phrase ≤5 Han characters, date without the time.
+    assert.equal(body.data.phrase4.value, "按管理员配");
+    assert.match(body.data.date5.value, /^\d{4}年\d{1,2}月\d{1,2}日$/);
     assert.equal(body.data.name1.value, s.staffName);
     s.chat.close();
   });

@@ -12,7 +12,7 @@ export function CustomerPanel(props: { customerId: string }) {
     e.preventDefault();
     const v = formValues(e.currentTarget as HTMLFormElement);
     const tags = v.tags.split(/[,，\s]+/).map((t) => t.trim()).filter(Boolean);
-    void action.run(() => kefu.patchCustomer(c.id, { tags, note: v.note || null, phone: v.phone || null }).then(detail.reload), "已保存");
+    void action.run(() => kefu.updateCustomer(c.id, { tags, note: v.note || null, phone: v.phone || null }).then(detail.reload), "已保存");
   };
   return html`<aside class="wb-customer" aria-label="顾客资料" data-testid="customer-panel">
     <h2>${c.nickname ?? `顾客 ${c.id.slice(-4)}`}</h2>

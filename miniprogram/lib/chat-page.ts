@@ -11,6 +11,14 @@ const sessions = new WeakMap<object, ChatSession<string>>();
 /** Unsent messages survive a restart of the mini program (wx storage), per conversation. */
 const outbox = new Outbox(wxStorage);
 
+/** Pages already left: a load still in flight must not open a socket for them (it would leak). */
+const unloaded = new WeakSet<object>();
+
+/** True once the page was unloaded; async page code checks it after every await. */
+export function isUnloaded(page: object): boolean {
+  return unloaded.has(page);
+}
+
 export function sessionOf(page: object): ChatSession<string> | undefined {
   return sessions.get(page);
 }
@@ -53,6 +61,7 @@ export async function openChat(
     extraData?: (session: ChatSession<string>) => Record<string, unknown>;
   },
 ): Promise<ChatSession<string>> {
+  if (unloaded.has(page)) throw new PageLeftError();
   sessions.get(page)?.close();
   let lastCount = 0;
   const session: ChatSession<string> = new ChatSession({
@@ -69,10 +78,20 @@ export async function openChat(
   });
   sessions.set(page, session);
   await session.start();
+  if (unloaded.has(page)) throw new PageLeftError();
   return session;
 }
 
+/** Thrown by openChat when the page was left while it loaded; pages ignore it. */
+export class PageLeftError extends Error {
+  constructor() {
+    super("page left");
+  }
+}
+
+/** onUnload: closes the session, and any session still starting will not open its socket. */
 export function closeChat(page: object): void {
+  unloaded.add(page);
   sessions.get(page)?.close();
   sessions.delete(page);
 }

@@ -4,6 +4,7 @@
 export * from "./platform";
 export * from "./chat-page";
 export * from "./subscribe";
+export * from "./privacy";
 export { ApiRequestError, socketTarget } from "../../client/api";
 export { EMOJIS, PRESENCE_LABELS, STATUS_LABELS, timeLabel } from "../../client/format";
 export { AWAITING_LABEL, inboxRows, rangeStart, removeItem, TIME_RANGES, totalUnread, upsertItem, viewQuery, type InboxFilter, type InboxView } from "../../client/inbox-state";

@@ -19,7 +19,7 @@ export const wxTransport: Transport<string> = {
     new Promise<TransportResponse>((resolve, reject) => {
       wx.request({
         url,
-        method: method as "GET",
+        method,
         header: headers,
         data: body,
         dataType: "text",

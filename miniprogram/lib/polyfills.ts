@@ -1,6 +1,10 @@
 // Web APIs the shared client code relies on that the mini program's JS engine lacks. Injected
 // first into every bundle by scripts/build-miniprogram.ts, before partysocket is evaluated.
 import "event-target-polyfill";
+import { config } from "zod";
+
+// No JIT: WeChat forbids new Function. Set before any schema is created (schemas read it then).
+config({ jitless: true });
 
 const root = globalThis as Record<string, unknown>;
 

@@ -12,6 +12,8 @@ import { readJson } from "../http/errors";
 import { earlierQuerySchema, historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
 import { conversationRoom } from "../rooms-client";
 import { staffCard } from "../../domain/staff-card";
+import { customerOpenid } from "../../domain/customers";
+import { screenCustomerMessage } from "../../domain/wechat/content-check";
 
 
 export const inboxRoutes = router().get("/conversations", anyStaff(), async (c) => {
@@ -97,6 +99,11 @@ export const outcomeRoutes = router()
     if (!row.startedAt) throw badRequest("会话尚未开始，无法评价");
     // Rating is of the whole conversation, after its end; once.
     if (row.status !== "ended") throw new ApiError("conflict", "会话结束后才能评价");
+    if (row.rating !== null) throw new ApiError("conflict", "已经评价过了");
+    // Staff read the comment: checked like a message (risky is refused; unavailable or review passes, as for messages).
+    if (body.comment && (await screenCustomerMessage(c.env, await customerOpenid(c.get("db"), principal(c).sub), { kind: "text", text: body.comment })) === "refuse") {
+      throw new ApiError("content_risky", "评价内容含有违规信息，请修改后再提交");
+    }
     const rated = await c
       .get("db")
       .update(conversations)

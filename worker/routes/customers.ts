@@ -59,7 +59,8 @@ export const customerRoutes = router()
       .limit(50);
     return c.json({ customer: toProfile(customer), conversations: rows.map((r) => toInboxItem(r, customer)) });
   })
-  .patch("/:id", anyStaff(), async (c) => {
+  // PUT for the mini program (wx.request has no PATCH); PATCH stays for the admin. Both take the same partial body.
+  .on(["PATCH", "PUT"], "/:id", anyStaff(), async (c) => {
     const customer = await visibleCustomer(c, c.req.param("id"));
     const patch = await readJson(c, customerPatchSchema);
     const [row] = await c.get("db").update(users).set(patch).where(eq(users.id, customer.id)).returning();

@@ -1,12 +1,14 @@
 // Push records: staff see a conversation's pushes and retry a failed one by hand;
 // the customer's tap on a push (its page carries the push id) marks it clicked.
 import { and, desc, eq, sql } from "drizzle-orm";
+import * as z from "zod";
 import { conversationFor } from "../../domain/access";
 import type { Db } from "../../domain/db/client";
 import { pushes } from "../../domain/db/schema";
 import { router } from "../http/app";
-import { anyStaff, principal, requireRole } from "../http/auth";
-import { notFound } from "../../domain/errors";
+import { anyStaff, managers, principal, requireRole } from "../http/auth";
+import { badRequest, notFound } from "../../domain/errors";
+import { pushArrival } from "../../domain/push-arrival";
 import type { PushRecord } from "../../protocol";
 import { type PushRow, retryPush } from "../../domain/push";
 
@@ -36,8 +38,18 @@ async function pushById(db: Db, id: string): Promise<PushRow> {
   return row;
 }
 
+const arrivalQuery = z.object({
+  from: z.coerce.number().int().nonnegative().default(0),
+  to: z.coerce.number().int().positive().optional(),
+});
+
 /** Mounted at /api/pushes. */
 export const pushRoutes = router()
+  .get("/arrival", managers(), async (c) => {
+    const q = arrivalQuery.safeParse(c.req.query());
+    if (!q.success) throw badRequest("时间范围无效");
+    return c.json(await pushArrival(c.get("db"), { from: q.data.from, to: q.data.to ?? Date.now() + 1 }));
+  })
   .post("/:id/retry", anyStaff(), async (c) => {
     const db = c.get("db");
     const original = await pushById(db, c.req.param("id"));

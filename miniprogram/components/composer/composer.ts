@@ -1,7 +1,7 @@
 // The chat input bar: text, emoji panel, photo, hold-to-talk voice, and quick replies (staff).
 // Every send is a `send` event whose detail says whether it came from a tap, so the customer
 // page can ask for subscribe messages inside the tap as WeChat requires.
-import { EMOJIS } from "../../lib/kit";
+import { agreePrivacy, declinePrivacy, EMOJIS, ensureRecordPermission, watchPrivacy } from "../../lib/kit";
 
 type Panel = "" | "emoji" | "more" | "quick";
 type Tap = WechatMiniprogram.BaseEvent<Record<string, never>, { emoji?: string; content?: string }>;
@@ -11,6 +11,9 @@ const MIN_VOICE_MS = 1000;
 const MAX_VOICE_MS = 60_000;
 
 let recorder: WechatMiniprogram.RecorderManager | null = null;
+const unwatch = new WeakMap<object, () => void>();
+/** Composers whose hold-to-talk button is pressed right now. */
+const holding = new WeakSet<object>();
 
 Component({
   options: { styleIsolation: "apply-shared" },
@@ -24,8 +27,26 @@ Component({
     recording: false,
     panel: "" as Panel,
     emojis: [...EMOJIS] as string[],
+    privacyShown: false,
+  },
+  lifetimes: {
+    attached() {
+      unwatch.set(this, watchPrivacy((shown) => this.setData({ privacyShown: shown })));
+    },
+    detached() {
+      unwatch.get(this)?.();
+    },
   },
   methods: {
+    onAgreePrivacy() {
+      agreePrivacy();
+    },
+    onDeclinePrivacy() {
+      declinePrivacy();
+    },
+    openPrivacyContract() {
+      wx.openPrivacyContract?.({});
+    },
     onInput(e: Input) {
       this.setData({ text: e.detail.value });
       this.triggerEvent("typing");
@@ -73,8 +94,13 @@ Component({
       if (!recorder) recorder = wx.getRecorderManager();
       return recorder;
     },
-    startRecord() {
+    async startRecord() {
       if (this.data.disabled) return;
+      holding.add(this);
+      // Refused before: WeChat will not ask again, only the settings page can allow it.
+      if (!(await ensureRecordPermission())) return;
+      // Released while the permission was checked: no recording.
+      if (!holding.has(this)) return;
       const rec = this.recorder();
       rec.onStop((res) => {
         const cancelled = !this.data.recording;
@@ -86,17 +112,19 @@ Component({
         }
         this.triggerEvent("voice", { path: res.tempFilePath, durationMs: res.duration, tapped: true });
       });
-      rec.onError(() => {
+      rec.onError((err) => {
         this.setData({ recording: false });
-        wx.showToast({ title: "录音失败，请检查麦克风权限", icon: "none" });
+        wx.showToast({ title: /privacy|auth deny|authorize/.test(err.errMsg) ? "未获得麦克风权限，无法录音" : "录音失败，请检查麦克风权限", icon: "none" });
       });
       this.setData({ recording: true });
       rec.start({ duration: MAX_VOICE_MS, format: "mp3", sampleRate: 16000, numberOfChannels: 1, encodeBitRate: 48000 });
     },
     stopRecord() {
+      holding.delete(this);
       if (this.data.recording) this.recorder().stop();
     },
     cancelRecord() {
+      holding.delete(this);
       this.setData({ recording: false });
       this.recorder().stop();
     },

@@ -1,6 +1,6 @@
 // Customer chat. Opened from the entry page, or from a subscribe push with
 // `?conversationId=…&pushId=…` (PUSH_PAGE); without a conversation it enters like the entry page.
-import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData } from "../../lib/kit";
+import { type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, customerApi, customerSession, ensureCustomer, errorText, toast, SubscribePrompt, ApiRequestError, initialChatData, isUnloaded } from "../../lib/kit";
 import type { StaffCard } from "../../../protocol";
 
 const prompts = new WeakMap<object, SubscribePrompt>();
@@ -12,6 +12,7 @@ Component({
     exclusive: false,
     rated: false,
     submitting: false,
+    replyReach: null as { reachable: boolean; text: string } | null,
   },
   methods: {
     ...chatHandlers,
@@ -25,7 +26,7 @@ Component({
         await ensureCustomer(api);
         if (pushId) api.pushClicked(decodeURIComponent(pushId)).catch(() => undefined);
         const id = conversationId || (await api.entry()).conversationId;
-        const prompt = new SubscribePrompt(api);
+        const prompt = new SubscribePrompt(api, (reach) => this.setData({ replyReach: reach }));
         prompts.set(this, prompt);
         void prompt.load();
         const staffCardData = (staff: StaffCard | null) => staff && { ...staff, avatar: api.assetUrl(staff.avatar) };
@@ -42,10 +43,10 @@ Component({
         this.setData({ loading: false, conversationId: id, staff: staffCardData(staff) });
         if (staff) wx.setNavigationBarTitle({ title: staff.name });
       } catch (error) {
-        this.setData({ loading: false, error: errorText(error) });
+        if (!isUnloaded(this)) this.setData({ loading: false, error: errorText(error) });
       }
     },
-    /** Send taps ask for the subscribe message first (it must run inside the tap). */
+    /** Send taps may ask for the subscribe message (it must run inside the tap); SubscribePrompt decides. */
     askSubscribe(tapped: boolean) {
       if (tapped) prompts.get(this)?.ask();
     },
@@ -57,8 +58,8 @@ Component({
       this.askSubscribe(e.detail.tapped);
       sessionOf(this)?.sendEmoji(e.detail.emoji);
     },
+    /** No subscribe popup here: it would stack with the photo picker. */
     onImage() {
-      this.askSubscribe(true);
       choosePhoto(this);
     },
     async onRate(e: ChatEvent<{ score: number; comment: string }>) {

@@ -1,6 +1,6 @@
 // Staff chat: history, text/image/voice/emoji replies, quick replies, read receipts, the
 // customer panel, transfer to a colleague and ending the conversation.
-import { PRESENCE_LABELS, initialChatData, type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, errorText, staffApi, staffSession, toast } from "../../lib/kit";
+import { PRESENCE_LABELS, initialChatData, type ChatEvent, chatHandlers, choosePhoto, type EmojiDetail, openChat, type SendDetail, sessionOf, errorText, staffApi, staffSession, toast, isUnloaded } from "../../lib/kit";
 
 type Tap = WechatMiniprogram.BaseEvent<Record<string, never>, { id?: string; name?: string }>;
 
@@ -40,7 +40,7 @@ Component({
         const { templates } = await api.templates("quick_reply");
         this.setData({ quickReplies: templates.map((t) => ({ id: t.id, title: t.title, content: t.content })) });
       } catch (error) {
-        this.setData({ loading: false, error: errorText(error) });
+        if (!isUnloaded(this)) this.setData({ loading: false, error: errorText(error) });
       }
     },
     onSend(e: ChatEvent<SendDetail>) {

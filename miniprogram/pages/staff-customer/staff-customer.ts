@@ -1,4 +1,4 @@
-// Customer panel for staff: profile, tags, notes, earlier conversations (GET/PATCH /api/customers/:id).
+// Customer panel for staff: profile, tags, notes, earlier conversations (GET/PUT /api/customers/:id).
 import { timeLabel, inboxRows, errorText, staffApi, toast } from "../../lib/kit";
 
 type Field = WechatMiniprogram.Input & { currentTarget: { dataset: { field: "phone" | "note" | "newTag" } } };
@@ -59,7 +59,7 @@ Component({
       this.setData({ saving: true });
       try {
         const phone = this.data.phone.trim();
-        await staffApi().patchCustomer(this.data.customerId, { tags: this.data.tags, note: this.data.note.trim() || null, phone: phone || null });
+        await staffApi().updateCustomer(this.data.customerId, { tags: this.data.tags, note: this.data.note.trim() || null, phone: phone || null });
         wx.showToast({ title: "已保存", icon: "success" });
       } catch (error) {
         toast(errorText(error));

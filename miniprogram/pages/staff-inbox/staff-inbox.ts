@@ -44,7 +44,9 @@ Component({
         .finally(() => this.connect());
     },
     onUnload() {
+      // Dropping the state also stops a connect() still waiting for /api/auth/me (no leaked socket).
       state.get(this)?.feed?.close();
+      state.delete(this);
     },
     onPullDownRefresh() {
       void this.reload().finally(() => wx.stopPullDownRefresh());
