@@ -82,9 +82,28 @@ export class ZodType {
     c.refinements.push({ fn, message: text(message, "Invalid input") });
     return c;
   }
+  transform(fn: (v: any) => unknown): ZodType {
+    return new Transformed(this, fn);
+  }
   /** Whether a missing key is fine (optional, default). */
   acceptsMissing(): boolean {
     return false;
+  }
+}
+
+class Transformed extends ZodType {
+  constructor(
+    readonly inner: ZodType,
+    readonly fn: (v: any) => unknown,
+  ) {
+    super();
+  }
+  override run(v: unknown, path: Path, issues: Issue[]) {
+    const out = this.inner.run(v, path, issues);
+    return out === FAIL ? FAIL : this.fn(out);
+  }
+  override acceptsMissing() {
+    return this.inner.acceptsMissing();
   }
 }
 

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { before, describe, it } from "node:test";
 import { build } from "esbuild";
-import * as real from "../protocol";
-import { rootDir } from "../scripts/wrangler";
+import * as real from "../../protocol";
+import { rootDir } from "../../scripts/wrangler";
 
 let lite: Record<string, unknown>;
 
