@@ -1,6 +1,6 @@
 // Messages not yet acknowledged, kept on the device so that they survive a restart of the app
 // (wx storage in the mini program) and go again with their client ids: the room stores each once.
-import { z } from "zod";
+import * as z from "zod";
 import { messageContentSchema } from "../protocol";
 import type { KeyValueStorage } from "./session-store";
 

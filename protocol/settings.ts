@@ -1,5 +1,5 @@
 // System settings (F014) as every side sees them: the admin edits them, the server validates and stores them.
-import { z } from "zod";
+import * as z from "zod";
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "时间格式应为 HH:MM");
 

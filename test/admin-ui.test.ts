@@ -54,8 +54,9 @@ describe("admin console", () => {
     await page.locator('tr[data-staff="kf02"]').getByRole("button", { name: "停用" }).click();
     await page.locator('tr[data-staff="kf02"]').getByText("已停用").waitFor();
     const refused = await api(sys, "/api/auth/staff", { body: { code: "kf02", password: "demo123" } });
-    assert.equal(refused.status, 403);
-    assert.equal(refused.body.message, "账号已停用");
+    // A disabled account answers like a wrong password (nothing tells which accounts exist).
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.message, "工号或密码错误");
 
     // A bad value gets a clear error; a good one applies to the very next upload.
     await page.getByRole("link", { name: "系统设置" }).click();

@@ -74,7 +74,13 @@ describe("D1 copy of a room's messages", () => {
       socket.send({ type: "send", clientId: `kill-msg-${i}`, content: { kind: "text", text } });
       await socket.waitFor("ack", (f) => f.clientId === `kill-msg-${i}`);
     }
-    assert.deepEqual(await d1Messages(options.persistTo, delayed), [], "acked before the copy");
+    // A conversation's first message is in D1 before its ack (it starts the conversation for
+    // assignment and statistics); the others are acknowledged before their copy.
+    assert.deepEqual(
+      (await d1Messages(options.persistTo, delayed)).map((r) => r.client_id),
+      ["kill-msg-0"],
+      "later messages acked before the copy",
+    );
 
     const exited = new Promise((r) => system.process.once("exit", r));
     process.kill(-system.process.pid!, "SIGKILL");
@@ -109,8 +115,9 @@ describe("D1 copy of a room's messages", () => {
     const token = await mintToken(TEST_SECRET, customerId, "customer");
     const socket = new RawSocket({ host: host() }, conversationPath(preCopied), token);
     await socket.opened;
-    // Seq 1 is the message D1 already has; 64 messages fill a batch, copied without waiting for the delay.
-    const ids = Array.from({ length: 64 }, (_, i) => (i === 0 ? `fixture-${preCopied}-1` : `batch-msg-${i}`));
+    // Seq 1 is the message D1 already has (a first message is copied before its ack); the 64 after
+    // it fill a batch, copied without waiting for the delay.
+    const ids = Array.from({ length: 65 }, (_, i) => (i === 0 ? `fixture-${preCopied}-1` : `batch-msg-${i}`));
     for (const [i, clientId] of ids.entries()) socket.send({ type: "send", clientId, content: { kind: "text", text: i === 0 ? "已在 D1" : `第 ${i + 1} 条` } });
     await socket.waitFor("ack", (f) => f.clientId === ids[ids.length - 1], 20_000);
     await copiedToD1(system, preCopied, ids.length);

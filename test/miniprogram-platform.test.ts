@@ -3,7 +3,7 @@
 // page that is left while it loads.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ALWAYS_WORKING, api, enter, eventually, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, enter, eventually, loginCustomer, loginStaff, socketTicketOf, startTestSystem, type TestSystem } from "./harness";
 import { closePage, createWx, duringTap, find, renderPage, setupMiniprogram, texts, type WxShim } from "./miniprogram-shim";
 
 let sys: TestSystem;
@@ -58,7 +58,7 @@ describe("the wx shim refuses what WeChat refuses", () => {
   it("a 6th concurrent socket fails", async () => {
     const customer = await loginCustomer(sys, "platform-sockets");
     const entry = await enter(sys, customer.token);
-    const url = `${sys.url.replace(/^http/, "ws")}/parties/conversation-room/${entry.conversationId}?token=${customer.token}`;
+    const url = `${sys.url.replace(/^http/, "ws")}/parties/conversation-room/${entry.conversationId}?ticket=${socketTicketOf(customer.token)}`;
     const before = shim.sockets.length;
     const tasks = Array.from({ length: 5 }, () => shim.wx.connectSocket({ url }));
     await eventually(() => shim.openSockets().length >= 5, 15_000, "five sockets open");

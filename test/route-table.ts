@@ -54,8 +54,6 @@ export const ROUTES: RouteCase[] = [
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },
-  // Revokes every session of the caller's account: after every other row.
-  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
   { method: "GET", path: () => "/api/colleagues", allowed: STAFF },
@@ -115,6 +113,8 @@ export const ROUTES: RouteCase[] = [
   { method: "DELETE", path: () => "/api/admin/templates/t_missing", allowed: ["admin"], ignoresBody: true },
   { method: "PUT", path: () => "/api/admin/on-duty", body: {}, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/end`, allowed: STAFF_PARTIES, last: true },
+  // Revokes every session of the caller's account: after every other row.
+  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
 ];
 
 export const ROOMS: { name: string; path: (w: World) => string; allowed: readonly Role[] }[] = [
