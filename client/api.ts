@@ -16,6 +16,7 @@ import {
   staffStatusSchema,
   subscriptionsResultSchema,
   templateSchema,
+  totpSetupResultSchema,
   type ConversationStatus,
   type SubscribeResult,
   type customerPatchSchema,
@@ -142,8 +143,12 @@ export class ApiClient<F> {
   loginGuest(deviceId: string) {
     return this.call("POST", "/api/auth/guest", loginResultSchema, { deviceId });
   }
-  loginStaff(body: { code: string; password: string; totp?: string }) {
+  loginStaff(body: { code: string; password: string; totp?: string; totpSecret?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
+  }
+  /** A TOTP secret to enrol with at login, when TOTP is required and the account has none yet. */
+  staffTotpSetup(body: { code: string; password: string }) {
+    return this.call("POST", "/api/auth/staff/totp/setup", totpSetupResultSchema, body);
   }
   loginStaffWechat(code: string) {
     return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code });

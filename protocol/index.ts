@@ -183,6 +183,8 @@ export const ERROR_STATUS = {
   wechat_error: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** TOTP is required and the account has none yet: set it up (POST /api/auth/staff/totp/setup) and log in with it. */
+  totp_setup_required: 403,
   not_found: 404,
   conflict: 409,
   conversation_ended: 409,
@@ -205,7 +207,12 @@ export const staffLoginSchema = z.object({
   code: z.string().min(1).max(32),
   password: z.string().min(1).max(128),
   totp: z.string().regex(/^\d{6}$/, "动态码为 6 位数字").optional(),
+  /** Enrolment at login when TOTP is required and not set up yet: the secret from totp/setup, confirmed by `totp`. */
+  totpSecret: z.string().regex(/^[A-Z2-7]{16,128}$/, "无效的密钥").optional(),
 });
+/** Staff code and password, to propose a TOTP secret before the first login when TOTP is required. */
+export const staffTotpSetupSchema = z.object({ code: z.string().min(1).max(32), password: z.string().min(1).max(128) });
+export const totpSetupResultSchema = z.object({ secret: z.string(), uri: z.string() });
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),

@@ -10,12 +10,24 @@ import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema } from "../../protocol";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema, staffTotpSetupSchema } from "../../protocol";
+import type { Db } from "../../domain/db/client";
+import { totpSetup } from "./admin/staff";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 async function issue(secret: string, id: string, role: PrincipalRole): Promise<LoginResult> {
   const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
   return { token: await signToken(secret, { sub: id, role, exp: expiresAt }), expiresAt, role, id };
+}
+
+/** The staff account whose code and password these are, if enabled. */
+async function passwordChecked(db: Db, body: { code: string; password: string }) {
+  const [row] = await db.select().from(staff).where(eq(staff.code, body.code)).limit(1);
+  const wrong = new ApiError("unauthorized", "工号或密码错误");
+  if (!row) throw wrong;
+  if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
+  if (row.disabled) throw forbidden("账号已停用");
+  return row;
 }
 
 async function sessionOf(env: Env, code: string) {
@@ -43,19 +55,23 @@ export const authRoutes = router()
   })
   .post("/staff", async (c) => {
     const body = await readJson(c, staffLoginSchema);
-    const [row] = await c.get("db").select().from(staff).where(eq(staff.code, body.code)).limit(1);
-    const wrong = new ApiError("unauthorized", "工号或密码错误");
-    if (!row) throw wrong;
-    if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
-    if (row.disabled) throw forbidden("账号已停用");
+    const row = await passwordChecked(c.get("db"), body);
     if (!row.totpEnabled && (await loadSettings(c.get("db"))).requireTotp) {
-      throw forbidden("系统要求启用动态验证码，请联系管理员为您的账号设置");
-    }
-    if (row.totpEnabled && row.totpSecret) {
+      if (!body.totpSecret || !body.totp) throw new ApiError("totp_setup_required", "系统要求启用动态验证码，请先用验证器绑定后登录");
+      // Self-enrolment: the password and a code from the authenticator holding the secret.
+      if (!verifyTotp(body.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误，请核对验证器后重试");
+      await c.get("db").update(staff).set({ totpSecret: body.totpSecret, totpEnabled: true }).where(eq(staff.id, row.id));
+    } else if (row.totpEnabled && row.totpSecret) {
       if (!body.totp) throw new ApiError("unauthorized", "请输入动态验证码");
       if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误");
     }
     return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+  })
+  // A secret to enrol with, for an account that must have TOTP and has none yet (nothing is stored until the login confirms it).
+  .post("/staff/totp/setup", async (c) => {
+    const row = await passwordChecked(c.get("db"), await readJson(c, staffTotpSetupSchema));
+    if (row.totpEnabled) throw new ApiError("conflict", "已启用动态验证码，请直接登录");
+    return c.json(totpSetup(row.code));
   })
   // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code alone.
   .post("/staff/wechat", async (c) => {
