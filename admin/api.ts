@@ -1,7 +1,11 @@
 // HTTP access to the Worker's API with the signed-in token; errors carry the server's message.
+import { ApiClient, fetchTransport } from "../client/api";
+import type { Role } from "../protocol";
+
 const TOKEN_KEY = "kefu-admin-session";
 
-export type Session = { token: string; expiresAt: number; role: "supervisor" | "admin"; id: string; name: string };
+export type Session = { token: string; expiresAt: number; role: Role; id: string; name: string };
+export const isManager = (s: Session) => s.role === "supervisor" || s.role === "admin";
 
 export function loadSession(): Session | null {
   try {
@@ -26,6 +30,14 @@ export class HttpError extends Error {
 let onUnauthorized = () => {};
 export const setUnauthorizedHandler = (fn: () => void) => (onUnauthorized = fn);
 
+/** The shared client library's API client (schema-checked responses), used by the workbench. */
+export const kefu = new ApiClient<Blob>({
+  baseUrl: location.origin,
+  transport: fetchTransport,
+  token: () => loadSession()?.token ?? null,
+  onUnauthorized: () => onUnauthorized(),
+});
+
 export async function request(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
   const session = loadSession();
   const headers: Record<string, string> = {};
@@ -44,8 +56,16 @@ export async function request(path: string, init: { method?: string; body?: unkn
   return res;
 }
 
-export async function call<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  return (await request(path, init)).json() as Promise<T>;
+/** A write whose answer the page does not use. */
+export async function call(path: string, init: { method?: string; body?: unknown } = {}): Promise<void> {
+  await request(path, init);
+}
+
+/** A call whose answer is checked against its protocol schema instead of being trusted. */
+export async function callChecked<T>(path: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const parsed = schema.safeParse(await (await request(path, init)).json());
+  if (!parsed.success) throw new HttpError(200, "bad_response", "服务器返回了无法识别的数据");
+  return parsed.data;
 }
 
 /** A URL that carries the token in the query, for <img>, downloads and sockets. */

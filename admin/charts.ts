@@ -41,3 +41,32 @@ export function BarChart(props: {
     </svg>
   </figure>`;
 }
+
+/** Columns over time (one per day or hour), with the value above each column. */
+export function ColumnChart(props: { title: string; points: { label: string; value: number }[] }) {
+  const width = 760;
+  const height = 200;
+  const left = 34;
+  const bottom = 28;
+  const top = 18;
+  const n = Math.max(1, props.points.length);
+  const step = (width - left - 8) / n;
+  const max = Math.max(1, ...props.points.map((p) => p.value));
+  const y = (v: number) => top + (height - top - bottom) * (1 - v / max);
+  // Label every k-th column so the axis stays readable.
+  const every = Math.ceil(n / 16);
+  return html`<figure class="chart">
+    <figcaption>${props.title}</figcaption>
+    <svg viewBox=${`0 0 ${width} ${height}`} width="100%" role="img" aria-label=${props.title}>
+      <line x1=${left} x2=${width - 4} y1=${height - bottom} y2=${height - bottom} class="target-axis" stroke="#4a5362" />
+      <text x=${left - 4} y=${top + 4} text-anchor="end" class="axis">${max}</text>
+      ${props.points.map((p, i) => {
+        const x = left + i * step;
+        return html`<g>
+          <rect x=${x + step * 0.15} y=${y(p.value)} width=${Math.max(1, step * 0.7)} height=${height - bottom - y(p.value)} class="bar column" rx="2"><title>${p.label}：${p.value}</title></rect>
+          ${i % every === 0 ? html`<text x=${x + step / 2} y=${height - 10} text-anchor="middle" class="axis">${p.label}</text>` : null}
+        </g>`;
+      })}
+    </svg>
+  </figure>`;
+}

@@ -1,7 +1,8 @@
-// The PC admin console (supervisors and admins): a Preact + htm single-page app.
+// The PC console: supervisors and admins see everything; staff sign in to the workbench only.
+// A Preact + htm single-page app.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { loadSession, saveSession, type Session, setUnauthorizedHandler } from "./api";
+import { isManager, loadSession, saveSession, type Session, setUnauthorizedHandler } from "./api";
 import { AccountPage } from "./pages/account";
 import { ConversationsPage } from "./pages/conversations";
 import { CustomersPage } from "./pages/customers";
@@ -11,11 +12,14 @@ import { SettingsPage } from "./pages/settings";
 import { StaffPage } from "./pages/staff";
 import { StatsPage } from "./pages/stats";
 import { TemplatesPage } from "./pages/templates";
+import { WorkbenchPage } from "./pages/workbench";
 import { html, ROLE_NAMES } from "./ui";
 
-type Route = { path: string; title: string; icon: string; page: (p: { session: Session; param?: string }) => unknown; adminOnly?: boolean };
+/** `staff`: plain staff may open it too (everything else is for supervisors and admins). */
+type Route = { path: string; title: string; icon: string; page: (p: { session: Session; param?: string }) => unknown; staff?: boolean };
 const ROUTES: Route[] = [
   { path: "dashboard", title: "总览", icon: "◎", page: DashboardPage },
+  { path: "workbench", title: "工作台", icon: "✎", page: WorkbenchPage, staff: true },
   { path: "staff", title: "客服管理", icon: "☺", page: StaffPage },
   { path: "customers", title: "顾客", icon: "♜", page: CustomersPage },
   { path: "conversations", title: "会话记录", icon: "✉", page: ConversationsPage },
@@ -27,7 +31,7 @@ const ROUTES: Route[] = [
 
 function currentHash(): { path: string; param?: string } {
   const [path, param] = location.hash.replace(/^#\/?/, "").split("/");
-  return { path: path || "dashboard", param: param ? decodeURIComponent(param) : undefined };
+  return { path, param: param ? decodeURIComponent(param) : undefined };
 }
 
 function App() {
@@ -45,7 +49,8 @@ function App() {
   if (!session) {
     return html`<${LoginPage} onLogin=${(s: Session) => (saveSession(s), setSession(s))} />`;
   }
-  const active = ROUTES.find((r) => r.path === route.path) ?? ROUTES[0];
+  const routes = isManager(session) ? ROUTES : ROUTES.filter((r) => r.staff);
+  const active = routes.find((r) => r.path === route.path) ?? routes[0];
   const logout = () => {
     saveSession(null);
     setSession(null);
@@ -54,7 +59,7 @@ function App() {
     <aside class="sidebar">
       <div class="brand"><span class="logo">客</span><div><strong>客服管理后台</strong><small>小程序客服系统</small></div></div>
       <nav>
-        ${ROUTES.map(
+        ${routes.map(
           (r) => html`<a href=${`#/${r.path}`} class=${r === active ? "active" : ""}><span class="icon">${r.icon}</span>${r.title}</a>`,
         )}
       </nav>

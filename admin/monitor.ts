@@ -2,6 +2,7 @@
 import { PartySocket } from "partysocket";
 import { useEffect, useState } from "preact/hooks";
 import { loadSession } from "./api";
+import { fetchSocketTicket } from "../client/api";
 import { type MonitorEntry, monitorFrameSchema } from "../protocol";
 
 export function useMonitor(): { staff: MonitorEntry[]; connected: boolean } {
@@ -12,7 +13,7 @@ export function useMonitor(): { staff: MonitorEntry[]; connected: boolean } {
       host: location.host,
       party: "monitor-room",
       room: "main",
-      query: () => ({ token: loadSession()?.token ?? "" }),
+      query: async () => ({ ticket: await fetchSocketTicket(location.origin, loadSession()?.token ?? "") }),
     });
     socket.addEventListener("open", () => setConnected(true));
     socket.addEventListener("close", () => setConnected(false));

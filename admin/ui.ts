@@ -1,6 +1,6 @@
 // Shared view helpers: htm bound to preact, formatting, and small building blocks.
 import { h, type ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 
 export const html = htm.bind(h);
@@ -39,7 +39,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     let live = true;
     load().then(
       (d) => live && (setData(d), setError(null)),
-      (e: Error) => live && setError(e.message),
+      // Old figures must not stay on screen under a new, failed query.
+      (e: Error) => live && (setData(null), setError(e.message)),
     );
     return () => {
       live = false;
@@ -61,9 +62,39 @@ export function Alert(props: { error: string | null; ok?: string | null }) {
   return null;
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** A dialog that takes focus, keeps Tab inside, closes on Esc and gives focus back to the opener. */
 export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+  const box = useRef<HTMLDivElement>(null);
+  const close = useRef(props.onClose);
+  close.current = props.onClose;
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const el = box.current!;
+    const focusables = () => [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
+    (focusables().find((f) => f.getAttribute("aria-label") !== "关闭") ?? el).focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        close.current();
+      } else if (e.key === "Tab") {
+        const list = focusables();
+        if (!list.length) return e.preventDefault();
+        const i = list.indexOf(document.activeElement as HTMLElement);
+        const next = e.shiftKey ? (i <= 0 ? list.length - 1 : i - 1) : i === list.length - 1 ? 0 : i + 1;
+        e.preventDefault();
+        list[next].focus();
+      }
+    };
+    el.addEventListener("keydown", onKey);
+    return () => {
+      el.removeEventListener("keydown", onKey);
+      opener?.focus();
+    };
+  }, []);
   return html`<div class="modal-backdrop" onClick=${(e: Event) => e.target === e.currentTarget && props.onClose()}>
-    <div class="modal" role="dialog" aria-label=${props.title}>
+    <div class="modal" role="dialog" aria-modal="true" aria-label=${props.title} ref=${box} tabindex="-1">
       <header class="card-head"><h2>${props.title}</h2><button class="ghost" onClick=${props.onClose} aria-label="关闭">✕</button></header>
       ${props.children}
     </div>
@@ -100,4 +131,9 @@ export function useAction() {
 /** Reads a form's named fields as strings. */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
+}
+
+export function Kpi(props: { label: string; value: string; hint?: string; good?: boolean | null }) {
+  const tone = props.good === null || props.good === undefined ? "" : props.good ? "good" : "bad";
+  return html`<div class=${`kpi ${tone}`}><span class="label">${props.label}</span><strong>${props.value}</strong>${props.hint ? html`<small>${props.hint}</small>` : null}</div>`;
 }

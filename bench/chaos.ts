@@ -3,19 +3,21 @@
 // resends unacknowledged messages after every reconnect, syncs the gap) while this script
 // SIGKILLs workerd (the whole `wrangler dev` process group) several times and restarts it on the
 // same state directory and port, drops client sockets at random, and replays messages that were
-// already acknowledged. At the end every acknowledged message must be in D1 exactly once, no
-// message twice, and every client's history must equal the database's. Exits 1 otherwise.
+// already acknowledged. Rooms ack after their own storage commits and copy to D1 within about a
+// second, so most kills fall between a room's commit and its D1 copy (counted at each kill). At
+// the end every room's history must equal its D1 copy, every acknowledged message must be in D1
+// exactly once, no message twice, and every client's history must equal the database's. Exits 1 otherwise.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { ConversationClient } from "../client/conversation-client";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, mintToken, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import type { RunningSystem, SystemOptions } from "../scripts/system";
 import { startFakeWechat } from "../fake-wechat/server";
-import type { MessageContent } from "../protocol";
+import { LIMITS, type Message, type MessageContent } from "../protocol";
 import { snapshotTree, systemOf } from "./snapshot";
 import { summarize } from "./stats";
 
@@ -42,7 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
 
 type Sent = { clientId: string; conversationId: string; text: string; client: Chatter };
-type Chatter = { name: string; conversationId: string; party: "customer" | "staff"; client: ConversationClient };
+type Chatter = { name: string; conversationId: string; party: "customer" | "staff"; token: string; client: ConversationClient };
 
 const secret = `chaos-${crypto.randomUUID()}`;
 const staff = await loadStaffSql(Number(args.staff));
@@ -64,7 +66,7 @@ const options: SystemOptions = {
     WECHAT_SECRET: wechat.secret,
     WECHAT_APPID: wechat.appid,
     // Every client reconnects after each kill and drop, all from 127.0.0.1.
-    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60",
+    RATE_LIMITS: "socket_ip=1000000/60,socket_token=100000/60,sockets_identity=off",
   },
 };
 await prepareDatabase(
@@ -89,15 +91,17 @@ const chatters: Chatter[] = [];
 for (const p of pairs) {
   for (const party of ["customer", "staff"] as const) {
     const id = party === "customer" ? p.customerId : p.staffId;
+    const socketTicket = await mintSocketTicket(secret, id, party);
     const token = await mintToken(secret, id, party);
     const chatter: Chatter = {
       name: `${party}:${id}@${p.conversationId.slice(0, 8)}`,
       conversationId: p.conversationId,
       party,
+      token,
       client: new ConversationClient({
         host: `127.0.0.1:${options.port}`,
         conversationId: p.conversationId,
-        token,
+        ticket: async () => socketTicket,
         self: { party, id },
         WebSocket,
         events: {
@@ -154,8 +158,27 @@ loops.push(
   })(),
 );
 
+type Row = { conversation_id: string; seq: number; client_id: string; sender_type: string; text: string };
+async function readDb(): Promise<Row[]> {
+  const db = openLocalD1(persistTo);
+  try {
+    return await selectAll<Row>(db, "SELECT conversation_id, seq, client_id, sender_type, text FROM messages ORDER BY conversation_id, seq");
+  } finally {
+    db.close();
+  }
+}
+
 /** restartMs: restart to healthy; allReconnectedMs/firstAckMs: from the restart; downtimeMs: kill to every client back. */
-type Recovery = { at: number; restartMs: number; allReconnectedMs: number; firstAckMs: number; downtimeMs: number; pendingAtKill: number };
+type Recovery = {
+  at: number;
+  restartMs: number;
+  allReconnectedMs: number;
+  firstAckMs: number;
+  downtimeMs: number;
+  pendingAtKill: number;
+  /** Acknowledged (so committed in their room) but not yet copied to D1 when the process died. */
+  ackedNotInD1AtKill: number;
+};
 const recoveries: Recovery[] = [];
 
 async function killAndRestart(n: number) {
@@ -166,7 +189,9 @@ async function killAndRestart(n: number) {
   const killedAt = Date.now();
   process.kill(-old.pid!, "SIGKILL");
   await exited;
-  log(`kill ${n}: SIGKILLed wrangler dev + workerd (pid ${old.pid}), ${pendingAtKill} messages unacknowledged`);
+  const inD1 = new Set((await readDb()).map((r) => r.client_id));
+  const ackedNotInD1AtKill = [...acked.keys()].filter((id) => !inD1.has(id)).length;
+  log(`kill ${n}: SIGKILLed wrangler dev + workerd (pid ${old.pid}), ${pendingAtKill} messages unacknowledged, ${ackedNotInD1AtKill} acknowledged but not yet in D1`);
   await sleep(500 + Math.random() * 1500);
   const restartAt = Date.now();
   system = await startWorker(options);
@@ -178,7 +203,7 @@ async function killAndRestart(n: number) {
   while (chatters.some((c) => !c.client.open)) await sleep(50);
   const allReconnectedMs = Date.now() - restartAt;
   const firstAckMs = await firstAck;
-  recoveries.push({ at: killedAt, restartMs, allReconnectedMs, firstAckMs, downtimeMs: restartAt + allReconnectedMs - killedAt, pendingAtKill });
+  recoveries.push({ at: killedAt, restartMs, allReconnectedMs, firstAckMs, downtimeMs: restartAt + allReconnectedMs - killedAt, pendingAtKill, ackedNotInD1AtKill });
   log(`kill ${n}: workerd healthy ${restartMs} ms after restart, all ${chatters.length} clients back after ${allReconnectedMs} ms, first ack after ${firstAckMs} ms`);
 }
 
@@ -198,16 +223,6 @@ const settleUntil = Date.now() + SETTLE_MS;
 while (Date.now() < settleUntil && chatters.some((c) => c.client.pending.size > 0 || !c.client.open)) await sleep(100);
 const unacked = chatters.reduce((a, c) => a + c.client.pending.size, 0);
 
-type Row = { conversation_id: string; seq: number; client_id: string; sender_type: string; text: string };
-async function readDb(): Promise<Row[]> {
-  const db = openLocalD1(persistTo);
-  try {
-    return await selectAll<Row>(db, "SELECT conversation_id, seq, client_id, sender_type, text FROM messages ORDER BY conversation_id, seq");
-  } finally {
-    db.close();
-  }
-}
-
 const historyKey = (m: { seq: number; clientId: string; sender: string; text: string | null }) => `${m.seq}|${m.clientId}|${m.sender}|${m.text}`;
 function compareHistories(rows: Row[]) {
   const byConversation = new Map<string, string[]>();
@@ -223,7 +238,38 @@ function compareHistories(rows: Row[]) {
   });
 }
 
+/** A room's own record of its history (the room answers GET /api/conversations/:id/messages from it). */
+async function roomHistory(c: Chatter): Promise<string[]> {
+  const keys: string[] = [];
+  for (let after = 0; ; ) {
+    const res = await fetch(`${system.url}/api/conversations/${c.conversationId}/messages?after=${after}&limit=${LIMITS.pageSize}`, {
+      headers: { authorization: `Bearer ${c.token}` },
+    });
+    if (!res.ok) throw new Error(`history of ${c.conversationId}: HTTP ${res.status}`);
+    const page = ((await res.json()) as { messages: Message[] }).messages;
+    keys.push(...page.map(historyKey));
+    if (page.length < LIMITS.pageSize) return keys;
+    after = page[page.length - 1].seq;
+  }
+}
+
+/** Conversations whose D1 copy differs from their room's record. */
+function copyMismatches(rooms: Map<string, string[]>, rows: Row[]): string[] {
+  const d1 = new Map<string, string[]>();
+  for (const r of rows) d1.set(r.conversation_id, [...(d1.get(r.conversation_id) ?? []), historyKey({ seq: r.seq, clientId: r.client_id, sender: r.sender_type, text: r.text })]);
+  return [...rooms].filter(([id, keys]) => JSON.stringify(keys) !== JSON.stringify(d1.get(id) ?? [])).map(([id]) => id);
+}
+
+const rooms = new Map<string, string[]>();
+for (const c of chatters.filter((c) => c.party === "customer")) rooms.set(c.conversationId, await roomHistory(c));
+// The copy runs within about a second of the last change.
 let rows = await readDb();
+const copyUntil = Date.now() + 15_000;
+while (Date.now() < copyUntil && copyMismatches(rooms, rows).length > 0) {
+  await sleep(200);
+  rows = await readDb();
+}
+const d1CopyMismatches = copyMismatches(rooms, rows);
 // Clients learn of the other side's last messages live; give stragglers the settle time.
 const lastSeq = new Map<string, number>();
 for (const r of rows) lastSeq.set(r.conversation_id, Math.max(lastSeq.get(r.conversation_id) ?? 0, r.seq));
@@ -277,6 +323,8 @@ const report = {
   ackLatencyMs: { p50: ack.p50, p99: ack.p99, max: ack.max },
   historiesEqualToDb: chatters.length - stillMismatched.length,
   historiesHealedByFinalReconnect: healedByReconnect,
+  roomsWhoseD1CopyDiffers: d1CopyMismatches.length,
+  ackedNotInD1AtKills: recoveries.map((r) => r.ackedNotInD1AtKill),
 };
 console.log("\nchaos result");
 console.log(JSON.stringify(report, null, 2));
@@ -289,10 +337,11 @@ const ok =
   storedUnknown === 0 &&
   replayMismatches.length === 0 &&
   stillMismatched.length === 0 &&
+  d1CopyMismatches.length === 0 &&
   rows.length === sent.size;
 console.log(
   ok
-    ? `\nPASS: ${kills} kills, ${sent.size} sent, ${acked.size} acknowledged, ${rows.length} stored, 0 lost, 0 duplicated; all ${chatters.length} client histories equal D1; worst recovery ${report.worstRecoveryMs} ms`
-    : `\nFAIL: see the counts above${stillMismatched.length ? `; histories differ for ${stillMismatched.map((c) => c.name).join(", ")}` : ""}${replayMismatches.length ? `; ${replayMismatches.slice(0, 3).join("; ")}` : ""}`,
+    ? `\nPASS: ${kills} kills, ${sent.size} sent, ${acked.size} acknowledged, ${rows.length} stored, 0 lost, 0 duplicated; all ${chatters.length} client histories equal D1, every room's D1 copy equals its record (${report.ackedNotInD1AtKills.join("/")} acknowledged messages not yet in D1 at the kills); worst recovery ${report.worstRecoveryMs} ms`
+    : `\nFAIL: see the counts above${d1CopyMismatches.length ? `; D1 copy differs for ${d1CopyMismatches.join(", ")}` : ""}${stillMismatched.length ? `; histories differ for ${stillMismatched.map((c) => c.name).join(", ")}` : ""}${replayMismatches.length ? `; ${replayMismatches.slice(0, 3).join("; ")}` : ""}`,
 );
 process.exit(ok ? 0 : 1);

@@ -30,6 +30,8 @@ export type LoadOptions = {
   connectTimeoutMs: number;
   drainMs: number;
   log?: (line: string) => void;
+  /** Called when the measured window opens (after the warm-up) and when the traffic stops. */
+  window?: { open(): void; close(): void };
 };
 
 export type LoadResult = {
@@ -253,7 +255,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const s = summarize(c2sAll.slice(-2000));
     log(`  t=${((Date.now() - trafficStart) / 1000).toFixed(0)}s sent=${sentAt.size} delivered=${deliveredIds.size} recent c→s p50=${s.p50.toFixed(1)} p99=${s.p99.toFixed(1)} ms`);
   }, 10_000);
-  await new Promise((r) => setTimeout(r, o.warmupMs + o.durationMs));
+  await new Promise((r) => setTimeout(r, o.warmupMs));
+  o.window?.open();
+  await new Promise((r) => setTimeout(r, o.durationMs));
+  o.window?.close();
   stopSending = true;
   for (const t of timers) clearTimeout(t);
   const trafficMs = Date.now() - trafficStart;

@@ -10,20 +10,15 @@
 // bench/results/<stamp>-<customers>.json and .svg (latency over time). Everything stays on
 // 127.0.0.1 and every phase is bounded in time.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { conversationsSql, customersSql, loadStaffSql, mintToken, newConversationId } from "../scripts/fixtures";
-import { openLocalD1, selectAll } from "../scripts/local-d1";
-import { freePort } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
-import { FAKE_APPID, FAKE_SECRET } from "../fake-wechat/server";
-import { startTsxChild } from "./child";
-import { snapshotTree, systemOf } from "./snapshot";
 import { latencyChart } from "./chart";
 import { type LoadPair, type LoadResult, runLoad } from "./load";
-import { cpuMeter, findWorkerds, listeningPorts, sampleRss } from "./process-stats";
+import { cpuMeter, sampleRss } from "./process-stats";
+import { isAlive, type Population, population, startKefu, startRelay } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -41,6 +36,10 @@ const { values: args } = parseArgs({
     "no-baseline": { type: "boolean", default: false },
     "no-replies": { type: "boolean", default: false },
     "via-proxy": { type: "boolean", default: false },
+    /** Raise the offered rate step by step until p99 passes 1 s (see `ramp`). */
+    ramp: { type: "boolean", default: false },
+    "ramp-rates": { type: "string", default: "200,400,600,800,1000,1200,1600,2000" },
+    "ramp-step": { type: "string", default: "15" },
   },
 });
 const customers = Number(args.customers);
@@ -73,7 +72,6 @@ if (softLimit < neededFds && !process.env.KEFU_BENCH_REEXEC) {
 }
 
 async function main() {
-  const secret = `bench-${crypto.randomUUID()}`;
   const started = new Date();
   const load0 = loadavg();
   log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${warmupMs / 1000} s of warm-up traffic then ${durationMs / 1000} s measured; open-file limit ${softLimit}`);
@@ -89,80 +87,25 @@ async function main() {
     drainMs: Number(args.drain) * 1000,
     log,
   };
+  const pop = await population(customers, staffCount, staffSockets);
+  if (args.ramp) return ramp(pop, common);
 
   // ---------- the real system ----------
   log("\n[1/2] kefu on wrangler dev (workerd, local D1 and Durable Objects)");
-  const staff = await loadStaffSql(staffCount);
-  const pairs: (LoadPair & { staffId: string; customerId: string })[] = [];
-  for (let i = 0; i < customers; i++) {
-    const customerId = `u_load${String(i).padStart(6, "0")}`;
-    const staffId = staff.ids[i % staffCount];
-    pairs.push({ conversationId: newConversationId(), customerId, staffId, customerToken: "", staffToken: "", staffSocket: i < staffSockets });
-  }
-  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintToken(secret, id, "staff")] as const)));
-  for (const p of pairs) {
-    p.customerToken = await mintToken(secret, p.customerId, "customer");
-    p.staffToken = staffTokens.get(p.staffId)!;
-  }
-  const seedSql = [
-    staff.sql,
-    customersSql(pairs.map((p) => ({ id: p.customerId }))),
-    conversationsSql(pairs.map((p) => ({ id: p.conversationId, customerId: p.customerId, staffId: p.staffId, status: "active" }))),
-  ].join("\n");
-
-  // The fake WeChat API answers every customer message's content check: its own process.
-  const { child: wechatChild, match: wechatUrl } = await startTsxChild(
-    join(rootDir, "fake-wechat/server.ts"),
-    ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
-    /listening on (\S+)/,
-  );
-  const wechat = { url: wechatUrl[1], appid: FAKE_APPID, secret: FAKE_SECRET };
-  const persistTo = mkdtempSync(join(tmpdir(), "kefu-bench-"));
-  const seedStart = Date.now();
-  const snapshot = snapshotTree();
-  const { startSystem } = await systemOf(snapshot);
-  const system = await startSystem({
-    persistTo,
-    wechatBaseUrl: wechat.url,
-    extraSql: seedSql,
-    vars: {
-      TOKEN_SECRET: secret,
-      WECHAT_SECRET: wechat.secret,
-      WECHAT_APPID: wechat.appid,
-      // Every socket comes from 127.0.0.1: lift the per-IP upgrade limit; the limiter still runs.
-      RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60",
-    },
-  });
-  const serverLog = join(persistTo, "wrangler.log");
-  const logStream = createWriteStream(serverLog);
-  system.process.stdout?.pipe(logStream);
-  system.process.stderr?.pipe(logStream);
-  log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s from a snapshot of the tree (${snapshot}), state in ${persistTo}, server output in ${serverLog}`);
+  const kefu = await startKefu(pop, { viaProxy: args["via-proxy"], log });
   let ours: LoadResult;
   let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
   try {
-    const workerds = findWorkerds(system.process.pid!);
-    if (workerds.length === 0) throw new Error("workerd process not found under wrangler dev");
-    const rss = sampleRss(workerds);
+    const rss = sampleRss(kefu.workerds);
     const idleRssMb = rss.now();
-    const cpu = cpuMeter(workerds);
-    const host = `127.0.0.1:${args["via-proxy"] ? system.port : await runtimePort(workerds, system.port)}`;
-    log(`  sockets go to ${host}${args["via-proxy"] ? " (wrangler's dev proxy)" : " (the runtime's own port, past wrangler's dev-only proxy)"}`);
-    ours = await runLoad({
-      ...common,
-      pairs,
-      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?token=${party === "customer" ? p.customerToken : p.staffToken}`,
-      inboxes: staff.ids.map((id) => `ws://${host}/parties/staff-room/${id}?token=${staffTokens.get(id)}`),
-    });
-    oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: workerds.length, alive: workerds.every(isAlive) };
-    const db = openLocalD1(persistTo);
-    const [row] = await selectAll<{ n: number; distinct_ids: number }>(db, "SELECT count(*) AS n, count(DISTINCT conversation_id || ':' || client_id) AS distinct_ids FROM messages");
-    db.close();
-    stored = { messages: row.n, duplicates: row.n - row.distinct_ids };
+    const cpu = cpuMeter(kefu.workerds);
+    const measured = windowCpu(kefu.workerds);
+    ours = await runLoad({ ...common, pairs: pop.pairs, urlFor: kefu.urlFor, inboxes: kefu.inboxes, window: measured });
+    oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: kefu.workerds.length, alive: kefu.workerds.every(isAlive) };
+    stored = await kefu.stored();
   } finally {
-    await system.stop();
-    wechatChild.kill("SIGTERM");
+    await kefu.stop();
   }
 
   // ---------- the bare relay ----------
@@ -170,63 +113,95 @@ async function main() {
   let relayProcess: ProcessFigures | null = null;
   if (!args["no-baseline"]) {
     log("\n[2/2] bare ws relay (no persistence, no auth): the machine's ceiling");
-    const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
+    const r = await startRelay();
     try {
-      const port = Number(match[1]);
-      const rss = sampleRss([child.pid!]);
+      const rss = sampleRss([r.pid]);
       const idleRssMb = rss.now();
-      const cpu = cpuMeter([child.pid!]);
-      relay = await runLoad({
-        ...common,
-        pairs,
-        urlFor: (party, p) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
-        inboxes: staff.ids.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
-      });
-      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), idleRssMb, processes: 1, alive: child.exitCode === null };
+      const cpu = cpuMeter([r.pid]);
+      const measured = windowCpu([r.pid]);
+      relay = await runLoad({ ...common, pairs: pop.pairs, urlFor: r.urlFor, inboxes: r.inboxes(pop.staffIds), window: measured });
+      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: 1, alive: isAlive(r.pid) };
     } finally {
-      child.kill("SIGTERM");
+      r.stop();
     }
   }
 
   report({ started, load0, ours, oursProcess, stored, relay, relayProcess });
 }
 
+type Common = Omit<Parameters<typeof runLoad>[0], "pairs" | "urlFor" | "inboxes">;
+type Target = { name: string; pids: number[]; urlFor: (party: "customer" | "staff", p: LoadPair) => string; inboxes: string[] };
+type Step = { offered: number; delivered: number; c2sP99: number; s2cP99: number; lost: number; cpuBusy: number; cpuMsPerMessage: number };
+
+/**
+ * `--ramp`: raises the offered rate (messages per second both ways: customer messages plus the
+ * staff replies) step by step, each step a short run of its own, until p99 passes 1 s or
+ * messages go undelivered; the saturation rate is the last step that held. Kefu first, then the
+ * relay on the same steps.
+ */
+async function ramp(pop: Population, common: Common) {
+  const rates = String(args["ramp-rates"]).split(",").map(Number);
+  const stepCommon = { ...common, warmupMs: 5_000, durationMs: Number(args["ramp-step"]) * 1000, drainMs: 5_000, log: () => undefined };
+  const runSteps = async (t: Target): Promise<Step[]> => {
+    const steps: Step[] = [];
+    for (const rate of rates) {
+      // Each customer message brings a reply: `rate` both ways is rate / 2 customer messages per second.
+      const intervalMs = (pop.pairs.length / (rate / 2)) * 1000;
+      const measured = windowCpu(t.pids);
+      const r = await runLoad({ ...stepCommon, intervalMs, pairs: pop.pairs, urlFor: t.urlFor, inboxes: t.inboxes, window: measured });
+      const cpuSeconds = measured.seconds();
+      const windowS = stepCommon.durationMs / 1000;
+      const step = {
+        offered: rate,
+        delivered: round(r.messagesPerSecond, 1),
+        c2sP99: round(r.customerToStaff.p99, 1),
+        s2cP99: round(r.staffToCustomer.p99, 1),
+        lost: r.lost,
+        cpuBusy: round((cpuSeconds / windowS) * 100, 0),
+        cpuMsPerMessage: round((cpuSeconds * 1000) / Math.max(1, r.messagesPerSecond * windowS), 3),
+      };
+      steps.push(step);
+      log(`  ${t.name} offered ${rate}/s: delivered ${step.delivered}/s, p99 c→s ${step.c2sP99} ms, s→c ${step.s2cP99} ms, undelivered ${step.lost}, CPU ${step.cpuBusy} % of a core, ${step.cpuMsPerMessage} ms/message`);
+      if (!(Math.max(step.c2sP99, step.s2cP99) <= 1000) || step.lost > 0) break;
+    }
+    return steps;
+  };
+  const saturation = (steps: Step[]) => steps.filter((s) => Math.max(s.c2sP99, s.s2cP99) <= 1000 && s.lost === 0).at(-1)?.offered ?? 0;
+
+  log(`\n[ramp] kefu, ${pop.pairs.length} customers, steps of ${args["ramp-step"]} s at ${rates.join(", ")} messages/s (both ways)`);
+  const kefu = await startKefu(pop, { viaProxy: args["via-proxy"], log });
+  let ours: Step[];
+  try {
+    ours = await runSteps({ name: "kefu", pids: kefu.workerds, urlFor: kefu.urlFor, inboxes: kefu.inboxes });
+  } finally {
+    await kefu.stop();
+  }
+  log("\n[ramp] bare ws relay");
+  const relay = await startRelay();
+  let theirs: Step[];
+  try {
+    theirs = await runSteps({ name: "relay", pids: [relay.pid], urlFor: relay.urlFor, inboxes: relay.inboxes(pop.staffIds) });
+  } finally {
+    relay.stop();
+  }
+  log(`\nsaturation (last step with p99 ≤ 1 s both ways and nothing undelivered): kefu ${saturation(ours)} messages/s, relay ${saturation(theirs)}${theirs.length === rates.length ? "+ (never saturated)" : ""} messages/s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+  const dir = join(rootDir, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-ramp-${pop.pairs.length}.json`);
+  writeFileSync(file, JSON.stringify({ machine: { cpus: cpus().length, loadAverageAtStart: loadavg() }, rates, kefu: ours, relay: theirs, saturation: { kefu: saturation(ours), relay: saturation(theirs) } }, null, 2));
+  log(`wrote ${file}`);
+}
+
 type ProcessFigures = {
   rss: { peakMb: number; lastMb: number; peakOpenFiles: number };
   cpuSeconds: number;
+  /** CPU seconds within the measured window (after the warm-up, before the drain). */
+  windowCpuSeconds: number;
   idleRssMb: number;
   processes: number;
   /** Whether every server process was still running at the end. */
   alive: boolean;
 };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * wrangler dev puts a dev-only proxy workerd (live reload, request buffering) in front of the
- * runtime workerd; production has nothing like it. The runtime's own entry port is the one of
- * its listening ports, other than the public one, that answers /api/health.
- */
-async function runtimePort(workerds: number[], publicPort: number): Promise<number> {
-  for (const port of listeningPorts(workerds)) {
-    if (port === publicPort) continue;
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5000) });
-      if (res.ok && ((await res.json()) as { ok?: unknown }).ok === true) return port;
-    } catch {
-      // not an HTTP entry
-    }
-  }
-  log("  the runtime's own port was not found; going through the dev proxy");
-  return publicPort;
-}
 
 type Report = {
   started: Date;
@@ -276,8 +251,10 @@ function report(r: Report) {
     ["server RSS peak (MB)", r.oursProcess.rss.peakMb, r.relayProcess?.rss.peakMb, 0],
     ["server open files peak", r.oursProcess.rss.peakOpenFiles, r.relayProcess?.rss.peakOpenFiles, 0],
     ["server CPU during run (s)", r.oursProcess.cpuSeconds, r.relayProcess?.cpuSeconds],
+    ["measured window: CPU busy (% of a core)", busy(r.oursProcess), r.relayProcess ? busy(r.relayProcess) : undefined, 0],
+    ["measured window: CPU/message (ms)", perMessage(r.oursProcess, ours), relay && r.relayProcess ? perMessage(r.relayProcess, relay) : undefined, 3],
   ];
-  const w = [28, 20, 16, 10];
+  const w = [40, 20, 16, 10];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(" ");
   console.log(`\n${line(["", "kefu (workerd+D1)", "bare ws relay", "ratio"])}`);
   console.log("-".repeat(w.reduce((a, b) => a + b + 1, 0)));
@@ -327,6 +304,25 @@ function report(r: Report) {
     ]),
   );
   console.log(`\nwrote ${base}.json and ${base}.svg`);
+}
+
+/** Over the measured window: CPU per second, and per message delivered at the window's rate. */
+function busy(p: ProcessFigures) {
+  return (p.windowCpuSeconds / (durationMs / 1000)) * 100;
+}
+function perMessage(p: ProcessFigures, r: LoadResult) {
+  return (p.windowCpuSeconds * 1000) / Math.max(1, r.messagesPerSecond * (durationMs / 1000));
+}
+
+/** CPU seconds of `pids` between the window's open and close. */
+function windowCpu(pids: number[]) {
+  let meter: (() => number) | null = null;
+  let seconds = NaN;
+  return {
+    open: () => void (meter = cpuMeter(pids)),
+    close: () => void (seconds = meter ? meter() : NaN),
+    seconds: () => seconds,
+  };
 }
 
 function sum(m: Record<string, number>) {

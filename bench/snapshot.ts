@@ -13,7 +13,8 @@ export function snapshotTree(): string {
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: rootDir })
     .toString()
     .split("\n")
-    .filter((f) => f && !f.startsWith("bench/results/"));
+    // node_modules is linked below (a worktree may have it as an untracked symlink).
+    .filter((f) => f && !f.startsWith("bench/results/") && f !== "node_modules");
   for (const file of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     try {

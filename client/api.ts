@@ -1,6 +1,6 @@
 // Typed calls to the HTTP API, shared by the mini program (wx.request / wx.uploadFile) and the
 // H5 page (fetch). Every response is parsed with the protocol's schemas before it is used.
-import { z } from "zod";
+import * as z from "zod";
 import {
   conversationStateSchema,
   customerProfileSchema,
@@ -11,12 +11,13 @@ import {
   loginResultSchema,
   mediaUploadResultSchema,
   messageSchema,
+  socketTicketSchema,
   roleSchema,
   staffCardSchema,
   staffStatusSchema,
   subscriptionsResultSchema,
   templateSchema,
-  totpSetupResultSchema,
+  totpSetupSchema,
   type ConversationStatus,
   type SubscribeResult,
   type customerPatchSchema,
@@ -49,11 +50,13 @@ const conversationDetailSchema = z.object({
   staff: staffCardSchema,
   lastSeq: z.number().int(),
   endedAt: z.number().nullable(),
+  /** How the conversation went, as staff or a supervisor marked it. */
+  outcome: z.object({ resolved: z.boolean(), converted: z.boolean() }).optional(),
 });
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 const historySchema = z.object({ messages: z.array(messageSchema), lastSeq: z.number().int() });
 const inboxSchema = z.object({ items: z.array(inboxItemSchema) });
-const colleagueSchema = staffCardSchema.extend({ role: roleSchema });
+const colleagueSchema = staffCardSchema.extend({ code: z.string(), role: roleSchema });
 export type Colleague = z.infer<typeof colleagueSchema>;
 const customerDetailSchema = z.object({ customer: customerProfileSchema, conversations: z.array(inboxItemSchema) });
 export type CustomerDetail = z.infer<typeof customerDetailSchema>;
@@ -67,7 +70,8 @@ const meSchema = z.object({
 });
 const anyBody = z.unknown();
 
-export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number };
+/** staffId: one staff member's conversations (supervisors and admins; without it they get everyone's). */
+export type InboxQuery = { status?: ConversationStatus; awaiting?: boolean; from?: number; to?: number; limit?: number; before?: number; staffId?: string };
 export type HistoryQuery = { before?: number; after?: number; limit?: number };
 
 /** `a=1&b=2` from the defined entries (no URLSearchParams: the mini program has none). */
@@ -148,10 +152,14 @@ export class ApiClient<F> {
   }
   /** A TOTP secret to enrol with at login, when TOTP is required and the account has none yet. */
   staffTotpSetup(body: { code: string; password: string }) {
-    return this.call("POST", "/api/auth/staff/totp/setup", totpSetupResultSchema, body);
+    return this.call("POST", "/api/auth/staff/totp/setup", totpSetupSchema, body);
   }
-  loginStaffWechat(code: string) {
-    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code });
+  /** A minute-long ticket for one socket upgrade: socket URLs never carry the login token. */
+  async socketTicket(): Promise<string> {
+    return (await this.call("POST", "/api/auth/ticket", socketTicketSchema)).ticket;
+  }
+  loginStaffWechat(code: string, totp?: string) {
+    return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code, totp });
   }
   bindStaffWechat(code: string) {
     return this.call("POST", "/api/auth/staff/wechat/bind", z.object({ bound: z.boolean() }), { code });
@@ -185,6 +193,10 @@ export class ApiClient<F> {
   }
   end(id: string) {
     return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/end`, z.object({ conversation: conversationStateSchema }), {});
+  }
+  /** Marks how the conversation went (resolution and conversion rates in the statistics). */
+  outcome(id: string, outcome: { resolved?: boolean; converted?: boolean }) {
+    return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/outcome`, z.object({ resolved: z.boolean(), converted: z.boolean() }), outcome);
   }
   rate(id: string, score: number, comment?: string) {
     return this.call("POST", `/api/conversations/${encodeURIComponent(id)}/rating`, z.object({ ok: z.boolean(), score: z.number() }), {
@@ -263,4 +275,15 @@ export function socketTarget(baseUrl: string): { host: string; protocol: "ws" | 
   const m = /^(https?):\/\/([^/]+)/.exec(baseUrl);
   if (!m) throw new Error(`invalid base URL: ${baseUrl}`);
   return { host: m[2], protocol: m[1] === "https" ? "wss" : "ws" };
+}
+
+/** A socket ticket with plain fetch (browser apps, Node tools). */
+export async function fetchSocketTicket(baseUrl: string, token: string): Promise<string> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, "")}/api/auth/ticket`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const body: unknown = await res.json();
+  if (!res.ok) {
+    const err = errorBodySchema.safeParse(body);
+    throw new ApiRequestError(res.status, err.success ? err.data.code : "internal", err.success ? err.data.message : `请求失败（${res.status}）`);
+  }
+  return socketTicketSchema.parse(body).ticket;
 }

@@ -105,7 +105,7 @@ export class ChatSession<F> {
       ...socketTarget(api.baseUrl),
       conversationId,
       self,
-      token: this.options.token,
+      ticket: () => api.socketTicket(),
       WebSocket: this.options.WebSocket,
       lastSeq: page.messages[page.messages.length - 1]?.seq ?? 0,
       events: {

@@ -43,7 +43,8 @@ export type ConversationClientOptions = {
   conversationId: string;
   /** Who this socket speaks for; used for own messages before any sync returns them. */
   self: { party: "customer" | "staff"; id: string };
-  token: string | (() => string | Promise<string>);
+  /** A fresh socket ticket for each (re)connect (`ApiClient.socketTicket`). */
+  ticket: () => Promise<string>;
   /** A WebSocket class: the browser's, `ws` in Node, or the wx.connectSocket adapter. */
   WebSocket?: unknown;
   /** Last seq the caller already has (from history loaded over HTTP, say). */
@@ -74,13 +75,12 @@ export class ConversationClient {
     this.lastSeq = options.lastSeq ?? 0;
     this.events = options.events ?? {};
     this.newClientId = options.newClientId ?? randomClientId;
-    const token = options.token;
     this.socket = new PartySocket({
       host: options.host,
       protocol: options.protocol,
       party: "conversation-room",
       room: options.conversationId,
-      query: async () => ({ token: typeof token === "function" ? await token() : token }),
+      query: async () => ({ ticket: await options.ticket() }),
       WebSocket: options.WebSocket,
       // Pending sends are resent by us after sync; the socket must not queue copies.
       maxEnqueuedMessages: 0,

@@ -1,5 +1,5 @@
 // Login sessions kept on the device: localStorage on H5, wx storage in the mini program.
-import { z } from "zod";
+import * as z from "zod";
 import { loginResultSchema } from "../protocol";
 
 /** The storage a platform offers, reduced to strings. */

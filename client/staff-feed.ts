@@ -21,7 +21,8 @@ export class StaffFeed {
     host: string;
     protocol?: "ws" | "wss";
     staffId: string;
-    token: () => string;
+    /** A fresh socket ticket for each (re)connect (`ApiClient.socketTicket`). */
+    ticket: () => Promise<string>;
     WebSocket?: unknown;
     events: StaffFeedEvents;
   }) {
@@ -31,7 +32,7 @@ export class StaffFeed {
       protocol: options.protocol,
       party: "staff-room",
       room: options.staffId,
-      query: () => ({ token: options.token() }),
+      query: async () => ({ ticket: await options.ticket() }),
       WebSocket: options.WebSocket,
       maxEnqueuedMessages: 0,
       minReconnectionDelay: 300 + Math.random() * 500,

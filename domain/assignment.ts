@@ -11,13 +11,7 @@ export type StaffRow = typeof staff.$inferSelect;
 export type Assignment = { staff: StaffRow; source: "qr" | "direct"; reason: AssignmentReason };
 export type AssignmentReason = "exclusive" | "default" | "on_duty" | "fallback";
 
-type Candidate = StaffRow & { load: number };
-
-async function withLoad(db: Db, rows: StaffRow[]): Promise<Candidate[]> {
-  if (rows.length === 0) return [];
-  const loads = await currentLoads(db, rows.map((r) => r.id));
-  return rows.map((r) => ({ ...r, load: loads.get(r.id) ?? 0 }));
-}
+export type Candidate = StaffRow & { load: number };
 
 /** Least load first; among equals, the one assigned longest ago, then by code for determinism. */
 function leastLoaded(candidates: Candidate[]): Candidate | undefined {
@@ -26,18 +20,16 @@ function leastLoaded(candidates: Candidate[]): Candidate | undefined {
 
 const reachable = (s: StaffRow) => !s.disabled && s.presence !== "offline";
 
-export async function chooseStaff(
-  db: Db,
-  settings: Settings,
-  opts: { exclusiveCode?: string; exclusiveStaffId?: string | null; now?: number },
-): Promise<Assignment | null> {
+export type AssignmentRequest = { exclusiveCode?: string; exclusiveStaffId?: string | null; now?: number };
+
+/** The choice itself, over the enabled staff with their current loads. */
+export function pickStaff(active: Candidate[], settings: Settings, opts: AssignmentRequest): Assignment | null {
   const now = opts.now ?? Date.now();
-  const active = await db.select().from(staff).where(eq(staff.disabled, false));
   const exclusive = active.find((s) => (opts.exclusiveCode ? s.code === opts.exclusiveCode : s.id === opts.exclusiveStaffId));
   const source = opts.exclusiveCode && exclusive ? "qr" : "direct";
 
   if (!isWorkingTime(settings.workingHours, now)) {
-    const onDuty = await withLoad(db, active.filter((s) => s.isOnDuty));
+    const onDuty = active.filter((s) => s.isOnDuty);
     const pick = leastLoaded(onDuty.filter(reachable)) ?? leastLoaded(onDuty);
     if (pick) return { staff: pick, source, reason: "on_duty" };
   }
@@ -46,7 +38,7 @@ export async function chooseStaff(
     return { staff: exclusive, source, reason: "exclusive" };
   }
 
-  const defaults = await withLoad(db, active.filter((s) => s.isDefault));
+  const defaults = active.filter((s) => s.isDefault);
   // Prefer staff who are online and not busy; then busy ones; when nobody is connected,
   // still assign (the message waits in that staff member's inbox) rather than refuse the customer.
   const pick =
@@ -55,8 +47,18 @@ export async function chooseStaff(
     leastLoaded(defaults);
   if (pick) return { staff: pick, source, reason: "default" };
   if (exclusive) return { staff: exclusive, source, reason: "fallback" };
-  const anyone = leastLoaded(await withLoad(db, active.filter((s) => s.role !== "admin")));
+  const anyone = leastLoaded(active.filter((s) => s.role !== "admin"));
   return anyone ? { staff: anyone, source, reason: "fallback" } : null;
+}
+
+export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRequest): Promise<Assignment | null> {
+  const active = await db.select().from(staff).where(eq(staff.disabled, false));
+  const load = await currentLoads(db, active.map((s) => s.id));
+  return pickStaff(
+    active.map((s) => ({ ...s, load: load.get(s.id) ?? 0 })),
+    settings,
+    opts,
+  );
 }
 
 /**

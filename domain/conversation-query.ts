@@ -1,12 +1,10 @@
 // The admin's conversation search (F012), shared by the result list and the export stream.
 import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
+import { containsText } from "./text-search";
 import { toInboxItem, toMessage } from "./db/mappers";
 import { conversations, messages, staff, users } from "./db/schema";
 import type { AdminConversation, ConversationSearch, Message } from "../protocol";
-
-/** Escapes LIKE wildcards so a search for "50%" finds "50%". */
-const contains = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 /** 待回复: open, and the customer's last message has no staff reply after it (system notes do not count). */
 export function awaitingReplyAfter(sender: "customer" | "staff" | "system", before: boolean): boolean {
@@ -15,7 +13,6 @@ export function awaitingReplyAfter(sender: "customer" | "staff" | "system", befo
 export const awaitingReplyWhere = (): SQL => and(eq(conversations.awaitingReply, true), ne(conversations.status, "ended"))!;
 
 export function searchWhere(q: Omit<ConversationSearch, "limit" | "offset">): SQL | undefined {
-  const pattern = q.customer ? contains(q.customer) : undefined;
   return and(
     isNotNull(conversations.startedAt),
     q.from !== undefined ? gte(conversations.startedAt, q.from) : undefined,
@@ -23,12 +20,8 @@ export function searchWhere(q: Omit<ConversationSearch, "limit" | "offset">): SQ
     q.staffId ? eq(conversations.staffId, q.staffId) : undefined,
     q.status ? eq(conversations.status, q.status) : undefined,
     q.awaiting ? awaitingReplyWhere() : undefined,
-    pattern
-      ? or(
-          eq(conversations.customerId, q.customer!),
-          sql`${users.nickname} LIKE ${pattern} ESCAPE '\\'`,
-          sql`${users.phone} LIKE ${pattern} ESCAPE '\\'`,
-        )
+    q.customer
+      ? or(eq(conversations.customerId, q.customer), containsText(users.nickname, q.customer), containsText(users.phone, q.customer))
       : undefined,
   );
 }

@@ -4,9 +4,11 @@
 export type Env = Cloudflare.Env & {
   TOKEN_SECRET: string;
   WECHAT_SECRET: string;
-  /** Rate-limit overrides, e.g. "login_ip=5/60,send_socket=off" (see domain/rate-limit.ts). */
+  /** Rate-limit overrides, e.g. "login_ip=5/60,send_identity=off" (see domain/rate-limit.ts). */
   RATE_LIMITS?: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;
+  /** Milliseconds from a message's ack to its D1 copy at the latest (default 500; tests raise it to kill in between). */
+  D1_COPY_DELAY_MS?: string;
 };

@@ -23,9 +23,24 @@ export const forbidden = (message = "没有权限") => new ApiError("forbidden",
 export const notFound = (message = "不存在") => new ApiError("not_found", message);
 export const conflict = (message: string) => new ApiError("conflict", message);
 
+// Errors thrown by an actor reach the Worker through Durable Object RPC as plain Errors that keep
+// only their message, so an actor's ApiError travels with its code in the message.
+const ACTOR_ERROR = /^kefu-error:([a-z_]+):(.*)$/s;
+
+/** An ApiError for an actor to throw across RPC; errorResponse turns it back into its code and status. */
+export function actorError(code: ErrorCode, message: string): Error {
+  return new Error(`kefu-error:${code}:${message}`);
+}
+
+function asApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  const m = error instanceof Error ? ACTOR_ERROR.exec(error.message) : null;
+  return m && m[1] in ERROR_STATUS ? new ApiError(m[1] as ErrorCode, m[2]) : null;
+}
+
 /** The JSON response of an error; anything but an ApiError is logged and answered 500. */
 export function errorResponse(error: unknown): Response {
-  const known = error instanceof ApiError ? error : null;
+  const known = asApiError(error);
   if (!known) console.error("unhandled error", error);
   const code: ErrorCode = known?.code ?? "internal";
   return new Response(JSON.stringify({ code, message: known?.message ?? "服务器内部错误" }), {

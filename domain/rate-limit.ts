@@ -1,14 +1,28 @@
-// Edge rate limits (gateway throttling): token buckets per IP, per account and per token on
-// login, socket upgrades and uploads, and per socket on message sends.
+// Rate limits: token buckets per IP, per account and per identity on login, socket upgrades and
+// uploads; per identity and conversation on `send`, `sync` (frames and bytes) and `typing` frames;
+// a cap on the sockets an identity holds open at once; a lockout of an account after failed logins.
 //
 // Limits are `<count>/<seconds>` (a bucket of `count` that refills over `seconds`), overridable
-// with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_socket=off"`.
+// with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_identity=off"`.
 // The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
-// key, so every isolate and every machine sees the same count; a socket's send bucket lives in
-// its ConversationRoom, the only place its frames arrive.
+// key, so every isolate and every machine sees the same count; an identity's frame buckets live in
+// the ConversationRoom, the only place that conversation's frames arrive. The socket cap is
+// counted by that identity's SessionRoom (rooms/session-room.ts); only its `limit` counts.
 import { z } from "zod";
 
-export const RATE_POLICIES = ["login_ip", "login_account", "socket_ip", "socket_token", "upload_token", "send_socket"] as const;
+export const RATE_POLICIES = [
+  "login_ip",
+  "login_account",
+  "login_failures",
+  "socket_ip",
+  "socket_token",
+  "sockets_identity",
+  "upload_token",
+  "send_identity",
+  "sync_identity",
+  "sync_bytes",
+  "typing_identity",
+] as const;
 export type RatePolicy = (typeof RATE_POLICIES)[number];
 
 export const rateRuleSchema = z.object({ limit: z.number().int().min(1), windowSeconds: z.number().min(1).max(3600) });
@@ -21,10 +35,18 @@ export type RateRule = z.infer<typeof rateRuleSchema>;
 export const DEFAULT_RATE_LIMITS: Record<RatePolicy, RateRule | null> = {
   login_ip: { limit: 300, windowSeconds: 60 },
   login_account: { limit: 60, windowSeconds: 60 },
+  /** Failed sign-ins of one staff account before it is locked; refills one per minute. */
+  login_failures: { limit: 10, windowSeconds: 600 },
   socket_ip: { limit: 1200, windowSeconds: 60 },
   socket_token: { limit: 120, windowSeconds: 60 },
+  /** Open sockets of one identity at once (the window is not used). */
+  sockets_identity: { limit: 30, windowSeconds: 60 },
   upload_token: { limit: 60, windowSeconds: 60 },
-  send_socket: { limit: 30, windowSeconds: 10 },
+  send_identity: { limit: 30, windowSeconds: 10 },
+  sync_identity: { limit: 20, windowSeconds: 10 },
+  /** Bytes of messages one identity may pull by `sync` frames. */
+  sync_bytes: { limit: 4 * 1024 * 1024, windowSeconds: 60 },
+  typing_identity: { limit: 10, windowSeconds: 10 },
 };
 
 const overrideSchema = z
@@ -82,6 +104,13 @@ export class BucketMap {
 
   constructor(private readonly sweepAt = 10_000) {}
 
+  /** Whether a take would be allowed now, without taking. */
+  peek(key: string, rule: RateRule, now = Date.now()): Verdict {
+    const entry = this.buckets.get(key);
+    if (!entry) return { allowed: true };
+    return take(rule, { ...entry.bucket }, now).verdict;
+  }
+
   take(key: string, rule: RateRule, now = Date.now()): Verdict {
     const { bucket, verdict } = take(rule, this.buckets.get(key)?.bucket, now);
     this.buckets.set(key, { rule, bucket });
@@ -92,14 +121,41 @@ export class BucketMap {
   }
 }
 
-/** Send buckets of the sockets of one room, by connection id. */
-export class SocketSendLimiter {
-  private readonly buckets = new BucketMap(1000);
+/** Takes `cost` tokens at once (a byte budget); a bucket may go into debt by one large take. */
+export function takeMany(rule: RateRule, bucket: Bucket | undefined, cost: number, now: number): Bucket {
+  const b = bucket ?? { tokens: rule.limit, at: now };
+  b.tokens = Math.min(rule.limit, b.tokens + Math.max(0, now - b.at) * (rule.limit / (rule.windowSeconds * 1000))) - cost;
+  b.at = now;
+  return b;
+}
 
-  take(spec: string | undefined, socketId: string, now = Date.now()): Verdict {
-    const rule = rateLimits(spec).send_socket;
-    return rule ? this.buckets.take(socketId, rule, now) : { allowed: true };
+/** The frame buckets of one room, by policy and identity (`staff:<id>`, `customer:<id>`). */
+export class FrameLimiter {
+  private readonly buckets = new BucketMap(1000);
+  private readonly bytes = new Map<string, Bucket>();
+
+  take(spec: string | undefined, policy: "send_identity" | "sync_identity" | "typing_identity", identity: string, now = Date.now()): Verdict {
+    const rule = rateLimits(spec)[policy];
+    return rule ? this.buckets.take(`${policy}|${identity}`, rule, now) : { allowed: true };
   }
+
+  /** Whether the identity has sync bytes left (it may overdraw by one sync). */
+  hasBytes(spec: string | undefined, identity: string, now = Date.now()): boolean {
+    const rule = rateLimits(spec).sync_bytes;
+    return !rule || takeMany(rule, this.bytes.get(identity), 0, now).tokens > 0;
+  }
+
+  spendBytes(spec: string | undefined, identity: string, bytes: number, now = Date.now()) {
+    const rule = rateLimits(spec).sync_bytes;
+    if (!rule) return;
+    if (this.bytes.size > 1000) this.bytes.clear();
+    this.bytes.set(identity, takeMany(rule, this.bytes.get(identity), bytes, now));
+  }
+}
+
+/** How many sockets one identity may hold open at once; null: no cap. */
+export function socketCap(spec: string | undefined): number | null {
+  return rateLimits(spec).sockets_identity?.limit ?? null;
 }
 
 export const RATE_LIMITED_MESSAGE = "操作太频繁，请稍后再试";

@@ -1,6 +1,7 @@
 // Retention (history kept `settings.retentionDays`, 6 months by default): ended conversations
 // whose last activity is older than that go, with their media and every row that names them
-// (messages, transfers and every other table of the schema with a conversation_id).
+// (messages, transfers and every other table of the schema with a conversation_id), and the
+// history its room keeps.
 import { and, eq, inArray, is, isNull, lt, or, sql } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createDb, type Db } from "./db/client";
@@ -57,8 +58,11 @@ export async function applyRetention(env: Env, now: number): Promise<RetentionRe
   for (let i = 0; i < MAX_BATCHES; i++) {
     const ids = await expiredBatch(db, cutoff);
     if (ids.length === 0) break;
-    // Media first: if the run dies halfway the rows are still there and the next run retries.
-    for (const id of ids) result.mediaObjects += await deletePrefix(env.MEDIA, `media/${id}/`);
+    // Media and each room's own history first: if the run dies halfway the rows are still there and the next run retries.
+    for (const id of ids) {
+      result.mediaObjects += await deletePrefix(env.MEDIA, `media/${id}/`);
+      await env.ConversationRoom.getByName(id).forget();
+    }
     await db.batch([
       db.delete(conversations).where(inArray(conversations.id, ids)),
       ...dependentColumns.map(({ table, column }) => db.delete(table).where(inArray(column, ids))),

@@ -4,7 +4,6 @@ import type { StaffCard } from "../protocol";
 export function staffCard(s: StaffRow): StaffCard {
   return {
     id: s.id,
-    code: s.code,
     name: s.name,
     avatar: s.avatar,
     specialty: s.specialty,

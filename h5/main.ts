@@ -182,10 +182,12 @@ function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: 
       ${error ? html`<div class="error">${error}</div>` : null}
       ${bubbles.map((b) => html`${b.time ? html`<div class="time">${b.time}</div>` : null}<${BubbleView} key=${b.key} b=${b} session=${session} staffAvatar=${staffAvatar} />`)}
       ${session.peerTyping ? html`<div class="typing">对方正在输入…</div>` : null}
-      ${ended ? html`<${Rating} conversationId=${entry.conversationId} /><button class="restart" onClick=${onRestart}>重新咨询</button>` : null}
       <div ref=${listEnd}></div>
     </main>
-    ${ended ? null : html`<${Composer} session=${session} disabled=${!session.client} />`}
+    ${ended
+      ? // In place of the composer, so the stars are on screen without scrolling.
+        html`<footer class="ended-panel"><${Rating} conversationId=${entry.conversationId} /><button class="restart" onClick=${onRestart}>重新咨询</button></footer>`
+      : html`<${Composer} session=${session} disabled=${!session.client} />`}
   </div>`;
 }
 
@@ -206,7 +208,7 @@ function App() {
   useEffect(() => {
     void start(scene);
   }, []);
-  if (entry) return html`<${Chat} entry=${entry} exclusive=${!!scene && entry.staff.code === scene} onRestart=${() => start(undefined)} />`;
+  if (entry) return html`<${Chat} entry=${entry} exclusive=${!!scene && entry.exclusive} onRestart=${() => start(undefined)} />`;
   return html`<div class="start">
     <header class="nav">在线客服</header>
     <${GuestBanner} />

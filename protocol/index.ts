@@ -1,7 +1,9 @@
 // The wire protocol: every WebSocket frame and every HTTP body shared by the
 // worker, the rooms, the mini program, the H5 page and the admin.
 // Types are derived from the schemas; nothing here is declared twice.
-import { z } from "zod";
+import * as z from "zod";
+
+export * from "./settings";
 
 /** Staff roles; a signed-in party is one of these or a customer. */
 export const STAFF_ROLES = ["staff", "supervisor", "admin"] as const;
@@ -44,9 +46,14 @@ const textContent = z.object({
   kind: z.literal("text"),
   text: z.string().trim().min(1, "消息不能为空").max(LIMITS.textLength, `消息不能超过 ${LIMITS.textLength} 字`),
 });
+/**
+ * Pictographs only (with their modifiers, joiners and variation selectors): an emoji message is
+ * not screened by the content check, so it must not be able to carry words.
+ */
+const EMOJI_ONLY = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|[\u200d\ufe0f\u20e3])+$/u;
 const emojiContent = z.object({
   kind: z.literal("emoji"),
-  text: z.string().min(1).max(LIMITS.emojiLength),
+  text: z.string().min(1).max(LIMITS.emojiLength).regex(EMOJI_ONLY, "表情消息只能包含表情符号"),
 });
 const imageContent = z.object({
   kind: z.literal("image"),
@@ -97,9 +104,9 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/** What customers see of a staff member: not the staff code, which is their login name. */
 export const staffCardSchema = z.object({
   id: z.string(),
-  code: z.string(),
   name: z.string(),
   avatar: z.string().nullable(),
   specialty: z.string().nullable(),
@@ -212,7 +219,11 @@ export const staffLoginSchema = z.object({
 });
 /** Staff code and password, to propose a TOTP secret before the first login when TOTP is required. */
 export const staffTotpSetupSchema = z.object({ code: z.string().min(1).max(32), password: z.string().min(1).max(128) });
-export const totpSetupResultSchema = z.object({ secret: z.string(), uri: z.string() });
+/** WeChat login of a bound staff account: the wx.login code, and the TOTP code when the account has one. */
+export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLoginSchema.shape.totp });
+/** `POST /api/auth/ticket`: a minute-long credential for one socket upgrade URL (`?ticket=`). */
+export const socketTicketSchema = z.object({ ticket: z.string(), expiresAt: z.number() });
+export type SocketTicket = z.infer<typeof socketTicketSchema>;
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),
@@ -230,6 +241,8 @@ export const entryResultSchema = z.object({
   status: conversationStatusSchema,
   continued: z.boolean(),
   source: sourceSchema,
+  /** The assigned staff member is the customer's exclusive one (the card says so; it shows no staff code). */
+  exclusive: z.boolean(),
 });
 export type EntryResult = z.infer<typeof entryResultSchema>;
 
@@ -615,3 +628,69 @@ export const templateBodySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("auto_reply"), ...templateCommon, config: autoReplyConfigSchema }).strict(),
 ]);
 export type TemplateBody = z.infer<typeof templateBodySchema>;
+
+// ---------- live queue (dashboard) ----------
+/** `first`: the customer has had no staff reply yet; `again`: they wrote after the last reply. */
+export const queueEntrySchema = z.object({
+  conversationId: z.string(),
+  customerName: z.string().nullable(),
+  staffId: z.string(),
+  staffName: z.string().nullable(),
+  kind: z.enum(["first", "again"]),
+  /** The customer's oldest unanswered message. */
+  waitingSince: z.number(),
+  preview: z.string().nullable(),
+});
+export type QueueEntry = z.infer<typeof queueEntrySchema>;
+export const queueResultSchema = z.object({
+  items: z.array(queueEntrySchema),
+  counts: z.object({ first: z.number().int(), again: z.number().int() }),
+});
+export type QueueResult = z.infer<typeof queueResultSchema>;
+
+// ---------- reports (statistics over time, satisfaction, push log) ----------
+/** A period plus the time zone of its buckets (the browser's offset, minutes east of UTC). */
+export const reportQuerySchema = z
+  .object({
+    from: z.coerce.number().int().min(0),
+    to: z.coerce.number().int().min(1),
+    bucket: z.enum(["day", "hour"]).default("day"),
+    utcOffsetMinutes: z.coerce.number().int().min(-720).max(840).default(480),
+  })
+  .refine((q) => q.from < q.to, "开始时间必须早于结束时间")
+  .refine((q) => q.bucket === "day" || q.to - q.from <= 7 * 86_400_000, "按小时统计最多 7 天");
+export const seriesPointSchema = z.object({
+  /** Bucket start (ms, UTC). */
+  at: z.number(),
+  conversations: z.number().int(),
+  customerMessages: z.number().int(),
+  staffMessages: z.number().int(),
+  rated: z.number().int(),
+  satisfied: z.number().int(),
+  resolved: z.number().int(),
+});
+export type SeriesPoint = z.infer<typeof seriesPointSchema>;
+export const seriesResultSchema = z.object({ bucket: z.enum(["day", "hour"]), points: z.array(seriesPointSchema) });
+export type SeriesResult = z.infer<typeof seriesResultSchema>;
+export const ratedConversationSchema = z.object({
+  conversationId: z.string(),
+  customerName: z.string().nullable(),
+  staffName: z.string().nullable(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  startedAt: z.number().nullable(),
+});
+export const satisfactionReportSchema = z.object({
+  /** Count of ratings by score, index 0 = 1 star. */
+  distribution: z.array(z.number().int()).length(5),
+  rated: z.number().int(),
+  items: z.array(ratedConversationSchema),
+});
+export type SatisfactionReport = z.infer<typeof satisfactionReportSchema>;
+export const pushLogSchema = z.object({
+  counts: z.record(pushStatusSchema, z.number().int()),
+  /** Sent pushes divided by all finished attempts in the period; null without any. */
+  arrivalRate: z.number().nullable(),
+  items: z.array(pushRecordSchema.extend({ customerName: z.string().nullable(), staffName: z.string().nullable() })),
+});
+export type PushLog = z.infer<typeof pushLogSchema>;

@@ -4,39 +4,38 @@ import { type Connection, type ConnectionContext, Server, type WSMessage } from 
 import { createDb, type Db } from "../domain/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../domain/db/mappers";
 import type { Env } from "../domain/env";
+import { actorError } from "../domain/errors";
 import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
   type ConversationState,
   type InboxItem,
   LIMITS,
+  type Message,
   parseFrame,
   type SendFrame,
   type ServerFrame,
 } from "../protocol";
-import { RATE_LIMITED_MESSAGE, SocketSendLimiter } from "../domain/rate-limit";
+import { RATE_LIMITED_MESSAGE } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
 import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
-import {
-  endConversation,
-  findByClientId,
-  insertMessage,
-  loadConversation,
-  markRead,
-  messagesAfter,
-  type NewMessage,
-  recordTransfer,
-  type TransferSource,
-} from "./conversation-store";
+import { endConversation, loadConversation, recordTransfer, type TransferSource } from "./conversation-store";
+import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
+import { MessageLog } from "./message-log";
+import { D1Copy } from "./d1-copy";
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
+import { IdentityFrameLimits } from "./frame-limits";
+import { identitySockets, identityTag } from "./identity-sockets";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
 const SNAPSHOT_KEY = "conversation";
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
+/** How long after its timer a pending D1 copy's alarm goes off (it finds nothing to do unless the room stopped). */
+const COPY_BACKSTOP_MS = 30_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -52,10 +51,16 @@ export class ConversationRoom extends Server<Env> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Inbox notifications keep their order too, without holding up acks. */
   private notifyChain: Promise<unknown> = Promise.resolve();
-  private readonly sendLimiter = new SocketSendLimiter();
+  private readonly limits = new IdentityFrameLimits(this.env);
+
+  /** The messages, in this room's own storage (acks are given from there); D1 gets copies. */
+  private log!: MessageLog;
+  private copy!: D1Copy;
 
   override async onStart() {
     this.db = createDb(this.env);
+    this.log = new MessageLog(this.ctx.storage.sql, this.name);
+    this.copy = new D1Copy(this.db, this.ctx.storage.kv, this.log, this.name, () => this.row, Number(this.env.D1_COPY_DELAY_MS) || undefined);
     const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
@@ -63,6 +68,20 @@ export class ConversationRoom extends Server<Env> {
     } else {
       await this.reload();
     }
+    await this.copy.adoptHistory(this.row.lastSeq);
+    // Changes not yet in D1 when the room last stopped (a crash between its commit and the copy) go now.
+    if (this.copy.due() !== null) this.copyNow();
+  }
+
+  /** Copies to D1 now; after a failure the alarm retries. */
+  private copyNow() {
+    void this.copy.flush().catch((error) => {
+      console.error("D1 copy failed", error);
+      const at = this.copy.due();
+      if (at === null) return;
+      this.copyDue(at);
+      return this.serial(() => this.scheduleTimeout());
+    });
   }
 
   /**
@@ -81,7 +100,7 @@ export class ConversationRoom extends Server<Env> {
     const found = await loadConversation(this.db, this.name);
     if (!found) throw new Error(`conversation ${this.name} not found`);
     this.customer = found.customer;
-    this.setRow(found.row);
+    this.adopt(found.row);
     this.stale = false;
   }
 
@@ -96,6 +115,11 @@ export class ConversationRoom extends Server<Env> {
   private setRow(row: ConversationRow) {
     this.row = row;
     void this.ctx.storage.put(SNAPSHOT_KEY, { row, customer: this.customer } satisfies Snapshot);
+  }
+
+  /** Takes a row D1 returned, keeping the message fields this room is ahead on. */
+  private adopt(d1Row: ConversationRow) {
+    this.setRow(mergeD1Row(d1Row, this.row));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -120,7 +144,7 @@ export class ConversationRoom extends Server<Env> {
 
   override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {
     const who = identityOf(ctx.request);
-    return [who.party, `${who.party}:${who.id}`];
+    return [who.party, identityTag(who)];
   }
 
   override onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
@@ -148,7 +172,7 @@ export class ConversationRoom extends Server<Env> {
         if (known) return this.ackAgain(conn, frame.clientId, known);
         const ticket = this.nextTicket();
         if (this.heldBack(conn, frame.clientId, ticket)) return;
-        if (!this.sendLimiter.take(this.env.RATE_LIMITS, conn.id).allowed) {
+        if (!this.limits.send(who)) {
           // Not acknowledged: the client keeps the message and sends it again later.
           this.refuse(conn, frame.clientId, ticket, "rate_limited", RATE_LIMITED_MESSAGE);
           return;
@@ -168,10 +192,12 @@ export class ConversationRoom extends Server<Env> {
       }
       case "read":
         return this.serial(() => this.handleRead(who, frame.seq));
-      case "sync":
-        return this.handleSync(conn, frame.after);
+      case "sync": {
+        const metered = this.limits.sync(conn, who);
+        return metered ? this.handleSync(metered, frame.after) : undefined;
+      }
       case "typing":
-        this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
+        if (this.limits.typing(who)) this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
         return;
     }
   }
@@ -231,7 +257,7 @@ export class ConversationRoom extends Server<Env> {
   private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame, screened: Promise<Screening>) {
     if (this.stale) await this.reload();
     // A resend of a stored message gets its original ack, even after the conversation ended.
-    const known = this.acks.get(frame.clientId) ?? (this.row.status === "ended" ? await findByClientId(this.db, this.row.id, frame.clientId) : undefined);
+    const known = this.acks.get(frame.clientId) ?? this.log.byClientId(frame.clientId);
     if (known) return this.ackAgain(conn, frame.clientId, known);
     if (this.row.status === "ended") {
       sendFrame(conn, { type: "error", code: "conversation_ended", message: "会话已结束，请重新进入", clientId: frame.clientId });
@@ -247,30 +273,22 @@ export class ConversationRoom extends Server<Env> {
       sendFrame(conn, { type: "error", code: "content_risky", message: "消息含有违规内容，未能发送", clientId: frame.clientId });
       return;
     }
-    const stored = await insertMessage(
-      this.db,
-      {
-        conversationId: this.row.id,
-        seq: this.row.lastSeq + 1,
-        clientId: frame.clientId,
-        senderType: who.party,
-        senderId: who.id,
-        content,
-        flagged: screening === "flag",
-        sentAt: Date.now(),
-      },
-      this.row,
-    );
-    if (!stored) {
-      // Lost a race with an identical resend on another socket: answer with the original.
-      const original = await findByClientId(this.db, this.row.id, frame.clientId);
-      if (original) this.ackAgain(conn, frame.clientId, original);
-      return;
-    }
     const firstMessage = this.row.startedAt === null;
-    this.setRow(stored.conversation);
-    const message = stored.message;
+    const message = this.store({
+      conversationId: this.row.id,
+      seq: this.row.lastSeq + 1,
+      clientId: frame.clientId,
+      senderType: who.party,
+      senderId: who.id,
+      content,
+      flagged: screening === "flag",
+      sentAt: Date.now(),
+    });
     this.remember(message.clientId, { seq: message.seq, sentAt: message.sentAt });
+    // A conversation holds load from its first message (rule 6.3), and assignment, the monitor and
+    // statistics read that from D1: this one copy per conversation goes before the ack. Should D1
+    // fail, the message is still stored here and the alarm retries the copy.
+    if (firstMessage) await this.copy.flush().catch((error) => console.error("D1 copy of a first message failed", error));
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
@@ -279,16 +297,24 @@ export class ConversationRoom extends Server<Env> {
     await this.scheduleTimeout();
   }
 
+  /**
+   * Stores a message in this room's log with the conversation row in one transaction (no await in
+   * between: the output gate releases the ack only once both are durable); D1 gets a copy later.
+   */
+  private store(m: NewMessage): MessageRow {
+    const message = messageRow(m);
+    this.log.append(message);
+    this.setRow(afterMessage(this.row, message));
+    this.copySoon(this.copy.changed());
+    if (this.copy.batchFull()) this.copyNow();
+    return message;
+  }
+
   /** Stores a message of the system (transfer notes, auto replies) and shows it to everyone here. */
   private async postSystemMessage(clientId: string, senderId: string, content: NewMessage["content"]) {
-    const stored = await insertMessage(
-      this.db,
-      { conversationId: this.row.id, seq: this.row.lastSeq + 1, clientId, senderType: "system", senderId, content, flagged: false, sentAt: Date.now() },
-      this.row,
-    );
-    if (!stored) return;
-    this.setRow(stored.conversation);
-    this.broadcastFrame({ type: "message", message: toMessage(stored.message) });
+    if (this.log.byClientId(clientId)) return;
+    const message = this.store({ conversationId: this.row.id, seq: this.row.lastSeq + 1, clientId, senderType: "system", senderId, content, flagged: false, sentAt: Date.now() });
+    this.broadcastFrame({ type: "message", message: toMessage(message) });
   }
 
   private async sendAutoReplies(firstMessage: boolean) {
@@ -323,15 +349,17 @@ export class ConversationRoom extends Server<Env> {
     const current = who.party === "staff" ? this.row.staffReadSeq : this.row.customerReadSeq;
     if (upTo <= current) return;
     const at = Date.now();
-    this.setRow(await markRead(this.db, this.row.id, who.party, upTo, at));
+    this.setRow(afterRead(this.row, who.party, upTo, this.log.markRead(who.party, upTo, at)));
+    this.copySoon(this.copy.changed({ reader: who.party, seq: upTo, at }));
     this.broadcastFrame({ type: "read", by: who.party, seq: upTo, at });
     if (who.party === "staff") this.notifyInbox();
+    await this.scheduleTimeout();
   }
 
-  private async handleSync(conn: Connection, after: number) {
+  private handleSync(conn: { send(data: string): void }, after: number) {
     let cursor = after;
     for (let sent = 0; sent < LIMITS.syncBatch * 5; ) {
-      const rows = await messagesAfter(this.db, this.row.id, cursor, LIMITS.syncBatch);
+      const rows = this.log.after(cursor, LIMITS.syncBatch);
       for (const row of rows) sendFrame(conn, { type: "message", message: toMessage(row) });
       sent += rows.length;
       if (rows.length > 0) cursor = rows[rows.length - 1].seq;
@@ -376,16 +404,42 @@ export class ConversationRoom extends Server<Env> {
       .catch((error) => console.error("inbox notify failed", error));
   }
 
-  /** When the alarm is set to go off (undefined: not read yet). */
+  /**
+   * When the alarm is set to go off (undefined: not read yet). One alarm serves the idle timeout
+   * and the D1 copy: it is set for the earlier of the two.
+   */
   private alarmAt: number | null | undefined;
+  /** When the D1 copy is due, as last told by `copy.changed()` (armed with the idle timeout). */
+  private copyAt: number | null = null;
+
+  private copyDue(at: number) {
+    this.copyAt = Math.min(this.copyAt ?? at, at);
+  }
+
+  private copyTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * Arms the idle timeout. An alarm already armed for an earlier time is left alone: when it goes
-   * off, onAlarm sees the newer messages and re-arms for the real due time. So a busy room writes
-   * its alarm about once per timeout period, not once per message.
+   * Copies to D1 at `due` on a timer while the room is awake; the alarm, armed for a while later,
+   * is only the backstop should the room stop first. So a room with steady traffic writes its
+   * alarm about once per backstop period instead of twice per message.
+   */
+  private copySoon(due: number) {
+    this.copyTimer ??= setTimeout(() => {
+      this.copyTimer = undefined;
+      this.copyNow();
+    }, Math.max(0, due - Date.now()));
+    this.copyDue(due + COPY_BACKSTOP_MS);
+  }
+
+  /**
+   * Arms the alarm for the idle timeout or a pending D1 copy's backstop. An alarm already armed
+   * for an earlier time is left alone: when it goes off, onAlarm re-arms for the real due time.
    */
   private async scheduleTimeout() {
-    const due = idleDeadline(this.row, await loadSettings(this.db));
+    const idle = this.row.status === "ended" ? Infinity : idleDeadline(this.row, await loadSettings(this.db));
+    const due = Math.min(idle, this.copyAt ?? Infinity);
+    this.copyAt = null;
+    if (due === Infinity) return;
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt !== null && this.alarmAt <= due) return;
     await this.setAlarmAt(due);
@@ -398,24 +452,37 @@ export class ConversationRoom extends Server<Env> {
 
   override async onAlarm() {
     this.alarmAt = null;
+    await this.copy.flush().catch((error) => console.error("D1 copy failed", error));
     await this.serial(async () => {
-      await this.reload();
-      if (this.row.status === "ended") return;
-      const due = idleDeadline(this.row, await loadSettings(this.db));
-      if (Date.now() >= due) await this.finish("timeout");
-      else await this.setAlarmAt(due);
+      // The room's own row says when it idles; D1 is read only when it looks due.
+      const settings = await loadSettings(this.db);
+      const idle = () => this.row.status !== "ended" && Date.now() >= idleDeadline(this.row, settings);
+      if (idle()) {
+        await this.reload();
+        if (idle()) await this.finish("timeout");
+      }
+      const copyAt = this.copy.due();
+      if (copyAt !== null) this.copyDue(this.copyTimer ? copyAt + COPY_BACKSTOP_MS : copyAt);
+      await this.scheduleTimeout();
     });
   }
 
   private async finish(reason: string) {
+    // An ended conversation is whole in D1 (earlier-history pages, transcripts and exports read it there).
+    await this.copy.flush().catch((error) => console.error("D1 copy before the end failed; the alarm retries", error));
     const ended = await endConversation(this.db, this.row.id, reason, Date.now());
     if (!ended) return;
-    this.setRow(ended);
+    this.adopt(ended);
     this.broadcastFrame({ type: "conversation", conversation: this.state() });
     this.notifyInbox(true);
   }
 
   // ---------- RPC from the Worker ----------
+
+  /** SessionRoom: counts (or closes, when the session was revoked) an identity's sockets here. */
+  async identitySockets(tag: string, close: boolean): Promise<number> {
+    return identitySockets(this, tag, close);
+  }
 
   /** Ends the conversation now (staff action or the timeout sweep). Returns the final state. */
   async end(reason: string): Promise<ConversationState> {
@@ -441,9 +508,9 @@ export class ConversationRoom extends Server<Env> {
     return this.serial(async () => {
       await this.reload();
       const from = this.row.staffId;
-      if (this.row.status === "ended") throw new Error("conversation_ended");
+      if (this.row.status === "ended") throw actorError("conversation_ended", "会话已结束，无法转接");
       if (from === t.toStaffId) return this.state();
-      this.setRow(await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() }));
+      this.adopt(await recordTransfer(this.db, { conversationId: this.row.id, fromStaffId: from, ...t, at: Date.now() }));
       // The previous staff member loses access; supervisors and admins keep watching.
       for (const conn of this.getConnections<Identity>(`staff:${from}`)) {
         if (conn.state?.role === "staff") conn.close(4403, "transferred");
@@ -457,7 +524,20 @@ export class ConversationRoom extends Server<Env> {
       this.broadcastFrame({ type: "conversation", conversation: this.state() });
       this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" }, true);
       this.notifyInbox(true);
+      await this.scheduleTimeout();
       return this.state();
     });
+  }
+
+  /** History for the parties (GET /api/conversations/:id/messages), from this room's own log. */
+  async history(q: { after?: number; before?: number; limit: number }): Promise<{ messages: Message[]; lastSeq: number }> {
+    const rows = q.after !== undefined ? this.log.after(q.after, q.limit) : this.log.before(q.before, q.limit);
+    return { messages: rows.map(toMessage), lastSeq: this.row.lastSeq };
+  }
+
+  /** Retention: the conversation is deleted, and this room's storage with it. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 }

@@ -1,11 +1,13 @@
 // The live online monitor: one actor ("main") that supervisors' and admins' consoles connect to.
 // StaffRoom actors tell it when a staff member's presence or load may have changed; it re-reads
 // that staff member from D1 and pushes the entry to every console. Nothing polls.
-import { type Connection, Server } from "partyserver";
+import { type Connection, type ConnectionContext, Server } from "partyserver";
 import { createDb, type Db } from "../domain/db/client";
 import type { Env } from "../domain/env";
 import { monitorEntryOf, monitorSnapshot } from "../domain/monitor";
 import type { MonitorEntry, MonitorFrame } from "../protocol";
+import { identityOf } from "./identity";
+import { identitySockets, identityTag } from "./identity-sockets";
 
 export const MONITOR_ROOM = "main";
 
@@ -25,6 +27,15 @@ export class MonitorRoom extends Server<Env> {
     const staff = await monitorSnapshot(this.db);
     for (const entry of staff) this.sent.set(entry.staffId, JSON.stringify(entry));
     send(conn, { type: "monitor", staff });
+  }
+
+  override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {
+    return [identityTag(identityOf(ctx.request))];
+  }
+
+  /** RPC (SessionRoom): counts (or closes, when the session was revoked) a console's sockets. */
+  async identitySockets(tag: string, close: boolean): Promise<number> {
+    return identitySockets(this, tag, close);
   }
 
   /** RPC: the staff member's presence or load may have changed (or the account was edited). */

@@ -12,4 +12,8 @@ export class RateLimiter extends DurableObject<Env> {
   hit(key: string, rule: RateRule): Verdict {
     return this.buckets.take(key, rule);
   }
+
+  peek(key: string, rule: RateRule): Verdict {
+    return this.buckets.peek(key, rule);
+  }
 }

@@ -14,6 +14,7 @@ import { openConversationIds } from "../domain/monitor";
 import { HEARTBEAT, parseFrame, type Presence, type ServerFrame, staffClientFrameSchema, type StaffStatus } from "../protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
+import { identitySockets } from "./identity-sockets";
 
 /** `seenAt`: when the room last heard from the socket other than by its heartbeat (connect, frames). */
 type SocketState = Identity & { seenAt: number };
@@ -147,5 +148,10 @@ export class StaffRoom extends Server<Env> {
   async reconcilePresence(): Promise<Presence> {
     await this.updatePresence(true);
     return this.presence;
+  }
+
+  /** SessionRoom: counts (or closes, when the session was revoked) the sockets here, all this staff member's. */
+  async identitySockets(_tag: string, close: boolean): Promise<number> {
+    return identitySockets(this, null, close);
   }
 }

@@ -65,6 +65,11 @@ export async function loadStaffSql(count: number): Promise<{ ids: string[]; sql:
   return { ids, sql };
 }
 
+/** A socket ticket minted here, valid for `ttlMs` (the benchmarks reconnect with it for their whole run). */
+export async function mintSocketTicket(secret: string, sub: string, role: PrincipalRole, ttlMs = 24 * 3600 * 1000): Promise<string> {
+  return signToken(secret, { sub, role, exp: Date.now() + ttlMs, use: "socket" });
+}
+
 export async function mintToken(secret: string, sub: string, role: PrincipalRole): Promise<string> {
   const ttl = role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff;
   return signToken(secret, { sub, role, exp: Date.now() + ttl });

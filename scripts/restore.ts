@@ -5,17 +5,18 @@
 //   <R2 key>       e.g. backups/2026-11-26.ndjson, read from the local R2 under --from
 //   --to           the local state directory to restore into (default .wrangler/state)
 //   --from         the local state directory holding the R2 key (default: the same as --to)
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type BackupRow, parseBackup } from "../domain/backup";
-import { applyMigrations, executeSql, queryJson, rootDir, runWrangler } from "./wrangler";
+import { executeLocalD1 } from "./local-d1";
+import { applyMigrations, queryJson, rootDir, runWrangler } from "./wrangler";
 
 const BUCKET = "kefu-media";
-/** Statements per file given to `wrangler d1 execute`, to keep each run's memory bounded. */
-const STATEMENTS_PER_FILE = 5000;
+/** Statements per script run against the SQLite file, to keep memory bounded. */
+const STATEMENTS_PER_SCRIPT = 5000;
 
 const literal = (v: string | number | null) =>
   v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`;
@@ -62,11 +63,9 @@ export async function restoreBackup(opts: { source: string; to: string; from?: s
   if (nonEmpty.length > 0) {
     throw new Error(`refusing to restore into a database that is not empty (${nonEmpty.map(([t, n]) => `${t}: ${n}`).join(", ")})`);
   }
-  const dir = mkdtempSync(join(tmpdir(), "kefu-restore-sql-"));
-  for (let i = 0; i < rows.length; i += STATEMENTS_PER_FILE) {
-    const file = join(dir, `part-${i / STATEMENTS_PER_FILE}.sql`);
-    writeFileSync(file, rows.slice(i, i + STATEMENTS_PER_FILE).map(insertStatement).join("\n"));
-    await executeSql(opts.to, file);
+  // Straight into the local D1 file (scripts/local-d1.ts) rather than one wrangler process per part.
+  for (let i = 0; i < rows.length; i += STATEMENTS_PER_SCRIPT) {
+    await executeLocalD1(opts.to, rows.slice(i, i + STATEMENTS_PER_SCRIPT).map(insertStatement).join("\n"));
   }
   return tableCounts(opts.to);
 }

@@ -20,13 +20,14 @@ function tokenSecret(): string {
   return secret;
 }
 
-await buildAssets();
+await buildAssets({ sourcemaps: true });
 const wechat = await startFakeWechat({ port: wechatPort, log: true });
 const system = await startSystem({
   persistTo: join(rootDir, ".wrangler/state"),
   port,
   wechatBaseUrl: wechat.url,
   inheritOutput: true,
+  demo: true,
   vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
 });
 

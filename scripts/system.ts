@@ -1,12 +1,14 @@
 // Starts the whole system locally: migrations, seed, and `wrangler dev` (workerd with local
 // D1, R2 and Durable Objects). Used by `npm start`, the tests and the benchmarks.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { demoDataSql } from "./demo-data";
 import { demoSeedSql } from "./seed";
-import { applyMigrations, executeSql, queryJson, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
+import { executeLocalD1, queryJson } from "./local-d1";
+import { applyMigrations, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
 
 export type SystemOptions = {
   persistTo: string;
@@ -16,6 +18,8 @@ export type SystemOptions = {
   vars?: Record<string, string>;
   /** SQL run after the demo seed (test fixtures). */
   extraSql?: string;
+  /** On an empty database, also seed the bulk demo data (npm start only; tests keep the small seed). */
+  demo?: boolean;
   /** Pipe wrangler's output to this process. */
   inheritOutput?: boolean;
 };
@@ -33,20 +37,49 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function runSqlText(persistTo: string, sql: string) {
-  const file = join(mkdtempSync(join(tmpdir(), "kefu-sql-")), "seed.sql");
-  writeFileSync(file, sql);
-  await executeSql(persistTo, file);
-}
-
-/** Applies migrations; seeds the demo data only when there are no staff yet. Returns whether it seeded. */
-export async function prepareDatabase(persistTo: string, extraSql?: string): Promise<boolean> {
+/**
+ * Applies migrations (through wrangler, which creates the local D1 file); seeds the demo data
+ * only when there are no staff yet. Seed and extra SQL go straight into the SQLite file: nothing
+ * else has it open yet. Returns whether it seeded.
+ */
+export async function prepareDatabase(persistTo: string, extraSql?: string, demo = false): Promise<boolean> {
   await applyMigrations(persistTo);
   const [{ n }] = await queryJson<{ n: number }>(persistTo, "SELECT count(*) AS n FROM staff");
   const seeded = n === 0;
-  if (seeded) await runSqlText(persistTo, await demoSeedSql());
-  if (extraSql) await runSqlText(persistTo, extraSql);
+  if (seeded) await executeLocalD1(persistTo, await demoSeedSql());
+  if (seeded && demo) await executeLocalD1(persistTo, demoDataSql());
+  if (extraSql) await executeLocalD1(persistTo, extraSql);
   return seeded;
+}
+
+/** Builds a migrated and seeded state directory at `dir`. */
+export async function buildSeededState(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  await prepareDatabase(dir);
+  return dir;
+}
+
+let ownTemplate: Promise<string> | undefined;
+
+/**
+ * A migrated and seeded state directory to copy from: the one `npm test` built for the whole run
+ * (KEFU_TEST_TEMPLATE), or else one built once by this process.
+ */
+export function seededTemplate(): Promise<string> {
+  const shared = process.env.KEFU_TEST_TEMPLATE;
+  if (shared && existsSync(shared)) return Promise.resolve(shared);
+  if (!ownTemplate) {
+    const dir = mkdtempSync(join(tmpdir(), "kefu-template-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    ownTemplate = buildSeededState(join(dir, "state"));
+  }
+  return ownTemplate;
+}
+
+/** A fresh state directory at `persistTo`: a copy of the seeded template, plus `extraSql`. */
+export async function prepareFromTemplate(persistTo: string, extraSql?: string): Promise<void> {
+  cpSync(await seededTemplate(), persistTo, { recursive: true });
+  if (extraSql) await executeLocalD1(persistTo, extraSql);
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 180_000) {
@@ -88,7 +121,8 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
   const child = spawn(process.execPath, args, {
     cwd: rootDir,
     env: wranglerEnv,
-    stdio: opts.inheritOutput ? "inherit" : "pipe",
+    // KEFU_WRANGLER_LOGS=1 shows a test's workerd logs (console.error of the Worker and rooms).
+    stdio: opts.inheritOutput || process.env.KEFU_WRANGLER_LOGS === "1" ? "inherit" : "pipe",
     detached: true,
   });
   let output = "";
@@ -122,6 +156,6 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem & { seeded: boolean }> {
-  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql);
+  const seeded = await prepareDatabase(opts.persistTo, opts.extraSql, opts.demo);
   return { ...(await startWorker(opts)), seeded };
 }

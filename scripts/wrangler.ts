@@ -6,7 +6,9 @@ const require = createRequire(import.meta.url);
 export const wranglerBin = require.resolve("wrangler/bin/wrangler.js");
 export const rootDir = new URL("..", import.meta.url).pathname;
 
-export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" };
+// CLOUDFLARE_CF_FETCH_ENABLED=false: no download of the `request.cf` sample from workers.cloudflare.com,
+// whose failure offline prints an alarming ENOTFOUND stack trace (the app does not use request.cf).
+export const wranglerEnv = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" };
 
 export function runWrangler(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -28,13 +30,5 @@ export async function executeSql(persistTo: string, file: string): Promise<void>
   await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file, "--yes"]);
 }
 
-export async function queryJson<T>(persistTo: string, command: string): Promise<T[]> {
-  return (await queryAllJson<T>(persistTo, command))[0] ?? [];
-}
-
-/** Runs several `;`-separated statements in one wrangler call; one result list per statement. */
-export async function queryAllJson<T>(persistTo: string, command: string): Promise<T[][]> {
-  const out = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", command, "--json"]);
-  const parsed = JSON.parse(out.slice(out.indexOf("["))) as { results: T[] }[];
-  return parsed.map((r) => r.results ?? []);
-}
+// Queries used to spawn `wrangler d1 execute --json`; they now read the SQLite file directly.
+export { queryAllJson, queryJson } from "./local-d1";

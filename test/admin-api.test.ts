@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { type ExportLine, exportLineSchema, type MonitorFrame } from "../protocol";
-import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, T0 } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
+import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD, T0 } from "./admin-fixtures";
+import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem, staffCodeOf } from "./harness";
 
 let admin: string;
 const sys = useTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` }, async () => {
@@ -13,6 +13,17 @@ const sys = useTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` 
 });
 
 describe("admin API", () => {
+  it("answers statistics for a period to supervisors and rejects a bad period", async () => {
+    // The figures themselves are checked in test/unit/stats.test.ts.
+    const sup = await loginStaff(sys, "sup01");
+    const res = await api(sys, `/api/admin/stats?from=${STATS_PERIOD.from}&to=${STATS_PERIOD.to}`, { token: sup.token });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual([res.body.team.messagesReplied, res.body.team.responses], [9, 8]);
+    const bad = await api(sys, `/api/admin/stats?from=2000&to=1000`, { token: sup.token });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /开始时间必须早于结束时间/);
+  });
+
   it("validates staff accounts and keeps admins from locking themselves out", async () => {
     const bad = await api(sys, "/api/admin/staff", { token: admin, body: { code: "a", name: "", password: "1" } });
     assert.equal(bad.status, 400);
@@ -138,7 +149,7 @@ describe("admin API", () => {
     await online.opened;
     const customer = await loginCustomer(sys);
     const entry = await enter(sys, customer.token);
-    assert.equal(entry.staff.code, "kf01");
+    assert.equal(staffCodeOf(entry.staff), "kf01");
     const chat = chatClient(sys, entry.conversationId, customer);
     await eventually(() => chat.open, 10_000, "chat open");
     chat.send({ kind: "text", text: "在吗？" });

@@ -6,39 +6,22 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import ExcelJS from "exceljs";
-import { type Browser, type Page } from "playwright-core";
-import { buildAssets } from "../scripts/build-assets";
+import type { Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
-import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath, startTestSystem, type TestSystem } from "./harness";
-import { launchChromium } from "./browser";
+import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath } from "./harness";
+import { signInAs, useConsole } from "./console";
 
 const WAIT = 15_000;
-let sys: TestSystem;
-let browser: Browser;
+const { sys, chromium } = useConsole({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
 const downloads = mkdtempSync(join(tmpdir(), "kefu-admin-dl-"));
 
-before(async () => {
-  await buildAssets();
-  sys = await startTestSystem({ extraSql: `${STATS_FIXTURE_SQL}\n${ALWAYS_WORKING}` });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await sys?.close();
-});
-
 async function signIn(code: string, password: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   page.setDefaultTimeout(WAIT);
-  await page.goto(`${sys.url}/admin/`);
-  await page.getByLabel("工号").fill(code);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.getByRole("link", { name: "总览" }).waitFor();
-  return page;
+  return signInAs(page, sys, code, password);
 }
 
 const shot = async (page: Page, name: string) => {
@@ -79,7 +62,12 @@ describe("admin console", () => {
     await page.getByLabel("上传文件大小上限（MB）").fill("0.0001");
     await page.getByRole("button", { name: "保存设置" }).click();
     await page.getByRole("alert").waitFor();
-    assert.equal(await page.getByRole("alert").textContent(), "uploadMaxBytes: 上传上限不能小于 1 KB");
+    assert.equal(await page.getByRole("alert").textContent(), "上传文件大小上限：上传上限不能小于 1 KB");
+    await page.getByLabel("上班").fill("9点");
+    await page.getByRole("button", { name: "保存设置" }).click();
+    await page.getByRole("alert").getByText("上班时间：时间格式应为 HH:MM").waitFor();
+    await page.getByLabel("上班").fill("09:00");
+    await page.getByLabel("聊天记录和媒体文件保留天数").fill("90");
     await page.getByLabel("上传文件大小上限（MB）").fill("0.002");
     await page.getByRole("button", { name: "保存设置" }).click();
     await page.getByText("设置已保存，立即生效").waitFor();

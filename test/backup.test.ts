@@ -8,7 +8,7 @@ import { dumpLocalD1 } from "../scripts/local-d1";
 import { restoreBackup } from "../scripts/restore";
 import { backupName, DAILY_CRON, parseBackup, pruneBackups } from "../domain/backup";
 import { runCron } from "./cron";
-import { ALWAYS_WORKING, api, chatClient, enter, eventually, loginCustomer, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, chatClient, copiedToD1, enter, eventually, loginCustomer, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "kefu-restore-test-"));
 
@@ -64,6 +64,7 @@ describe("daily backup and restore", () => {
     await eventually(() => customerChat.pending.size === 0 && staffChat.pending.size === 0, 10_000, "acked");
     customerChat.close();
     staffChat.close();
+    await copiedToD1(sys, entry.conversationId, 2);
 
     await runCron(sys, DAILY_CRON);
     const admin = await mintToken(TEST_SECRET, "s_admin", "admin");

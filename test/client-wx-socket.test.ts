@@ -2,10 +2,11 @@
 // connections dropped mid-conversation, acks lost with the connection, and a phone offline for a while.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { fetchSocketTicket } from "../client/api";
 import { ConversationClient } from "../client/conversation-client";
 import { wxWebSocketClass } from "../client/wx-socket";
 import type { LoginResult, Message } from "../protocol";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, useTestSystem, staffCodeOf } from "./harness";
 import { createWx, type WxShim } from "./miniprogram-shim";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -16,7 +17,7 @@ async function setup(code: string): Promise<Setup> {
   const shim = createWx();
   const customer = await loginCustomer(sys, code);
   const entry = await enter(sys, customer.token);
-  const staffLogin = await loginStaff(sys, entry.staff.code);
+  const staffLogin = await loginStaff(sys, staffCodeOf(entry.staff));
   const staff = new RawSocket(sys, conversationPath(entry.conversationId), staffLogin.token);
   await staff.opened;
   const seen: Message[] = [];
@@ -24,7 +25,7 @@ async function setup(code: string): Promise<Setup> {
     host: sys.host,
     conversationId: entry.conversationId,
     self: { party: "customer", id: customer.id },
-    token: customer.token,
+    ticket: () => fetchSocketTicket(sys.url, customer.token),
     WebSocket: wxWebSocketClass(shim.wx.connectSocket),
     events: { message: (m) => seen.push(m) },
   });

@@ -88,6 +88,10 @@ describe("H5 customer chat in Chromium", () => {
 
     assert.equal((await api(sys, `/api/conversations/${conversationId}/end`, { token: vip.token, body: {} })).status, 200);
     await page.locator(".rating-title").waitFor();
+    // On a 390×844 phone the stars are on screen when the conversation ends, without scrolling.
+    const onScreen = () =>
+      page.locator(".star").evaluateAll((stars) => stars.length === 5 && stars.every((s) => s.getBoundingClientRect().top >= 0 && s.getBoundingClientRect().bottom <= innerHeight));
+    assert.equal(await onScreen(), true, "rating stars inside the viewport");
     await page.locator(".star").nth(4).click();
     await page.locator(".comment").fill("讲解很清楚");
     await page.screenshot({ path: join(shots, "h5-rating.png") });

@@ -1,14 +1,20 @@
 // Starts a fresh system per test file: the fake WeChat API in this process, and
-// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory.
+// `wrangler dev` (workerd, local D1/R2/Durable Objects) on a fresh state directory copied from
+// the run's migrated and seeded template (see scripts/system.ts), plus the file's own SQL.
+import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
 import { after, before } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ConversationClient, type ConversationEvents } from "../client/conversation-client";
-import { type RunningSystem, startSystem } from "../scripts/system";
+import { fetchSocketTicket } from "../client/api";
+import { prepareFromTemplate, type RunningSystem, startWorker } from "../scripts/system";
 import { type EntryResult, HEARTBEAT, type LoginResult, type ServerFrame } from "../protocol";
 import { type FakeWechat, startFakeWechat } from "../fake-wechat/server";
+import { openLocalD1, selectAll } from "../scripts/local-d1";
+import { DEMO_STAFF } from "../scripts/seed";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
 
@@ -23,10 +29,10 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
   let system: RunningSystem;
   try {
-    system = await startSystem({
+    await prepareFromTemplate(persistTo, opts.extraSql);
+    system = await startWorker({
       persistTo,
       wechatBaseUrl: wechat.url,
-      extraSql: opts.extraSql,
       vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
     });
   } catch (error) {
@@ -118,7 +124,7 @@ export function chatClient(
   const client = new ConversationClient({
     host: sys.host,
     conversationId,
-    token: login.token,
+    ticket: () => fetchSocketTicket(`http://${sys.host}`, login.token),
     self: { party: login.role === "customer" ? "customer" : "staff", id: login.id },
     WebSocket,
     events,
@@ -128,7 +134,21 @@ export function chatClient(
   return client;
 }
 
-/** A raw socket to a room, collecting every frame it receives. */
+/**
+ * A socket ticket for a login token, minted here with the test secret (the constructor of a raw
+ * socket cannot wait for `POST /api/auth/ticket`); a token that does not verify is passed on as is.
+ */
+export function socketTicketOf(token: string, secret = TEST_SECRET): string {
+  const [payload, signature] = token.split(".");
+  const sign = (p: string) => createHmac("sha256", secret).update(p).digest("base64url");
+  if (!payload || sign(payload) !== signature) return token;
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+  if (claims.use && claims.use !== "session") return token;
+  const ticket = Buffer.from(JSON.stringify({ ...claims, use: "socket", exp: Math.min(claims.exp, Date.now() + 60_000) })).toString("base64url");
+  return `${ticket}.${sign(ticket)}`;
+}
+
+/** A raw socket to a room (with a login token, sent as a socket ticket), collecting every frame it receives. */
 export class RawSocket {
   readonly frames: ServerFrame[] = [];
   readonly ws: WebSocket;
@@ -137,7 +157,7 @@ export class RawSocket {
   private waiters: (() => void)[] = [];
 
   constructor(sys: { host: string }, path: string, token?: string) {
-    const url = `ws://${sys.host}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+    const url = `ws://${sys.host}${path}${token ? `?ticket=${encodeURIComponent(socketTicketOf(token))}` : ""}`;
     this.ws = new WebSocket(url);
     openSockets.add(this);
     this.opened = new Promise((resolve, reject) => {
@@ -196,6 +216,20 @@ export async function startedConversation(sys: TestSystem, text = "你好") {
 }
 export const staffPath = (id: string) => `/parties/staff-room/${id}`;
 
+const testStaffCodes = new Map<string, string>();
+
+/** A test that creates staff tells staffCodeOf their login codes. */
+export function knowStaffCode(id: string, code: string) {
+  testStaffCodes.set(id, code);
+}
+
+/** The login code of a demo (or test-made) staff member shown on a staff card (cards do not show codes to customers). */
+export function staffCodeOf(card: { id: string }): string {
+  const found = testStaffCodes.get(card.id) ?? DEMO_STAFF.find((s) => s.id === card.id)?.code;
+  if (!found) throw new Error(`${card.id} is not a known staff member`);
+  return found;
+}
+
 export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -211,5 +245,45 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, 
   }
 }
 
+/**
+ * Waits until D1 holds the conversation's messages up to at least `seq` and its row has caught up
+ * with them (what the room stored alongside, such as an auto reply, comes in the same copy): rooms
+ * ack from their own storage and copy to D1 within about a second.
+ */
+export async function copiedToD1(sys: { persistTo: string }, conversationId: string, seq: number) {
+  await eventually(async () => {
+    const db = openLocalD1(sys.persistTo);
+    try {
+      const [row] = await selectAll<{ n: number; last: number }>(
+        db,
+        "SELECT (SELECT count(*) FROM messages WHERE conversation_id = ?1) AS n, (SELECT last_seq FROM conversations WHERE id = ?1) AS last",
+        [conversationId],
+      );
+      return row.n === row.last && row.last >= seq;
+    } finally {
+      db.close();
+    }
+  }, 10_000, `D1 copy of ${conversationId} up to seq ${seq}`);
+}
+
 /** Settings that make every moment working time, so assignment tests do not depend on the clock. */
 export const ALWAYS_WORKING = `INSERT INTO settings (key, value, updated_at) VALUES ('workingHours', '{"enabled":false,"start":"09:00","end":"18:00","days":[1,2,3,4,5],"utcOffsetMinutes":480}', 0) ON CONFLICT(key) DO UPDATE SET value = excluded.value;`;
+
+/**
+ * Changes settings as an admin and waits until the system answers with them. Settings are cached
+ * per isolate; under wrangler dev the Worker and its Durable Objects share one isolate, whose
+ * cache the write clears, so what the settings route answers is what the rooms see.
+ */
+export async function changeSettings(sys: { url: string }, adminToken: string, patch: Record<string, unknown>): Promise<void> {
+  const res = await api(sys, "/api/admin/settings", { method: "PUT", token: adminToken, body: patch });
+  if (res.status !== 200) throw new Error(`settings change failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await eventually(
+    async () => {
+      const { body } = await api(sys, "/api/admin/settings", { token: adminToken });
+      return Object.entries(patch).every(([key, value]) => isDeepStrictEqual(body.settings?.[key], value));
+    },
+    5000,
+    `settings ${JSON.stringify(patch)} in effect`,
+  );
+}
+

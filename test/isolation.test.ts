@@ -7,6 +7,7 @@ import {
   api,
   conversationPath,
   enter,
+  eventually,
   loginCustomer,
   loginStaff,
   RawSocket,
@@ -14,6 +15,7 @@ import {
   startedConversation,
   TEST_SECRET,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -47,7 +49,7 @@ describe("who may join and read", () => {
 
   it("keeps staff out of colleagues' conversations, lets supervisors and admins in", async () => {
     const { entry } = await conversationWithMessage();
-    const other = entry.staff.code === "kf01" ? "kf02" : "kf01";
+    const other = staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01";
     const colleague = await loginStaff(sys, other);
     assert.match(await refused(conversationPath(entry.conversationId), colleague.token), /HTTP 403/);
     const denied = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: colleague.token });
@@ -67,8 +69,11 @@ describe("who may join and read", () => {
       const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: boss.token });
       assert.equal(history.status, 200);
       assert.equal(history.body.messages[0].text, "在吗");
-      const all = await api(sys, "/api/staff/conversations", { token: boss.token });
-      assert.ok(all.body.items.some((i: any) => i.id === entry.conversationId));
+      // The inbox list reads D1, which has the conversation's first message with the room's next copy.
+      await eventually(async () => {
+        const all = await api(sys, "/api/staff/conversations", { token: boss.token });
+        return all.body.items.some((i: any) => i.id === entry.conversationId);
+      }, 5000, "conversation listed");
     }
   });
 
@@ -117,10 +122,7 @@ describe("bad input changes nothing", () => {
     ];
     for (const frame of bad) socket.send(frame);
     const errorsExpected = bad.length;
-    const deadline = Date.now() + 10_000;
-    while (socket.frames.filter((f) => f.type === "error").length < errorsExpected && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(() => socket.frames.filter((f) => f.type === "error").length >= errorsExpected, 10_000, "an error frame per bad frame").catch(() => undefined);
     const errors = socket.frames.filter((f) => f.type === "error");
     assert.equal(errors.length, errorsExpected, JSON.stringify(socket.frames));
     for (const e of errors) assert.ok(e.type === "error" && e.message.length > 0 && ["bad_frame"].includes(e.code));
@@ -153,5 +155,11 @@ describe("bad input changes nothing", () => {
     const unknown = await api(sys, "/api/nothing-here");
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, "not_found");
+    for (const path of ["/parties/no-such-party/x", "/parties/wechat-token-room/app", "/parties/conversation-room/x", "/parties/staff-room/a/b"]) {
+      const res = await api(sys, path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, "not_found", path);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/, path);
+    }
   });
 });

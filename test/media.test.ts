@@ -4,16 +4,27 @@ import { describe, it } from "node:test";
 import {
   ALWAYS_WORKING,
   api,
+  changeSettings,
   conversationPath,
   enter,
   loginCustomer,
   loginStaff,
   RawSocket,
+  TEST_SECRET,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 import { PNG, uploadForm } from "./route-table";
+import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 
-const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
+const endedConversation = newConversationId();
+const sys = useTestSystem({
+  extraSql: [
+    ALWAYS_WORKING,
+    customersSql([{ id: "u_media_ended" }]),
+    conversationsSql([{ id: endedConversation, customerId: "u_media_ended", staffId: "s_kf01", status: "ended", endedAt: Date.now() }]),
+  ].join("\n"),
+});
 
 const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
 
@@ -45,12 +56,12 @@ describe("media", () => {
     assert.equal(own.status, 200);
     assert.equal(own.headers.get("content-type"), "image/png");
     assert.deepEqual(Buffer.from(await own.arrayBuffer()), PNG);
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: staff.token })).status, 200);
 
     const stranger = await loginCustomer(sys);
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: stranger.token })).status, 404);
-    const colleague = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+    const colleague = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
     assert.equal((await api(sys, `/api/${image.body.key}`, { token: colleague.token })).status, 403);
     assert.equal((await api(sys, `/api/${image.body.key}`)).status, 401);
     const other = await enter(sys, stranger.token);
@@ -76,8 +87,7 @@ describe("media", () => {
     assert.equal(empty.status, 400);
 
     const admin = await loginStaff(sys, "admin", "admin123");
-    await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { uploadMaxBytes: 100_000 } });
-    await new Promise((r) => setTimeout(r, 2100));
+    await changeSettings(sys, admin.token, { uploadMaxBytes: 100_000 });
     const big = await upload(customer.token, entry.conversationId, Buffer.concat([PNG, Buffer.alloc(200_000)]));
     assert.equal(big.status, 413);
     assert.equal(big.body.code, "too_large");
@@ -86,5 +96,11 @@ describe("media", () => {
     assert.equal(huge.status, 413);
     const noForm = await api(sys, "/api/media", { token: customer.token, body: { file: "x" } });
     assert.equal(noForm.status, 400);
+  });
+
+  it("refuses uploads into an ended conversation", async () => {
+    const res = await upload(await mintToken(TEST_SECRET, "u_media_ended", "customer"), endedConversation, PNG);
+    assert.equal(res.status, 409);
+    assert.equal(res.body.code, "conversation_ended");
   });
 });

@@ -9,7 +9,8 @@ let shim: WxShim;
 let vipFeed: RawSocket;
 
 before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+  // One staff identity writes a long history below (sends are limited per identity, not per socket).
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING, vars: { RATE_LIMITS: "send_identity=100/10" } });
   shim = createWx({ loginCode: "mp-customer-1" });
   await setupMiniprogram(shim, sys.url);
   const vip = await loginStaff(sys, "vip01");
@@ -122,7 +123,6 @@ describe("mini program customer pages", () => {
   it("opening from a push lands in the conversation, loads older history on pull-down, and rates after the end", async () => {
     const vip = await loginStaff(sys, "vip01");
     // Enough history that the first page does not hold it all.
-    // (Sends are rate limited per connection, so two staff sockets share the work.)
     const staffSocket = new RawSocket(sys, conversationPath(conversationId), vip.token);
     const second = new RawSocket(sys, conversationPath(conversationId), vip.token);
     await Promise.all([staffSocket.opened, second.opened]);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { queryJson } from "../scripts/wrangler";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem, staffCodeOf } from "./harness";
 import { closePage, createWx, find, renderPage, setupMiniprogram, texts, waitForText, type WxShim } from "./miniprogram-shim";
 
 let sys: TestSystem;
@@ -40,7 +40,7 @@ describe("mini program staff pages", () => {
     // A customer scans kf02's code and writes twice.
     const customer = await loginCustomer(sys, "staff-test-customer");
     const entry = await enter(sys, customer.token, "kf02");
-    assert.equal(entry.staff.code, "kf02");
+    assert.equal(staffCodeOf(entry.staff), "kf02");
     const customerSocket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
     await customerSocket.opened;
     customerSocket.send({ type: "send", clientId: "customer-msg-0001", content: { kind: "text", text: "请问还有货吗？" } });

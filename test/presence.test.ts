@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type WebSocket from "ws";
 import { HEARTBEAT, type MonitorFrame, type Presence } from "../protocol";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem, staffCodeOf } from "./harness";
 
 let admin: string;
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
@@ -74,7 +74,7 @@ describe("presence", () => {
     // A customer served by `gone`, with the chat page open.
     const customer = await loginCustomer(sys);
     const entry = await enter(sys, customer.token, gone.code);
-    assert.equal(entry.staff.code, gone.code);
+    assert.equal(staffCodeOf(entry.staff), gone.code);
     assert.equal(entry.staff.presence, "online");
     const page = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
     await page.opened;
@@ -88,12 +88,12 @@ describe("presence", () => {
     assert.equal(await staffCardPresence(customer.token, entry.conversationId), "offline");
     // Assignment reads the same truth: a new customer scanning the code goes elsewhere.
     const next = await enter(sys, (await loginCustomer(sys)).token, gone.code);
-    assert.notEqual(next.staff.code, gone.code);
+    assert.notEqual(staffCodeOf(next.staff), gone.code);
 
     // The socket that kept its heartbeat through the same time is still online everywhere.
     assert.equal(mon.latest(alive.id), "online");
     const scanned = await enter(sys, (await loginCustomer(sys)).token, alive.code);
-    assert.equal(scanned.staff.code, alive.code);
+    assert.equal(staffCodeOf(scanned.staff), alive.code);
     assert.equal(scanned.staff.presence, "online");
 
     aliveInbox.close();
@@ -109,7 +109,7 @@ describe("presence", () => {
     (socket.socket.ws as WebSocket & { _socket: import("node:net").Socket })._socket.destroy();
     await eventually(() => mon.latest(staff.id) === "offline", HEARTBEAT.deadAfterMs + 25_000, "offline on the monitor");
     const next = await enter(sys, (await loginCustomer(sys)).token, staff.code);
-    assert.notEqual(next.staff.code, staff.code);
+    assert.notEqual(staffCodeOf(next.staff), staff.code);
     mon.socket.close();
   });
 
@@ -129,14 +129,14 @@ describe("presence", () => {
     await choose("offline");
     assert.equal(closed, false, "the inbox socket stays open");
     const whileOffline = await enter(sys, (await loginCustomer(sys)).token, staff.code);
-    assert.notEqual(whileOffline.staff.code, staff.code, "no new customers while offline");
+    assert.notEqual(staffCodeOf(whileOffline.staff), staff.code, "no new customers while offline");
     const colleagues = await api(sys, "/api/colleagues", { token: admin });
     assert.equal(colleagues.body.staff.find((s: any) => s.id === staff.id).presence, "offline");
 
     await choose("busy");
     await choose("online");
     const whileOnline = await enter(sys, (await loginCustomer(sys)).token, staff.code);
-    assert.equal(whileOnline.staff.code, staff.code);
+    assert.equal(staffCodeOf(whileOnline.staff), staff.code);
     assert.equal(closed, false);
     feed.close();
     mon.socket.close();

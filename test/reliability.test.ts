@@ -13,6 +13,7 @@ import {
   loginStaff,
   RawSocket,
   useTestSystem,
+  staffCodeOf,
 } from "./harness";
 
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING });
@@ -38,7 +39,7 @@ describe("delivery guarantees", () => {
   it("stores every message exactly once while sockets are killed mid-send", async () => {
     const customer = await loginCustomer(sys);
     const entry = await enter(sys, customer.token);
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     const customerChat = chatClient(sys, entry.conversationId, customer);
     const staffChat = chatClient(sys, entry.conversationId, staff);
     await eventually(() => customerChat.open && staffChat.open, 10_000, "sockets open");
@@ -104,7 +105,7 @@ describe("delivery guarantees", () => {
   it("replays the gap to a client that was away", async () => {
     const customer = await loginCustomer(sys);
     const entry = await enter(sys, customer.token);
-    const staff = await loginStaff(sys, entry.staff.code);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
     const staffChat = chatClient(sys, entry.conversationId, staff);
     const customerChat = chatClient(sys, entry.conversationId, customer);
     await eventually(() => staffChat.open && customerChat.open, 10_000);

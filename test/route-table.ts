@@ -2,12 +2,14 @@
 import {
   api,
   conversationPath,
+  copiedToD1,
   enter,
   loginCustomer,
   loginStaff,
   RawSocket,
   staffPath,
   type TestSystem,
+  staffCodeOf,
 } from "./harness";
 
 export const ROLES = ["anonymous", "customer", "otherCustomer", "staff", "otherStaff", "supervisor", "admin"] as const;
@@ -31,6 +33,8 @@ export type RouteCase = {
   allowed: readonly Role[];
   /** Runs last: it changes state that other rows rely on. */
   last?: boolean;
+  /** The route reads no body (nothing for the fuzzer to try); it may change state. */
+  ignoresBody?: boolean;
 };
 
 const CUSTOMERS = ["customer", "otherCustomer"] as const;
@@ -39,13 +43,25 @@ const MANAGERS = ["supervisor", "admin"] as const;
 const PARTIES = ["customer", "staff", "supervisor", "admin"] as const;
 const STAFF_PARTIES = ["staff", "supervisor", "admin"] as const;
 
+// Every route of worker/app.ts: test/unit/route-table.test.ts fails when one is missing here.
 export const ROUTES: RouteCase[] = [
+  { method: "GET", path: () => "/api/health", allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/customer", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/guest", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff/wechat", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
+  { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
+  { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },
+  // Revokes every session of the caller's account: after every other row.
+  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
   { method: "GET", path: () => "/api/colleagues", allowed: STAFF },
   { method: "GET", path: (w) => `/api/conversations/${w.conversationId}`, allowed: PARTIES },
   { method: "GET", path: (w) => `/api/conversations/${w.conversationId}/messages`, allowed: PARTIES },
+  { method: "GET", path: (w) => `/api/conversations/${w.conversationId}/earlier`, allowed: ["customer"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/transfer`, body: {}, allowed: STAFF_PARTIES },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/rating`, body: { score: 9 }, allowed: ["customer"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/outcome`, body: {}, allowed: STAFF_PARTIES },
@@ -62,22 +78,35 @@ export const ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/api/admin/settings", allowed: MANAGERS },
   { method: "PUT", path: () => "/api/admin/settings", body: { pushPerHour: -1 }, allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/backups", allowed: ["admin"] },
+  { method: "POST", path: () => "/api/admin/backups", allowed: ["admin"], ignoresBody: true },
+  { method: "GET", path: () => "/api/admin/backups/kefu-missing", allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/account", allowed: MANAGERS },
+  { method: "POST", path: () => "/api/admin/account/totp/setup", allowed: MANAGERS, ignoresBody: true },
+  { method: "POST", path: () => "/api/admin/account/totp", body: {}, allowed: MANAGERS },
+  { method: "DELETE", path: () => "/api/admin/account/totp", allowed: MANAGERS, ignoresBody: true },
   { method: "GET", path: () => "/api/admin/staff", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/staff", body: {}, allowed: ["admin"] },
   { method: "PATCH", path: (w) => `/api/admin/staff/${w.staffId}`, body: { role: "emperor" }, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/password`, body: {}, allowed: ["admin"] },
+  { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/totp/setup`, allowed: ["admin"], ignoresBody: true },
   { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/totp`, body: {}, allowed: ["admin"] },
+  { method: "DELETE", path: (w) => `/api/admin/staff/${w.staffId}/totp`, allowed: ["admin"], ignoresBody: true },
   { method: "GET", path: (w) => `/api/admin/staff/${w.staffId}/h5-qrcode`, allowed: MANAGERS },
+  { method: "GET", path: (w) => `/api/admin/staff/${w.staffId}/qrcode`, allowed: MANAGERS },
+  { method: "POST", path: (w) => `/api/admin/staff/${w.staffId}/qrcode`, allowed: ["admin"], ignoresBody: true },
   { method: "GET", path: () => "/api/admin/groups", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/groups", body: {}, allowed: ["admin"] },
+  { method: "PATCH", path: () => "/api/admin/groups/g_missing", body: {}, allowed: ["admin"] },
   { method: "DELETE", path: () => "/api/admin/groups/g_missing", allowed: ["admin"] },
   { method: "GET", path: () => "/api/admin/customers", allowed: MANAGERS },
   { method: "GET", path: (w) => `/api/admin/customers/${w.customerId}`, allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/conversations", allowed: MANAGERS },
+  { method: "GET", path: () => "/api/admin/conversations/export", allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/stats", allowed: MANAGERS },
   { method: "GET", path: () => "/api/admin/templates", allowed: MANAGERS },
   { method: "POST", path: () => "/api/admin/templates", body: {}, allowed: ["admin"] },
+  { method: "PUT", path: () => "/api/admin/templates/t_missing", body: {}, allowed: ["admin"] },
+  { method: "DELETE", path: () => "/api/admin/templates/t_missing", allowed: ["admin"], ignoresBody: true },
   { method: "PUT", path: () => "/api/admin/on-duty", body: {}, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/end`, allowed: STAFF_PARTIES, last: true },
 ];
@@ -112,10 +141,12 @@ export async function makeWorld(sys: TestSystem): Promise<World> {
   socket.send({ type: "send", clientId: "world-first-message", content: { kind: "text", text: "你好" } });
   await socket.waitFor("ack");
   socket.close();
+  // Tests compare D1 before and after: the room's copy of this first message lands first.
+  await copiedToD1(sys, entry.conversationId, 1);
   const upload = await api(sys, "/api/media", { token: customer.token, raw: uploadForm(entry.conversationId) });
   if (upload.status !== 201) throw new Error(`upload failed: ${JSON.stringify(upload.body)}`);
-  const staff = await loginStaff(sys, entry.staff.code);
-  const otherStaff = await loginStaff(sys, entry.staff.code === "kf01" ? "kf02" : "kf01");
+  const staff = await loginStaff(sys, staffCodeOf(entry.staff));
+  const otherStaff = await loginStaff(sys, staffCodeOf(entry.staff) === "kf01" ? "kf02" : "kf01");
   return {
     tokens: {
       anonymous: undefined,

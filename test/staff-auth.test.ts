@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { staffSql } from "../scripts/seed";
 import { queryJson } from "../scripts/wrangler";
-import { api, eventually, loginStaff, startTestSystem, type TestSystem } from "./harness";
+import { api, enter, eventually, loginCustomer, loginStaff, startTestSystem, type TestSystem } from "./harness";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 let sys: TestSystem;
@@ -12,7 +12,11 @@ before(async () => {
   const extraSql =
     (await staffSql([
       { id: "s_totp", code: "totp01", name: "动态码客服", password: "pass-1234", totpSecret: SECRET },
+      { id: "s_totp2", code: "totp02", name: "动态码客服二", password: "pass-1234", totpSecret: SECRET },
+      { id: "s_totp3", code: "totp03", name: "动态码客服三", password: "pass-1234", totpSecret: SECRET },
       { id: "s_gone", code: "gone01", name: "已停用", password: "pass-1234" },
+      { id: "s_lock", code: "lock01", name: "锁定测试", password: "pass-1234" },
+      { id: "s_enc", code: "enc01", name: "加密测试", password: "pass-1234" },
     ])) + "\nUPDATE staff SET disabled = 1 WHERE id = 's_gone';";
   sys = await startTestSystem({ extraSql });
 });
@@ -34,13 +38,31 @@ describe("staff login", () => {
     assert.equal(ok.id, "s_totp");
   });
 
-  it("refuses wrong passwords and unknown codes alike, and disabled accounts", async () => {
+  it("refuses wrong passwords, unknown codes and disabled accounts alike", async () => {
     const wrong = await api(sys, "/api/auth/staff", { body: { code: "kf01", password: "nope" } });
     const unknown = await api(sys, "/api/auth/staff", { body: { code: "nobody", password: "nope" } });
     assert.equal(wrong.status, 401);
     assert.deepEqual(unknown.body, wrong.body);
     const disabled = await api(sys, "/api/auth/staff", { body: { code: "gone01", password: "pass-1234" } });
-    assert.equal(disabled.status, 403);
+    assert.equal(disabled.status, 401);
+    assert.deepEqual(disabled.body, wrong.body);
+  });
+
+  it("does not accept a TOTP code twice", async () => {
+    const code = totpCode(SECRET);
+    await loginStaff(sys, "totp02", "pass-1234", code);
+    const replay = await api(sys, "/api/auth/staff", { body: { code: "totp02", password: "pass-1234", totp: code } });
+    assert.equal(replay.status, 401);
+    assert.match(replay.body.message, /已使用/);
+  });
+
+  it("locks an account out after repeated failures, even for the right password", async () => {
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await api(sys, "/api/auth/staff", { body: { code: "lock01", password: `wrong-${i}` } })).status, 401);
+    }
+    const locked = await api(sys, "/api/auth/staff", { body: { code: "lock01", password: "pass-1234" } });
+    assert.equal(locked.status, 429);
+    assert.ok(Number(locked.headers.get("retry-after")) >= 1);
   });
 
   it("enforces roles on routes", async () => {
@@ -116,11 +138,53 @@ describe("TOTP required for everyone", () => {
 
       // From now on the account has TOTP like any other: the code is asked for, a new setup refused.
       assert.equal((await api(sys, "/api/auth/staff", { body: { code: "enrol01", password: "pass-1234" } })).status, 401);
-      await loginStaff(sys, "enrol01", "pass-1234", totpCode(secret));
+      // Each code is good once: the enrolment used the current one.
+      await loginStaff(sys, "enrol01", "pass-1234", totpCode(secret, Date.now() + 30_000));
       assert.equal((await api(sys, "/api/auth/staff/totp/setup", { body: { code: "enrol01", password: "pass-1234" } })).status, 409);
     } finally {
       await setRequired(false);
       await eventually(async () => (await api(sys, "/api/auth/staff", { body: { code: "admin", password: "admin123" } })).status === 200, 10_000, "TOTP no longer required");
     }
+  });
+});
+
+describe("staff codes are login names", () => {
+  it("are not shown to customers on the staff card", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    assert.equal("code" in entry.staff, false);
+    assert.equal(entry.exclusive, false);
+    const detail = await api(sys, `/api/conversations/${entry.conversationId}`, { token: customer.token });
+    assert.equal(detail.status, 200);
+    assert.ok(detail.body.staff.name);
+    assert.equal("code" in detail.body.staff, false);
+  });
+});
+
+describe("TOTP secrets at rest", () => {
+  it("stores the secret encrypted, so the database and its backups do not show it", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const setup = await api(sys, "/api/admin/staff/s_enc/totp/setup", { method: "POST", token: admin.token });
+    const secret: string = setup.body.secret;
+    assert.equal((await api(sys, "/api/admin/staff/s_enc/totp", { token: admin.token, body: { secret, code: totpCode(secret) } })).status, 200);
+    const [row] = await queryJson<{ totp_secret: string }>(sys.persistTo, "SELECT totp_secret FROM staff WHERE id = 's_enc'");
+    assert.ok(!row.totp_secret.includes(secret), "the secret is not stored in plain text");
+    assert.match(row.totp_secret, /^enc1:/);
+    const login = await loginStaff(sys, "enc01", "pass-1234", totpCode(secret, Date.now() + 30_000));
+    assert.equal(login.id, "s_enc");
+  });
+});
+
+describe("staff WeChat login with TOTP", () => {
+  it("asks a TOTP-enabled account for its code, as the password login does", async () => {
+    const totp3 = await loginStaff(sys, "totp03", "pass-1234", totpCode(SECRET, Date.now() - 30_000));
+    assert.equal((await api(sys, "/api/auth/staff/wechat/bind", { token: totp3.token, body: { code: "totp03-phone" } })).status, 200);
+    const withoutCode = await api(sys, "/api/auth/staff/wechat", { body: { code: "totp03-phone" } });
+    assert.equal(withoutCode.status, 401);
+    assert.match(withoutCode.body.message, /动态验证码/);
+    assert.equal((await api(sys, "/api/auth/staff/wechat", { body: { code: "totp03-phone", totp: "000000" } })).status, 401);
+    const ok = await api(sys, "/api/auth/staff/wechat", { body: { code: "totp03-phone", totp: totpCode(SECRET) } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.id, "s_totp3");
   });
 });

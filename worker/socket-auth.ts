@@ -10,6 +10,9 @@ import { principalOf } from "./http/auth";
 import { ApiError, errorResponse, forbidden, notFound, unauthorized } from "../domain/errors";
 import { seesAllConversations } from "../domain/auth/token";
 import { eq } from "drizzle-orm";
+import { identityKey } from "../domain/auth/session";
+import { socketCap } from "../domain/rate-limit";
+import { admitSocket, isSocketRoom } from "../rooms/session-room";
 
 export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: Env): Promise<Request | Response> {
   let p;
@@ -36,6 +39,9 @@ export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: 
   } else {
     return errorResponse(notFound());
   }
+  if (!isSocketRoom(lobby.className)) return errorResponse(notFound());
+  const admitted = await admitSocket(env, identityKey(p), { className: lobby.className, name: lobby.name }, socketCap(env.RATE_LIMITS), p.ver);
+  if (!admitted) return errorResponse(new ApiError("rate_limited", "连接数过多，请关闭其他窗口后重试"));
   const forwarded = new Request(request);
   forwarded.headers.set(IDENTITY_HEADER, JSON.stringify(who));
   return forwarded;

@@ -15,6 +15,12 @@ const MARGIN = 48;
 const SIZE = { title: 16, head: 11, body: 9.5 };
 const GREY = rgb(0.42, 0.45, 0.5);
 
+// The embedded CJK font has no emoji: they are written as words instead of empty boxes.
+const EMOJI = /\p{Extended_Pictographic}\uFE0F?/gu;
+const EMOJI_NAMES: Record<string, string> = { "😀": "微笑", "😂": "笑哭", "😊": "开心", "👍": "赞", "👏": "鼓掌", "🙏": "感谢", "❤️": "爱心", "🌹": "玫瑰", "🎉": "庆祝", "😭": "大哭", "😡": "生气", "👌": "好的", "✅": "对", "❌": "错" };
+const emojiName = (e: string) => EMOJI_NAMES[e] ?? "";
+const withoutEmoji = (text: string) => text.replace(EMOJI, (e) => `[${emojiName(e) || "表情"}]`);
+
 type Line = { text: string; size: number; color?: ReturnType<typeof rgb>; indent?: number; gapBefore?: number };
 
 function documentLines(data: ExportedConversation[], title: string): Line[] {
@@ -24,13 +30,14 @@ function documentLines(data: ExportedConversation[], title: string): Line[] {
     const c = e.conversation;
     lines.push({ text: `会话 ${c.id}`, size: SIZE.head, gapBefore: 14 });
     lines.push({
-      text: [1, 3, 5, 6, 8].map((i) => `${CONVERSATION_COLUMNS[i]}：${row[i] === "" ? "—" : row[i]}`).join("   "),
+      text: [1, 3, 5, 6, 8, 10, 11].map((i) => `${CONVERSATION_COLUMNS[i]}：${row[i] === "" ? "—" : row[i]}`).join("   "),
       size: SIZE.body,
       color: GREY,
     });
+    if (c.ratingComment) lines.push({ text: `顾客评价：${withoutEmoji(c.ratingComment)}`, size: SIZE.body, color: GREY });
     for (const m of e.messages) {
       lines.push({ text: `${fmtTime(m.sentAt)}  ${senderName(m, e)}`, size: SIZE.body, color: GREY, gapBefore: 4 });
-      lines.push({ text: messageText(m), size: SIZE.body, indent: 12 });
+      lines.push({ text: m.kind === "emoji" ? `[表情] ${emojiName(m.text ?? "")}` : withoutEmoji(messageText(m)), size: SIZE.body, indent: 12 });
     }
   }
   return lines;

@@ -31,12 +31,14 @@ export function senderName(m: Message, e: ExportedConversation): string {
   return m.senderId === e.conversation.staffId ? e.conversation.staffName ?? "客服" : `客服 ${m.senderId}`;
 }
 
+const KIND_NAMES = { text: "文字", image: "图片", voice: "语音", emoji: "表情", system: "系统" } as const;
+
 export function messageText(m: Message): string {
-  if (m.kind === "image") return `[图片] ${m.mediaKey ?? ""}`;
-  if (m.kind === "voice") return `[语音 ${Math.round((m.durationMs ?? 0) / 1000)} 秒] ${m.mediaKey ?? ""}`;
+  if (m.kind === "image") return "[图片]";
+  if (m.kind === "voice") return `[语音 ${Math.round((m.durationMs ?? 0) / 1000)} 秒]`;
   return m.text ?? "";
 }
 
 export function messageRow(m: Message, e: ExportedConversation): (string | number)[] {
-  return [m.conversationId, m.seq, fmtTime(m.sentAt), senderName(m, e), m.kind, messageText(m)];
+  return [m.conversationId, m.seq, fmtTime(m.sentAt), senderName(m, e), KIND_NAMES[m.kind], messageText(m)];
 }

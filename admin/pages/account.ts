@@ -1,11 +1,12 @@
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, type Session } from "../api";
 import { Alert, Card, html, useAction, useLoad } from "../ui";
-import type { AdminStaff } from "../../protocol";
+import { adminStaffSchema } from "../../protocol";
 import { TotpSetup } from "./totp";
 
 export function AccountPage(_: { session: Session }) {
-  const me = useLoad(() => call<{ staff: AdminStaff }>("/api/admin/account"), []);
+  const me = useLoad(() => callChecked("/api/admin/account", z.object({ staff: adminStaffSchema })), []);
   const [setting, setSetting] = useState(false);
   const action = useAction();
   const staff = me.data?.staff;

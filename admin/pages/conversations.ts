@@ -1,9 +1,11 @@
 // Conversations (F012): search, transcripts, and export as Excel or PDF with progress.
 import { useState } from "preact/hooks";
-import { call, query, request, type Session } from "../api";
+import * as z from "zod";
+import { callChecked, query, request, type Session } from "../api";
 import { readExport } from "../export/read-stream";
+import { loadLazy, vendorFile } from "../lazy-loader";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
-import type { AdminConversation, AdminStaff } from "../../protocol";
+import { adminConversationSchema, adminStaffSchema } from "../../protocol";
 import { Transcript } from "./transcript";
 
 const PAGE = 20;
@@ -24,12 +26,6 @@ function download(bytes: Uint8Array, name: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-async function fetchBytes(path: string): Promise<Uint8Array<ArrayBuffer>> {
-  const res = await fetch(path);
-  if (!res.ok) throw new Error("导出所需的字体文件加载失败");
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 function Exporter(props: { filter: Record<string, string | number | undefined> }) {
   const [progress, setProgress] = useState<{ done: number; total: number; stage: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -43,11 +39,10 @@ function Exporter(props: { filter: Record<string, string | number | undefined> }
       const stamp = fmtDate(Date.now());
       if (format === "xlsx") {
         // The export libraries load only when an export is asked for.
-        const { buildXlsx } = await import("../export/xlsx");
+        const { buildXlsx } = await loadLazy();
         download(await buildXlsx(data), `会话记录-${stamp}.xlsx`, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
       } else {
-        const [font, wasm] = await Promise.all([fetchBytes("/admin/vendor/NotoSansHans-Regular.otf"), fetchBytes("/admin/vendor/harfbuzz-subset.wasm")]);
-        const { buildPdf } = await import("../export/pdf");
+        const [font, wasm, { buildPdf }] = await Promise.all([vendorFile("vendor/NotoSansHans-Regular.otf"), vendorFile("vendor/harfbuzz-subset.wasm"), loadLazy()]);
         download(await buildPdf(data, { font, wasm }), `会话记录-${stamp}.pdf`, "application/pdf");
       }
       setProgress(null);
@@ -70,9 +65,9 @@ function Exporter(props: { filter: Record<string, string | number | undefined> }
 export function ConversationsPage(props: { session: Session; param?: string }) {
   const [filter, setFilter] = useState<Record<string, string | number | undefined>>({});
   const [offset, setOffset] = useState(0);
-  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
   const list = useLoad(
-    () => call<{ items: AdminConversation[]; total: number }>(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`),
+    () => callChecked(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`, z.object({ items: z.array(adminConversationSchema), total: z.number() })),
     [JSON.stringify(filter), offset],
   );
   const names = Object.fromEntries((staff.data?.staff ?? []).map((s) => [s.id, s.name]));
@@ -101,7 +96,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
         <tbody>
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${props.param === c.id ? "selected" : ""}`} data-id=${c.id} onClick=${() => (location.hash = `#/conversations/${c.id}`)}>
-              <td>${fmtTime(c.startedAt)}</td><td>${c.customerName}</td><td>${c.staffName}</td>
+              <td><a href=${`#/conversations/${c.id}`}>${fmtTime(c.startedAt)}</a></td><td>${c.customerName}</td><td>${c.staffName}</td>
               <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//>${c.awaitingReply ? html` <${Badge} kind="offline">待回复<//>` : null}</td><td>${c.messageCount}</td>
               <td>${c.rating ? "★".repeat(c.rating) : "—"}</td>
               <td>${c.resolved ? html`<${Badge} kind="online">已解决<//>` : null} ${c.converted ? html`<${Badge} kind="info">已转化<//>` : null}</td>
@@ -118,7 +113,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
       </div>
     <//>
     ${props.param
-      ? html`<${Card} title="会话详情" actions=${html`<a class="button ghost" href="#/conversations">关闭</a>`}><${Transcript} id=${props.param} names=${names} /><//>`
+      ? html`<${Card} title="会话详情" actions=${html`<a class="button" href=${`#/workbench/${props.param}`}>在工作台中处理</a><a class="button ghost" href="#/conversations">关闭</a>`}><${Transcript} id=${props.param} names=${names} /><//>`
       : null}
   </div>`;
 }

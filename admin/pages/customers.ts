@@ -1,17 +1,18 @@
 // Customers (F011): search, profile, tags and notes, staff relation and history.
 import { useState } from "preact/hooks";
-import { call, query, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, query, type Session } from "../api";
 import { Alert, Badge, Card, fmtTime, formValues, html, STATUS_NAMES, useAction, useLoad } from "../ui";
-import type { AdminConversation, AdminCustomer } from "../../protocol";
+import { adminConversationSchema, adminCustomerSchema } from "../../protocol";
 
-type Detail = {
-  customer: AdminCustomer;
-  staff: { staffId: string; name: string | null; code: string | null; conversations: number; lastAt: number | null }[];
-  conversations: AdminConversation[];
-};
+const detailSchema = z.object({
+  customer: adminCustomerSchema,
+  staff: z.array(z.object({ staffId: z.string(), name: z.string().nullable(), code: z.string().nullable(), conversations: z.number(), lastAt: z.number().nullable() })),
+  conversations: z.array(adminConversationSchema),
+});
 
 function CustomerDetail(props: { id: string; onChanged: () => void }) {
-  const detail = useLoad(() => call<Detail>(`/api/admin/customers/${props.id}`), [props.id]);
+  const detail = useLoad(() => callChecked(`/api/admin/customers/${props.id}`, detailSchema), [props.id]);
   const action = useAction();
   const d = detail.data;
   if (!d) return html`<p class="muted">${detail.error ?? "加载中…"}</p>`;
@@ -56,7 +57,7 @@ function CustomerDetail(props: { id: string; onChanged: () => void }) {
 export function CustomersPage(props: { session: Session; param?: string }) {
   const [filter, setFilter] = useState<Record<string, string>>({});
   const [selected, setSelected] = useState<string | undefined>(props.param);
-  const list = useLoad(() => call<{ items: AdminCustomer[]; total: number }>(`/api/admin/customers?${query({ ...filter, limit: 100 })}`), [JSON.stringify(filter)]);
+  const list = useLoad(() => callChecked(`/api/admin/customers?${query({ ...filter, limit: 100 })}`, z.object({ items: z.array(adminCustomerSchema), total: z.number() })), [JSON.stringify(filter)]);
   const search = (e: Event) => {
     e.preventDefault();
     setFilter(formValues(e.currentTarget as HTMLFormElement));
@@ -64,8 +65,8 @@ export function CustomersPage(props: { session: Session; param?: string }) {
   return html`<div class="grid split">
     <${Card} title="顾客列表">
       <form class="row filters" onSubmit=${search}>
-        <input name="q" placeholder="昵称、电话、备注或 ID" />
-        <input name="tag" placeholder="标签" />
+        <input name="q" placeholder="昵称、电话、备注或 ID" aria-label="搜索顾客" />
+        <input name="tag" placeholder="标签" aria-label="按标签筛选" />
         <button type="submit" class="primary">搜索</button>
       </form>
       <p class="muted">共 ${list.data?.total ?? 0} 位顾客</p>
@@ -74,7 +75,7 @@ export function CustomersPage(props: { session: Session; param?: string }) {
         <tbody>
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${selected === c.id ? "selected" : ""}`} onClick=${() => setSelected(c.id)}>
-              <td>${c.nickname}</td><td>${c.phone ?? "—"}</td><td>${c.tags.map((t) => html`<${Badge} kind="tag">${t}<//> `)}</td>
+              <td><a href=${`#/customers/${c.id}`} onClick=${(e: Event) => (e.preventDefault(), setSelected(c.id))}>${c.nickname ?? "—"}</a></td><td>${c.phone ?? "—"}</td><td>${c.tags.map((t) => html`<${Badge} kind="tag">${t}<//> `)}</td>
               <td>${c.conversationCount}</td><td>${fmtTime(c.lastActiveAt)}</td>
             </tr>`,
           )}

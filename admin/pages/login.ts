@@ -1,9 +1,9 @@
 import QRCode from "qrcode";
 import { useState } from "preact/hooks";
-import { call, HttpError, type Session } from "../api";
+import { ApiRequestError } from "../../client/api";
+import { kefu, type Session } from "../api";
+import { roleSchema } from "../../protocol";
 import { Alert, formValues, html, useAction } from "../ui";
-
-type LoginResult = { token: string; expiresAt: number; role: string; id: string; name: string };
 
 export function LoginPage(props: { onLogin: (s: Session) => void }) {
   const [needTotp, setNeedTotp] = useState(false);
@@ -15,14 +15,13 @@ export function LoginPage(props: { onLogin: (s: Session) => void }) {
     const v = formValues(e.currentTarget as HTMLFormElement);
     action.run(async () => {
       try {
-        const r = await call<LoginResult>("/api/auth/staff", {
-          body: { code: v.code, password: v.password, totp: v.totp || undefined, totpSecret: enrol?.secret },
-        });
-        if (r.role !== "admin" && r.role !== "supervisor") throw new Error("该账号没有后台权限，仅主管和管理员可登录");
-        props.onLogin({ token: r.token, expiresAt: r.expiresAt, role: r.role, id: r.id, name: r.name });
+        const r = await kefu.loginStaff({ code: v.code, password: v.password, totp: v.totp || undefined, totpSecret: enrol?.secret });
+        const role = roleSchema.safeParse(r.role);
+        if (!role.success) throw new Error("该账号不是客服账号");
+        props.onLogin({ token: r.token, expiresAt: r.expiresAt, role: role.data, id: r.id, name: r.name ?? v.code });
       } catch (error) {
-        if (error instanceof HttpError && error.code === "totp_setup_required") {
-          const setup = await call<{ secret: string; uri: string }>("/api/auth/staff/totp/setup", { body: { code: v.code, password: v.password } });
+        if (error instanceof ApiRequestError && error.code === "totp_setup_required") {
+          const setup = await kefu.staffTotpSetup({ code: v.code, password: v.password });
           setEnrol({ secret: setup.secret, image: await QRCode.toDataURL(setup.uri, { width: 200, margin: 1 }) });
           setNeedTotp(true);
           return;
@@ -34,7 +33,7 @@ export function LoginPage(props: { onLogin: (s: Session) => void }) {
   };
   return html`<div class="login">
     <form class="login-card" onSubmit=${submit}>
-      <div class="brand big"><span class="logo">客</span><div><strong>客服管理后台</strong><small>主管与管理员登录</small></div></div>
+      <div class="brand big"><span class="logo">客</span><div><strong>客服管理后台</strong><small>客服、主管与管理员登录</small></div></div>
       <label>工号<input name="code" autocomplete="username" required autofocus /></label>
       <label>密码<input name="password" type="password" autocomplete="current-password" required /></label>
       ${enrol

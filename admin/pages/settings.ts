@@ -1,16 +1,43 @@
 // Settings (F014): validated by the Worker, effective on the next request (no restart).
-import { call, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, type Session } from "../api";
 import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
-import type { AdminStaff } from "../../protocol";
-import type { Settings } from "../../domain/settings";
+import { adminStaffSchema, type Settings } from "../../protocol";
 
 const WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"];
 const RULES = { exclusive_first: "专属客服优先", least_load: "按负载均衡分配" } as const;
 
+/** The settings form's labels for the server's field paths ("workingHours.start: …"). */
+const FIELD_LABELS: Record<string, string> = {
+  assignmentRule: "分配规则",
+  "workingHours.start": "上班时间",
+  "workingHours.end": "下班时间",
+  "workingHours.days": "工作日",
+  workingHours: "工作时间",
+  pushPerHour: "每小时推送上限",
+  uploadMaxBytes: "上传文件大小上限",
+  sessionTimeoutSeconds: "会话超时",
+  retentionDays: "保留天数",
+  requireTotp: "动态验证码",
+};
+
+/** "workingHours.start: 时间格式应为 HH:MM" → "上班时间：时间格式应为 HH:MM". */
+export function readableError(message: string): string {
+  const m = /^([\w.]+): (.*)$/.exec(message);
+  if (!m) return message;
+  const path = m[1].replace(/\.\d+$/, "");
+  const label = FIELD_LABELS[path] ?? FIELD_LABELS[path.split(".")[0]];
+  return label ? `${label}：${m[2]}` : m[2];
+}
+
 export function SettingsPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
-  const settings = useLoad(() => call<{ settings: Settings }>("/api/admin/settings"), []);
-  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
+  // The settings schema lives in domain/ (with the database code), so only the envelope is checked here.
+  const settings = useLoad(
+    () => callChecked("/api/admin/settings", z.object({ settings: z.record(z.string(), z.unknown()) })).then((r) => r as { settings: Settings }),
+    [],
+  );
+  const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
   const action = useAction();
   const s = settings.data?.settings;
   if (!s) return html`<p class="muted">${settings.error ?? "加载中…"}</p>`;
@@ -32,10 +59,13 @@ export function SettingsPage(props: { session: Session }) {
       uploadMaxBytes: Math.round(Number(v.uploadMaxMb) * 1024 * 1024),
       sessionTimeoutSeconds: Math.round(Number(v.sessionTimeoutHours) * 3600),
       visitTimeoutSeconds: Math.round(Number(v.visitTimeoutMinutes) * 60),
+      retentionDays: Number(v.retentionDays),
       requireTotp: checked("requireTotp").length > 0,
     };
     action.run(async () => {
-      await call("/api/admin/settings", { method: "PUT", body: patch });
+      await call("/api/admin/settings", { method: "PUT", body: patch }).catch((e: Error) => {
+        throw new Error(readableError(e.message));
+      });
       await call("/api/admin/on-duty", { method: "PUT", body: { staffIds: checked("onDuty") } });
       settings.reload();
       staff.reload();
@@ -59,6 +89,9 @@ export function SettingsPage(props: { session: Session }) {
           <label>会话超时（小时）<input name="sessionTimeoutHours" type="number" step="any" defaultValue=${+(s.sessionTimeoutSeconds / 3600).toFixed(2)} /></label>
           <label title="进入后未发消息的访问不占接待量，超过此时间即失效">访问超时（分钟）<input name="visitTimeoutMinutes" type="number" step="any" defaultValue=${+(s.visitTimeoutSeconds / 60).toFixed(2)} /></label>
         </div>
+        <h3>数据保留</h3>
+        <label>聊天记录和媒体文件保留天数<input name="retentionDays" type="number" min="1" max="3650" defaultValue=${s.retentionDays} /></label>
+        <p class="muted small">超过保留期的消息和图片、语音文件会被定时任务删除（会话和统计数字保留）。</p>
         <h3>安全</h3>
         <label class="check"><input type="checkbox" name="requireTotp" defaultChecked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
         <${Alert} error=${action.error} ok=${action.ok} />

@@ -1,8 +1,9 @@
 // Staff accounts and groups (F009).
 import { useState } from "preact/hooks";
-import { authed, call, type Session } from "../api";
+import * as z from "zod";
+import { authed, call, callChecked, type Session } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, PRESENCE_NAMES, ROLE_NAMES, useAction, useLoad } from "../ui";
-import type { AdminStaff, Group } from "../../protocol";
+import { type AdminStaff, adminStaffSchema, type Group, groupSchema } from "../../protocol";
 import { TotpSetup } from "./totp";
 
 type Dialog = { kind: "edit"; staff: AdminStaff | null } | { kind: "password" | "totp" | "qrcode"; staff: AdminStaff } | null;
@@ -123,8 +124,8 @@ function Groups(props: { groups: Group[]; admin: boolean; reload: () => void }) 
 
 export function StaffPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
-  const staff = useLoad(() => call<{ staff: AdminStaff[] }>("/api/admin/staff"), []);
-  const groups = useLoad(() => call<{ groups: Group[] }>("/api/admin/groups"), []);
+  const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
+  const groups = useLoad(() => callChecked("/api/admin/groups", z.object({ groups: z.array(groupSchema) })), []);
   const [dialog, setDialog] = useState<Dialog>(null);
   const action = useAction();
   const groupName = new Map((groups.data?.groups ?? []).map((g) => [g.id, g.name]));

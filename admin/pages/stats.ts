@@ -1,10 +1,11 @@
 // Statistics (F010): per staff, per group and for the team, with charts against the targets.
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import { callChecked, type Session } from "../api";
 import { BarChart } from "../charts";
-import { Card, fmtDate, fmtPct, fmtSeconds, formValues, html, useLoad } from "../ui";
-import { STATS_TARGETS, type StatsResult, type StatsRow } from "../../protocol";
+import { Alert, Card, fmtDate, fmtPct, fmtSeconds, formValues, html, useLoad } from "../ui";
+import { STATS_TARGETS, statsResultSchema, type StatsRow } from "../../protocol";
 import { TeamKpis } from "./dashboard";
+import { PushLogCard, PushRateKpi, SatisfactionCard, SeriesCard } from "./reports";
 
 const DAY = 86_400_000;
 const midnight = (ms: number) => {
@@ -45,11 +46,19 @@ export function StatsPage(props: { session: Session; param?: string }) {
     const m = props.param?.match(/^(\d+)-(\d+)$/);
     return m ? { from: Number(m[1]), to: Number(m[2]) } : presetRange(7);
   });
-  const stats = useLoad(() => call<StatsResult>(`/api/admin/stats?from=${range.from}&to=${range.to}`), [range.from, range.to]);
+  const [rangeError, setRangeError] = useState<string | null>(null);
+  const stats = useLoad(() => callChecked(`/api/admin/stats?from=${range.from}&to=${range.to}`, statsResultSchema), [range.from, range.to]);
   const custom = (e: Event) => {
     e.preventDefault();
     const v = formValues(e.currentTarget as HTMLFormElement);
-    if (v.from && v.to) setRange({ from: new Date(`${v.from}T00:00:00`).getTime(), to: new Date(`${v.to}T00:00:00`).getTime() + DAY });
+    if (!v.from || !v.to) return setRangeError("请选择开始日期和结束日期");
+    if (v.from > v.to) return setRangeError("开始日期不能晚于结束日期，请重新选择");
+    setRangeError(null);
+    setRange({ from: new Date(`${v.from}T00:00:00`).getTime(), to: new Date(`${v.to}T00:00:00`).getTime() + DAY });
+  };
+  const preset = (days: number) => {
+    setRangeError(null);
+    setRange(presetRange(days));
   };
   const s = stats.data;
   const bars = (pick: (r: StatsRow) => number | null) => (s?.staff ?? []).map((r) => ({ label: r.name, value: pick(r) }));
@@ -57,14 +66,20 @@ export function StatsPage(props: { session: Session; param?: string }) {
     <${Card}
       title=${`统计周期：${fmtDate(range.from)} 至 ${fmtDate(range.to - 1)}`}
       actions=${html`<div class="row">
-        ${PRESETS.map((p) => html`<button class="ghost" onClick=${() => setRange(presetRange(p.days))}>${p.label}</button>`)}
-        <form class="row" onSubmit=${custom}><input type="date" name="from" /><span>至</span><input type="date" name="to" /><button type="submit">查询</button></form>
+        ${PRESETS.map((p) => html`<button class="ghost" onClick=${() => preset(p.days)}>${p.label}</button>`)}
+        <form class="row" onSubmit=${custom}><input type="date" name="from" aria-label="开始日期" /><span>至</span><input type="date" name="to" aria-label="结束日期" /><button type="submit">查询</button></form>
       </div>`}
     >
-      ${s ? html`<${TeamKpis} stats=${s} />` : html`<p class="muted">${stats.error ?? "加载中…"}</p>`}
+      ${rangeError
+        ? html`<${Alert} error=${rangeError} />`
+        : s
+          ? html`<${TeamKpis} stats=${s}><${PushRateKpi} range=${range} /><//>`
+          : html`<${Alert} error=${stats.error} />${stats.error ? null : html`<p class="muted">加载中…</p>`}`}
     <//>
-    ${s
-      ? html`<${Card} title="客服指标对比（虚线为目标）" class="charts">
+    ${s && !rangeError
+      ? html`<${SeriesCard} range=${range} />
+        <${SatisfactionCard} range=${range} />
+        <${PushLogCard} range=${range} /><${Card} title="客服指标对比（虚线为目标）" class="charts">
           <div class="chart-grid">
             <${BarChart} title="首次响应时间" bars=${bars((r) => r.firstResponseSeconds)} target=${STATS_TARGETS.firstResponseSeconds} targetLabel="目标 5 分钟" format=${minutes} better="lower" />
             <${BarChart} title="平均响应时间" bars=${bars((r) => r.avgResponseSeconds)} target=${STATS_TARGETS.avgResponseSeconds} targetLabel="目标 3 分钟" format=${minutes} better="lower" />

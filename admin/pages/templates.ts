@@ -1,8 +1,9 @@
 // Templates (F013): quick replies, push templates (WeChat template id and field mapping), auto replies.
 import { useState } from "preact/hooks";
-import { call, type Session } from "../api";
+import * as z from "zod";
+import { call, callChecked, type Session } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, useAction, useLoad } from "../ui";
-import type { Template } from "../../protocol";
+import { type Template, templateSchema } from "../../protocol";
 
 const KINDS = { quick_reply: "快捷回复", push: "推送模板", auto_reply: "自动回复" } as const;
 type Kind = keyof typeof KINDS;
@@ -16,6 +17,19 @@ function configOf(kind: Kind, v: Record<string, string>): Record<string, unknown
   }
   if (kind === "auto_reply") return { trigger: v.trigger };
   return {};
+}
+
+/** A template's settings in words (never its raw JSON). */
+function configText(t: Template): string {
+  const c = t.config as { templateId?: string; fields?: Record<string, string>; trigger?: keyof typeof TRIGGERS };
+  if (t.kind === "auto_reply") return c.trigger ? `触发：${TRIGGERS[c.trigger] ?? c.trigger}` : "—";
+  if (t.kind === "push") {
+    const fields = Object.entries(PUSH_FIELDS)
+      .filter(([k]) => c.fields?.[k])
+      .map(([k, label]) => `${label.replace("字段", "")} → ${c.fields![k]}`);
+    return [`微信模板 ${c.templateId ?? "—"}`, ...fields].join("；");
+  }
+  return "—";
 }
 
 function TemplateForm(props: { kind: Kind; template: Template | null; onSaved: () => void }) {
@@ -56,7 +70,7 @@ export function TemplatesPage(props: { session: Session }) {
   const admin = props.session.role === "admin";
   const [kind, setKind] = useState<Kind>("quick_reply");
   const [editing, setEditing] = useState<{ template: Template | null } | null>(null);
-  const list = useLoad(() => call<{ templates: Template[] }>(`/api/admin/templates?kind=${kind}`), [kind]);
+  const list = useLoad(() => callChecked(`/api/admin/templates?kind=${kind}`, z.object({ templates: z.array(templateSchema) })), [kind]);
   const action = useAction();
   const remove = (t: Template) => confirm(`删除“${t.title}”？`) && action.run(() => call(`/api/admin/templates/${t.id}`, { method: "DELETE" }).then(list.reload));
   return html`<${Card}
@@ -71,7 +85,7 @@ export function TemplatesPage(props: { session: Session }) {
         ${(list.data?.templates ?? []).map(
           (t) => html`<tr>
             <td>${t.title}</td><td class="ellipsis">${t.content}</td>
-            <td><code>${Object.keys(t.config).length ? JSON.stringify(t.config) : "—"}</code></td>
+            <td>${configText(t)}</td>
             <td>${t.enabled ? html`<${Badge} kind="online">启用<//>` : html`<${Badge} kind="offline">停用<//>`}</td>
             ${admin ? html`<td class="actions"><button class="link" onClick=${() => setEditing({ template: t })}>编辑</button><button class="link danger" onClick=${() => remove(t)}>删除</button></td>` : null}
           </tr>`,

@@ -1,17 +1,18 @@
 // TOTP setup: the server proposes a secret, the page shows it as a QR code for an authenticator
 // app, and a code from the app confirms it.
-import QRCode from "qrcode";
 import { useEffect, useState } from "preact/hooks";
-import { call } from "../api";
+import { call, callChecked } from "../api";
+import { loadLazy } from "../lazy-loader";
 import { Alert, formValues, html, useAction } from "../ui";
+import { totpSetupSchema } from "../../protocol";
 
 export function TotpSetup(props: { base: string; label: string; onDone: () => void }) {
   const [setup, setSetup] = useState<{ secret: string; uri: string; image: string } | null>(null);
   const action = useAction();
   useEffect(() => {
     action.run(async () => {
-      const s = await call<{ secret: string; uri: string }>(`${props.base}/setup`, { method: "POST" });
-      setSetup({ ...s, image: await QRCode.toDataURL(s.uri, { width: 220, margin: 1 }) });
+      const s = await callChecked(`${props.base}/setup`, totpSetupSchema, { method: "POST" });
+      setSetup({ ...s, image: await (await loadLazy()).qrDataUrl(s.uri) });
     });
   }, [props.base]);
   const confirm = (e: Event) => {

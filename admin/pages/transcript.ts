@@ -1,12 +1,12 @@
 // One conversation's transcript with images and voice messages.
-import { authed, call } from "../api";
+import { authed, kefu } from "../api";
 import { Badge, fmtTime, html, STATUS_NAMES, useLoad } from "../ui";
 import { LIMITS, type Message } from "../../protocol";
 
 async function allMessages(id: string): Promise<Message[]> {
   const out: Message[] = [];
   for (let after = 0; ; ) {
-    const page = await call<{ messages: Message[] }>(`/api/conversations/${id}/messages?after=${after}&limit=${LIMITS.pageSize}`);
+    const page = await kefu.messages(id, { after, limit: LIMITS.pageSize });
     out.push(...page.messages);
     if (page.messages.length < LIMITS.pageSize) return out;
     after = page.messages[page.messages.length - 1].seq;
@@ -24,7 +24,7 @@ type Detail = { conversation: { id: string; customerName: string | null; status:
 
 export function Transcript(props: { id: string; names?: Record<string, string> }) {
   const data = useLoad(async () => {
-    const [detail, messages] = await Promise.all([call<Detail>(`/api/conversations/${props.id}`), allMessages(props.id)]);
+    const [detail, messages] = await Promise.all([kefu.conversation(props.id), allMessages(props.id)]);
     return { detail, messages };
   }, [props.id]);
   if (!data.data) return html`<p class="muted">${data.error ?? "加载中…"}</p>`;

@@ -7,13 +7,20 @@ export const principalSchema = z.object({
   sub: z.string(),
   role: principalRoleSchema,
   exp: z.number(),
+  /** The account's session version when the token was issued; a raised version revokes it. */
+  ver: z.number().int().nonnegative().default(0),
+  /** What the token is good for: `session` (the login token) or `socket` (a minute-long ticket in a socket URL). */
+  use: z.enum(["session", "socket"]).default("session"),
 });
 export type Principal = z.infer<typeof principalSchema>;
+export type PrincipalClaims = z.input<typeof principalSchema>;
 export type { PrincipalRole };
 
 export const TOKEN_TTL_MS = {
-  customer: 30 * 24 * 3600 * 1000,
+  // The mini program signs in again silently (wx.login), so a customer token need not last long.
+  customer: 24 * 3600 * 1000,
   staff: 12 * 3600 * 1000,
+  socket: 60 * 1000,
 } as const;
 
 const encoder = new TextEncoder();
@@ -32,7 +39,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function signToken(secret: string, principal: Principal): Promise<string> {
+export async function signToken(secret: string, principal: PrincipalClaims): Promise<string> {
   const payload = toBase64Url(encoder.encode(JSON.stringify(principal)));
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
   return `${payload}.${toBase64Url(new Uint8Array(signature))}`;

@@ -14,6 +14,12 @@ export function verifyTotp(secret: string, code: string, timestamp = Date.now())
   return totpFor(secret).validate({ token: code, timestamp, window: 1 }) !== null;
 }
 
+/** The time step (30 s period) of a valid code, or null. Accepts one step either side like verifyTotp. */
+export function totpStep(secret: string, code: string, timestamp = Date.now()): number | null {
+  const delta = totpFor(secret).validate({ token: code, timestamp, window: 1 });
+  return delta === null ? null : Math.floor(timestamp / 30_000) + delta;
+}
+
 export function totpCode(secret: string, timestamp = Date.now()): string {
   return totpFor(secret).generate({ timestamp });
 }

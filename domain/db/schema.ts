@@ -18,6 +18,8 @@ export const users = sqliteTable(
     note: text("note"),
     createdAt: integer("created_at").notNull(),
     lastActiveAt: integer("last_active_at").notNull(),
+    /** Carried in the customer's tokens; raising it revokes them (domain/auth/session.ts). */
+    sessionVersion: integer("session_version").notNull().default(0),
   },
   (t) => [uniqueIndex("users_openid").on(t.openid)],
 );
@@ -48,6 +50,10 @@ export const staff = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     totpSecret: text("totp_secret"),
     totpEnabled: integer("totp_enabled", { mode: "boolean" }).notNull().default(false),
+    /** The last TOTP time step accepted: a code is good once. */
+    totpLastStep: integer("totp_last_step").notNull().default(0),
+    /** Carried in the staff member's tokens; raising it revokes them and closes their sockets. */
+    sessionVersion: integer("session_version").notNull().default(0),
     wechatOpenid: text("wechat_openid"),
     groupId: text("group_id"),
     qrcodeKey: text("qrcode_key"),

@@ -1,37 +1,46 @@
-import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { currentRole } from "../../domain/auth/session";
 import { type Principal, type PrincipalRole, verifyToken } from "../../domain/auth/token";
 import { createDb } from "../../domain/db/client";
-import { staff } from "../../domain/db/schema";
 import type { Env } from "../../domain/env";
 import { principalRoleSchema, STAFF_ROLES } from "../../protocol";
 import type { AppEnv } from "./app";
 import { forbidden, unauthorized } from "../../domain/errors";
 
-export function bearerToken(request: Request): string | null {
-  const header = request.headers.get("authorization");
-  if (header?.startsWith("Bearer ")) return header.slice(7).trim();
-  // Media URLs in <img>/<audio> and socket URLs cannot carry headers.
-  return new URL(request.url).searchParams.get("token");
+/**
+ * Where a request may carry its credential: the login token only in the Authorization header
+ * (`use: "session"`); a URL only a short-lived one, made for that purpose: a socket ticket
+ * (`?ticket=`, socket upgrades) or, for the GET routes that <img>, <audio> and downloads reach,
+ * the session token in `?token=` (see README "Security").
+ */
+const URL_TOKEN_GET_ROUTES = [/^\/api\/media\//, /^\/api\/admin\/staff\/[^/]+\/(h5-)?qrcode$/, /^\/api\/admin\/backups\/[^/]+$/, /^\/api\/admin\/conversations\/export$/];
+
+async function verified(secret: string, token: string | null | undefined, use: Principal["use"]): Promise<Principal | null> {
+  const p = token ? await verifyToken(secret, token) : null;
+  return p?.use === use ? p : null;
 }
 
 /** The token's claims alone, without looking at the account (for rate limiting). */
 export async function tokenPrincipal(request: Request, secret: string): Promise<Principal | null> {
-  const token = bearerToken(request);
-  return token ? verifyToken(secret, token) : null;
+  const header = request.headers.get("authorization");
+  if (header?.startsWith("Bearer ")) return verified(secret, header.slice(7).trim(), "session");
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/parties/")) return verified(secret, url.searchParams.get("ticket"), "socket");
+  if (request.method === "GET" && URL_TOKEN_GET_ROUTES.some((r) => r.test(url.pathname))) {
+    return verified(secret, url.searchParams.get("token"), "session");
+  }
+  return null;
 }
 
 /**
- * The principal of the request's token, or null. A staff token is only as good as the account
- * behind it: a disabled account is refused at once, and a changed role applies at once.
+ * The principal of the request's token, or null. A token is only as good as the account behind
+ * it: a disabled account or a revoked session (domain/auth/session.ts) is refused at once.
  */
 export async function principalOf(request: Request, env: Env): Promise<Principal | null> {
   const p = await tokenPrincipal(request, env.TOKEN_SECRET);
-  if (!p || p.role === "customer") return p;
-  const [row] = await createDb(env).select({ role: staff.role, disabled: staff.disabled }).from(staff).where(eq(staff.id, p.sub)).limit(1);
-  if (!row) return null;
-  if (row.disabled) throw forbidden("账号已停用");
-  return { ...p, role: row.role };
+  if (!p) return null;
+  const role = await currentRole(createDb(env), p);
+  return role ? { ...p, role } : null;
 }
 
 /** Requires a valid token whose role is one of `roles`. */

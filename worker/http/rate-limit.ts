@@ -17,14 +17,17 @@ function shardOf(key: string): string {
   return `shard-${(h >>> 0) % SHARDS}`;
 }
 
-/** Counts one hit of `key` under `policy`; fails open (allows) when the limiter is unreachable. */
-export async function hit(env: Env, policy: RatePolicy, key: string): Promise<Verdict> {
+/**
+ * Counts one hit of `key` under `policy` (or, with `peek`, only asks whether one would be allowed);
+ * fails open (allows) when the limiter is unreachable.
+ */
+export async function hit(env: Env, policy: RatePolicy, key: string, peek = false): Promise<Verdict> {
   const rule = rateLimits(env.RATE_LIMITS)[policy];
   if (!rule) return { allowed: true };
   const bucketKey = `${policy}|${key.slice(0, 200)}`;
   try {
     const stub = env.RateLimiter.get(env.RateLimiter.idFromName(shardOf(bucketKey)));
-    return await stub.hit(bucketKey, rule);
+    return await (peek ? stub.peek(bucketKey, rule) : stub.hit(bucketKey, rule));
   } catch (error) {
     console.error("rate limiter unavailable", error);
     return { allowed: true };

@@ -1,33 +1,25 @@
 import { eq } from "drizzle-orm";
-import { verifyPassword } from "../../domain/auth/password";
 import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/token";
-import { verifyTotp } from "../../domain/auth/totp";
 import { customerById, upsertCustomer } from "../../domain/customers";
 import { staff } from "../../domain/db/schema";
-import { loadSettings } from "../../domain/settings";
+import type { Db } from "../../domain/db/client";
+import { bumpCustomerSessions, bumpStaffSessions, sessionVersionOf } from "../../domain/auth/session";
+import { closeSessions } from "../../rooms/session-room";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, staffLoginSchema, staffTotpSetupSchema } from "../../protocol";
-import type { Db } from "../../domain/db/client";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffTotpSetupSchema, staffWechatLoginSchema } from "../../protocol";
+import { passwordSignIn, passwordVerified, wechatSignIn } from "../http/staff-login";
 import { totpSetup } from "./admin/staff";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
-async function issue(secret: string, id: string, role: PrincipalRole): Promise<LoginResult> {
+/** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
+async function issue(env: Env, db: Db, id: string, role: PrincipalRole): Promise<LoginResult> {
   const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
-  return { token: await signToken(secret, { sub: id, role, exp: expiresAt }), expiresAt, role, id };
-}
-
-/** The staff account whose code and password these are, if enabled. */
-async function passwordChecked(db: Db, body: { code: string; password: string }) {
-  const [row] = await db.select().from(staff).where(eq(staff.code, body.code)).limit(1);
-  const wrong = new ApiError("unauthorized", "工号或密码错误");
-  if (!row) throw wrong;
-  if (!(await verifyPassword(body.password, row.passwordHash))) throw wrong;
-  if (row.disabled) throw forbidden("账号已停用");
-  return row;
+  const ver = await sessionVersionOf(db, role, id);
+  return { token: await signToken(env.TOKEN_SECRET, { sub: id, role, exp: expiresAt, ver }), expiresAt, role, id };
 }
 
 async function sessionOf(env: Env, code: string) {
@@ -45,42 +37,32 @@ export const authRoutes = router()
     const { code } = await readJson(c, customerLoginSchema);
     const session = await sessionOf(c.env, code);
     const user = await upsertCustomer(c.get("db"), session.openid, session.unionid ?? null);
-    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+    return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/guest", async (c) => {
     if (c.env.ALLOW_GUEST !== "true") throw forbidden("访客登录未开启");
     const { deviceId } = await readJson(c, guestLoginSchema);
     const user = await upsertCustomer(c.get("db"), `guest:${deviceId}`, null);
-    return c.json(await issue(c.env.TOKEN_SECRET, user.id, "customer"));
+    return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/staff", async (c) => {
-    const body = await readJson(c, staffLoginSchema);
-    const row = await passwordChecked(c.get("db"), body);
-    if (!row.totpEnabled && (await loadSettings(c.get("db"))).requireTotp) {
-      if (!body.totpSecret || !body.totp) throw new ApiError("totp_setup_required", "系统要求启用动态验证码，请先用验证器绑定后登录");
-      // Self-enrolment: the password and a code from the authenticator holding the secret.
-      if (!verifyTotp(body.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误，请核对验证器后重试");
-      await c.get("db").update(staff).set({ totpSecret: body.totpSecret, totpEnabled: true }).where(eq(staff.id, row.id));
-    } else if (row.totpEnabled && row.totpSecret) {
-      if (!body.totp) throw new ApiError("unauthorized", "请输入动态验证码");
-      if (!verifyTotp(row.totpSecret, body.totp)) throw new ApiError("unauthorized", "动态验证码错误");
-    }
-    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+    const row = await passwordSignIn(c.env, c.get("db"), await readJson(c, staffLoginSchema));
+    return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
-  // A secret to enrol with, for an account that must have TOTP and has none yet (nothing is stored until the login confirms it).
+  // A secret to enrol with, for an account that must have TOTP and has none yet (nothing is stored until a login confirms it).
   .post("/staff/totp/setup", async (c) => {
-    const row = await passwordChecked(c.get("db"), await readJson(c, staffTotpSetupSchema));
+    const row = await passwordVerified(c.env, c.get("db"), await readJson(c, staffTotpSetupSchema));
     if (row.totpEnabled) throw new ApiError("conflict", "已启用动态验证码，请直接登录");
     return c.json(totpSetup(row.code));
   })
-  // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code alone.
+  // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code (and their TOTP code).
   .post("/staff/wechat", async (c) => {
-    const { code } = await readJson(c, customerLoginSchema);
+    const { code, totp } = await readJson(c, staffWechatLoginSchema);
     const openid = await openidOf(c.env, code);
-    const [row] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
-    if (!row) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
-    if (row.disabled) throw forbidden("账号已停用");
-    return c.json({ ...(await issue(c.env.TOKEN_SECRET, row.id, row.role)), name: row.name });
+    const [found] = await c.get("db").select().from(staff).where(eq(staff.wechatOpenid, openid)).limit(1);
+    if (!found) throw notFound("该微信未绑定客服账号，请先用工号登录后绑定");
+    const row = await wechatSignIn(c.env, c.get("db"), found, totp);
+    return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
   })
   .post("/staff/wechat/bind", anyStaff(), async (c) => {
     const { code } = await readJson(c, customerLoginSchema);
@@ -94,6 +76,20 @@ export const authRoutes = router()
   .delete("/staff/wechat/bind", anyStaff(), async (c) => {
     await c.get("db").update(staff).set({ wechatOpenid: null }).where(eq(staff.id, principal(c).sub));
     return c.json({ bound: false });
+  })
+  // Signing out ends every session of the account (all devices) and closes its sockets.
+  .post("/logout", anyone(), async (c) => {
+    const p = principal(c);
+    const db = c.get("db");
+    await closeSessions(c.env, p.role === "customer" ? await bumpCustomerSessions(db, p.sub) : await bumpStaffSessions(db, [p.sub]));
+    return c.json({ ok: true });
+  })
+  // A socket ticket: a socket URL carries this minute-long credential, not the login token.
+  .post("/ticket", anyone(), async (c) => {
+    const p = principal(c);
+    const expiresAt = Date.now() + TOKEN_TTL_MS.socket;
+    const ticket = await signToken(c.env.TOKEN_SECRET, { sub: p.sub, role: p.role, exp: expiresAt, ver: p.ver, use: "socket" });
+    return c.json({ ticket, expiresAt } satisfies SocketTicket);
   })
   .get("/me", anyone(), async (c) => {
     const p = principal(c);

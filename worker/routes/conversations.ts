@@ -3,8 +3,8 @@ import { conversationFor } from "../../domain/access";
 import { earlierPage } from "../../domain/customer-history";
 import { awaitingReplyWhere } from "../../domain/conversation-query";
 import { seesAllConversations } from "../../domain/auth/token";
-import { toInboxItem, toMessage } from "../../domain/db/mappers";
-import { conversations, messages, staff, users } from "../../domain/db/schema";
+import { toInboxItem } from "../../domain/db/mappers";
+import { conversations, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
@@ -45,26 +45,22 @@ export const conversationRoutes = router()
     const row = await conversationFor(db, principal(c), c.req.param("id"));
     const [assigned] = await db.select().from(staff).where(eq(staff.id, row.staffId)).limit(1);
     const [customer] = await db.select({ nickname: users.nickname, avatar: users.avatar }).from(users).where(eq(users.id, row.customerId));
-    return c.json({ conversation: toInboxItem(row, customer ?? null), staff: staffCard(assigned), lastSeq: row.lastSeq, endedAt: row.endedAt });
+    return c.json({
+      conversation: toInboxItem(row, customer ?? null),
+      staff: staffCard(assigned),
+      lastSeq: row.lastSeq,
+      endedAt: row.endedAt,
+      // Internal marks: staff only (a customer is not told they were "converted").
+      outcome: principal(c).role === "customer" ? undefined : { resolved: row.resolved, converted: row.converted },
+    });
   })
   .get("/:id/messages", anyone(), async (c) => {
     const db = c.get("db");
     const row = await conversationFor(db, principal(c), c.req.param("id"));
     const q = parseOr400(historyQuerySchema, c.req.query());
     if (q.before !== undefined && q.after !== undefined) throw badRequest("before 和 after 不能同时使用");
-    const byConversation = eq(messages.conversationId, row.id);
-    const rows =
-      q.after !== undefined
-        ? await db.select().from(messages).where(and(byConversation, gt(messages.seq, q.after))).orderBy(asc(messages.seq)).limit(q.limit)
-        : (
-            await db
-              .select()
-              .from(messages)
-              .where(and(byConversation, q.before !== undefined ? lt(messages.seq, q.before) : undefined))
-              .orderBy(desc(messages.seq))
-              .limit(q.limit)
-          ).reverse();
-    return c.json({ messages: rows.map(toMessage), lastSeq: row.lastSeq });
+    // The room holds the history; D1's copy may be a moment behind.
+    return c.json(await (await conversationRoom(c.env, row.id)).history(q));
   })
   .get("/:id/earlier", requireRole("customer"), async (c) => {
     const db = c.get("db");
@@ -117,8 +113,8 @@ export const outcomeRoutes = router()
     return c.json({ resolved: updated.resolved, converted: updated.converted });
   });
 
-/** Colleagues a conversation can be transferred to. */
+/** Colleagues a conversation can be transferred to (staff know each other's codes; customers are not shown them). */
 export const colleagueRoutes = router().get("/", anyStaff(), async (c) => {
   const rows = await c.get("db").select().from(staff).where(eq(staff.disabled, false)).orderBy(asc(staff.code));
-  return c.json({ staff: rows.map((s) => ({ ...staffCard(s), role: s.role })) });
+  return c.json({ staff: rows.map((s) => ({ ...staffCard(s), code: s.code, role: s.role })) });
 });

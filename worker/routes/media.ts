@@ -26,6 +26,8 @@ export const mediaRoutes = router()
     if (typeof conversationId !== "string" || !/^c_[0-9a-f]{32}$/.test(conversationId)) throw badRequest("缺少 conversationId");
     if (!file || typeof file === "string") throw badRequest("缺少文件 file");
     const conversation = await conversationFor(db, principal(c), conversationId);
+    // No message can use a file uploaded now, so it would only wait for retention.
+    if (conversation.status === "ended") throw new ApiError("conversation_ended", "会话已结束，请重新进入");
     if (file.size > uploadMaxBytes) throw tooLarge(uploadMaxBytes);
     if (file.size === 0) throw badRequest("文件为空");
     const bytes = new Uint8Array(await file.arrayBuffer());

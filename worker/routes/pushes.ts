@@ -10,7 +10,7 @@ import { notFound } from "../../domain/errors";
 import type { PushRecord } from "../../protocol";
 import { type PushRow, retryPush } from "../../domain/push";
 
-function toPushRecord(row: PushRow, retried: boolean): PushRecord {
+export function toPushRecord(row: PushRow, retried: boolean): PushRecord {
   return {
     id: row.id,
     conversationId: row.conversationId,

@@ -1,5 +1,7 @@
 import { eq } from "drizzle-orm";
 import { staff } from "../../domain/db/schema";
+import { bumpStaffWithoutTotp } from "../../domain/auth/session";
+import { closeSessions } from "../../rooms/session-room";
 import { router } from "../http/app";
 import { managers, principal, requireRole } from "../http/auth";
 import { badRequest } from "../../domain/errors";
@@ -15,5 +17,9 @@ export const settingsRoutes = router()
       const [self] = await c.get("db").select({ totpEnabled: staff.totpEnabled }).from(staff).where(eq(staff.id, principal(c).sub));
       if (!self?.totpEnabled) throw badRequest("requireTotp: 请先为自己的账号启用动态验证码，再要求所有账号启用");
     }
-    return c.json({ settings: await saveSettings(c.get("db"), patch) });
+    const before = await loadSettings(c.get("db"));
+    const settings = await saveSettings(c.get("db"), patch);
+    // Sessions opened without a TOTP code end when TOTP becomes required.
+    if (settings.requireTotp && !before.requireTotp) await closeSessions(c.env, await bumpStaffWithoutTotp(c.get("db")));
+    return c.json({ settings });
   });

@@ -28,7 +28,7 @@ Component({
         this.setData({
           loading: false,
           staff: { ...entry.staff, avatar: api.assetUrl(entry.staff.avatar) },
-          exclusive: scene !== undefined && entry.staff.code === scene,
+          exclusive: scene !== undefined && entry.exclusive,
           continued: entry.continued,
           conversationId: entry.conversationId,
         });

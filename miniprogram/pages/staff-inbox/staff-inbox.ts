@@ -79,7 +79,7 @@ Component({
       const feed: StaffFeed = new StaffFeed({
         ...socketTarget(staffApi().baseUrl),
         staffId: session.id,
-        token: () => staffSession.token() ?? "",
+        ticket: () => staffApi().socketTicket(),
         WebSocket: WxWebSocket,
         events: {
           // The feed sends the chosen status again after each reconnect.

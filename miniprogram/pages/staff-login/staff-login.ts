@@ -32,10 +32,13 @@ Component({
     async wechatLogin() {
       this.setData({ busy: true, error: "" });
       try {
-        staffSession.save(await staffApi().loginStaffWechat(await wxLoginCode()));
+        const { totp, needTotp } = this.data;
+        staffSession.save(await staffApi().loginStaffWechat(await wxLoginCode(), needTotp && totp ? totp.trim() : undefined));
         wx.redirectTo({ url: "/pages/staff-inbox/staff-inbox" });
       } catch (error) {
-        this.setData({ error: errorText(error) });
+        // A TOTP-enabled account needs its dynamic code with the WeChat login too.
+        const asksTotp = error instanceof ApiRequestError && error.status === 401 && error.message.includes("动态验证码");
+        this.setData({ error: errorText(error), needTotp: this.data.needTotp || asksTotp });
       } finally {
         this.setData({ busy: false });
       }

@@ -8,6 +8,7 @@ import { notFound, parseOr400 } from "../../../domain/errors";
 import { type AdminCustomer, customerSearchSchema } from "../../../protocol";
 import { toProfile } from "../customers";
 import { searchConversations } from "../../../domain/conversation-query";
+import { containsText } from "../../../domain/text-search";
 
 const conversationCount = sql<number>`(SELECT count(*) FROM conversations c WHERE c.customer_id = ${users.id} AND c.started_at IS NOT NULL)`;
 
@@ -15,11 +16,8 @@ export const adminCustomerRoutes = router()
   .get("/", async (c) => {
     const q = parseOr400(customerSearchSchema, c.req.query());
     const db = c.get("db");
-    const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : undefined;
     const where = and(
-      pattern
-        ? or(eq(users.id, q.q!), sql`${users.nickname} LIKE ${pattern} ESCAPE '\\'`, sql`${users.phone} LIKE ${pattern} ESCAPE '\\'`, sql`${users.note} LIKE ${pattern} ESCAPE '\\'`)
-        : undefined,
+      q.q ? or(eq(users.id, q.q), containsText(users.nickname, q.q), containsText(users.phone, q.q), containsText(users.note, q.q)) : undefined,
       q.tag ? sql`EXISTS (SELECT 1 FROM json_each(${users.tags}) WHERE value = ${q.tag})` : undefined,
       q.staffId
         ? or(

@@ -10,6 +10,8 @@ import { adminConversationRoutes } from "./conversations";
 import { adminCustomerRoutes } from "./customers";
 import { groupRoutes } from "./groups";
 import { accountRoutes, staffAdminRoutes } from "./staff";
+import { queueRoutes } from "./queue";
+import { reportRoutes } from "./reports";
 import { statsRoutes } from "./stats";
 import { adminTemplateRoutes } from "./templates";
 
@@ -21,6 +23,8 @@ export const adminRoutes = router()
   .route("/customers", adminCustomerRoutes)
   .route("/conversations", adminConversationRoutes)
   .route("/stats", statsRoutes)
+  .route("/queue", queueRoutes)
+  .route("/reports", reportRoutes)
   .route("/templates", adminTemplateRoutes)
   // Who is on duty outside working hours (settings page).
   .put("/on-duty", requireRole("admin"), async (c) => {

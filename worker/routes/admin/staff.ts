@@ -3,8 +3,11 @@
 import { asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { notifyMonitor } from "../../../rooms/monitor-room";
+import { closeSessions } from "../../../rooms/session-room";
+import { bumpStaffSessions } from "../../../domain/auth/session";
 import { hashPassword } from "../../../domain/auth/password";
 import { newTotpSecret, totpUri, verifyTotp } from "../../../domain/auth/totp";
+import { sealTotpSecret } from "../../../domain/auth/totp-secret";
 import type { Db } from "../../../domain/db/client";
 import { staff, staffGroups } from "../../../domain/db/schema";
 import { type AppEnv, router } from "../../http/app";
@@ -58,6 +61,9 @@ async function requireGroup(db: Db, groupId: string | null | undefined) {
 
 const withLoad = async (db: Db, row: StaffRow) => toAdminStaff(row, (await currentLoads(db, [row.id])).get(row.id) ?? 0);
 
+/** Ends every session of the account now: its tokens stop working and its sockets close. */
+const revokeStaff = async (c: Context<AppEnv>, staffId: string) => closeSessions(c.env, await bumpStaffSessions(c.get("db"), [staffId]));
+
 /** Lets the live monitor pick up an account change after the response is sent. */
 const tellMonitor = (c: Context<AppEnv>, staffId: string) => c.executionCtx.waitUntil(notifyMonitor(c.env, staffId));
 
@@ -71,7 +77,8 @@ export function totpSetup(code: string) {
 export async function enableTotp(c: Context<AppEnv>, row: StaffRow) {
   const body = await readJson(c, totpEnableSchema);
   if (!verifyTotp(body.secret, body.code)) throw badRequest("动态码不正确，请核对手机上的验证器后重试");
-  await c.get("db").update(staff).set({ totpSecret: body.secret, totpEnabled: true }).where(eq(staff.id, row.id));
+  const sealed = await sealTotpSecret(c.env.TOKEN_SECRET, body.secret);
+  await c.get("db").update(staff).set({ totpSecret: sealed, totpEnabled: true, totpLastStep: 0 }).where(eq(staff.id, row.id));
   return c.json({ totpEnabled: true });
 }
 
@@ -116,6 +123,8 @@ export const staffAdminRoutes = router()
     guardSelf(c, row.id, patch);
     await requireGroup(db, patch.groupId);
     const [updated] = Object.keys(patch).length > 0 ? await db.update(staff).set(patch).where(eq(staff.id, row.id)).returning() : [row];
+    // Disabling or a new role ends the account's sessions: its tokens and its open sockets.
+    if ((updated.disabled && !row.disabled) || updated.role !== row.role) await revokeStaff(c, row.id);
     tellMonitor(c, row.id);
     return c.json({ staff: await withLoad(db, updated) });
   })
@@ -123,6 +132,7 @@ export const staffAdminRoutes = router()
     const row = await staffById(c.get("db"), c.req.param("id"));
     const { password } = await readJson(c, passwordResetSchema);
     await c.get("db").update(staff).set({ passwordHash: await hashPassword(password) }).where(eq(staff.id, row.id));
+    await revokeStaff(c, row.id);
     return c.json({ ok: true });
   })
   .post("/:id/totp/setup", admin(), async (c) => c.json(totpSetup((await staffById(c.get("db"), c.req.param("id"))).code)))

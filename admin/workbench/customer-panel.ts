@@ -1,0 +1,32 @@
+// The customer beside the chat: profile, tags and note (editable), earlier conversations.
+import { kefu } from "../api";
+import { Alert, fmtTime, formValues, html, STATUS_NAMES, useAction, useLoad } from "../ui";
+
+export function CustomerPanel(props: { customerId: string }) {
+  const detail = useLoad(() => kefu.customer(props.customerId), [props.customerId]);
+  const action = useAction();
+  const d = detail.data;
+  if (!d) return html`<aside class="wb-customer" aria-label="顾客资料"><p class="muted">${detail.error ?? "加载中…"}</p></aside>`;
+  const c = d.customer;
+  const save = (e: Event) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget as HTMLFormElement);
+    const tags = v.tags.split(/[,，\s]+/).map((t) => t.trim()).filter(Boolean);
+    void action.run(() => kefu.patchCustomer(c.id, { tags, note: v.note || null, phone: v.phone || null }).then(detail.reload), "已保存");
+  };
+  return html`<aside class="wb-customer" aria-label="顾客资料" data-testid="customer-panel">
+    <h2>${c.nickname ?? `顾客 ${c.id.slice(-4)}`}</h2>
+    <p class="muted small">注册于 ${fmtTime(c.createdAt)}<br />最近活跃 ${fmtTime(c.lastActiveAt)}</p>
+    <form class="form" onSubmit=${save} key=${c.id}>
+      <label>电话<input name="phone" defaultValue=${c.phone ?? ""} /></label>
+      <label>标签（逗号分隔）<input name="tags" defaultValue=${c.tags.join("，")} /></label>
+      <label>备注<textarea name="note" rows="3" defaultValue=${c.note ?? ""}></textarea></label>
+      <${Alert} error=${action.error} ok=${action.ok} />
+      <button type="submit" disabled=${action.busy}>保存资料</button>
+    </form>
+    <h3>历史会话（${d.conversations.length}）</h3>
+    <ul class="wb-history">
+      ${d.conversations.map((v) => html`<li><a href=${`#/workbench/${v.id}`}>${fmtTime(v.lastMessageAt ?? v.createdAt)}</a> <span class=${`badge ${v.status}`}>${STATUS_NAMES[v.status]}</span><br /><small class="muted">${v.lastMessagePreview ?? ""}</small></li>`)}
+    </ul>
+  </aside>`;
+}

@@ -1,0 +1,164 @@
+// What the benchmarks share: the seeded population (staff, customers, their open conversations,
+// tokens) and the real system started on it (wrangler dev from a snapshot of the tree, the fake
+// WeChat API in a process of its own, sockets aimed at the runtime's own port).
+import { createWriteStream, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
+import { openLocalD1, selectAll } from "../scripts/local-d1";
+import { freePort, type RunningSystem } from "../scripts/system";
+import { rootDir } from "../scripts/wrangler";
+import { FAKE_APPID, FAKE_SECRET } from "../fake-wechat/server";
+import { startTsxChild } from "./child";
+import type { LoadPair } from "./load";
+import { findWorkerds, listeningPorts } from "./process-stats";
+import { snapshotTree, systemOf } from "./snapshot";
+
+export type BenchPair = LoadPair & { staffId: string; customerId: string };
+export type Population = { secret: string; staffIds: string[]; staffTokens: Map<string, string>; pairs: BenchPair[]; seedSql: string };
+
+/** `customers` conversations over `staffCount` staff; the first `staffSockets` get a staff socket in the room. */
+export async function population(customers: number, staffCount: number, staffSockets: number): Promise<Population> {
+  const secret = `bench-${crypto.randomUUID()}`;
+  const staff = await loadStaffSql(staffCount);
+  const pairs: BenchPair[] = [];
+  for (let i = 0; i < customers; i++) {
+    const customerId = `u_load${String(i).padStart(6, "0")}`;
+    const staffId = staff.ids[i % staffCount];
+    pairs.push({ conversationId: newConversationId(), customerId, staffId, customerToken: "", staffToken: "", staffSocket: i < staffSockets });
+  }
+  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintSocketTicket(secret, id, "staff")] as const)));
+  for (const p of pairs) {
+    p.customerToken = await mintSocketTicket(secret, p.customerId, "customer");
+    p.staffToken = staffTokens.get(p.staffId)!;
+  }
+  const seedSql = [
+    staff.sql,
+    customersSql(pairs.map((p) => ({ id: p.customerId }))),
+    conversationsSql(pairs.map((p) => ({ id: p.conversationId, customerId: p.customerId, staffId: p.staffId, status: "active" }))),
+  ].join("\n");
+  return { secret, staffIds: staff.ids, staffTokens, pairs, seedSql };
+}
+
+export type Kefu = {
+  system: RunningSystem;
+  persistTo: string;
+  serverLog: string;
+  workerds: number[];
+  /** host:port the sockets go to. */
+  host: string;
+  urlFor(party: "customer" | "staff", p: LoadPair): string;
+  inboxes: string[];
+  /** Messages in D1 and how many of them are duplicates. */
+  stored(): Promise<{ messages: number; duplicates: number }>;
+  stop(): Promise<void>;
+};
+
+export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?: Record<string, string>; log: (line: string) => void }): Promise<Kefu> {
+  // The fake WeChat API answers every customer message's content check: its own process.
+  const { child: wechatChild, match: wechatUrl } = await startTsxChild(
+    join(rootDir, "fake-wechat/server.ts"),
+    ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
+    /listening on (\S+)/,
+  );
+  const persistTo = mkdtempSync(join(tmpdir(), "kefu-bench-"));
+  const seedStart = Date.now();
+  const snapshot = snapshotTree();
+  const { startSystem } = await systemOf(snapshot);
+  let system: RunningSystem;
+  try {
+    system = await startSystem({
+      persistTo,
+      wechatBaseUrl: wechatUrl[1],
+      extraSql: pop.seedSql,
+      vars: {
+        TOKEN_SECRET: pop.secret,
+        WECHAT_SECRET: FAKE_SECRET,
+        WECHAT_APPID: FAKE_APPID,
+        // Every socket comes from 127.0.0.1: lift the per-IP upgrade limit; the limiter still runs.
+        RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,sockets_identity=off",
+        ...o.vars,
+      },
+    });
+  } catch (error) {
+    wechatChild.kill("SIGTERM");
+    throw error;
+  }
+  const stop = async () => {
+    await system.stop();
+    wechatChild.kill("SIGTERM");
+  };
+  try {
+    const serverLog = join(persistTo, "wrangler.log");
+    const logStream = createWriteStream(serverLog);
+    system.process.stdout?.pipe(logStream);
+    system.process.stderr?.pipe(logStream);
+    o.log(`  seeded and started in ${((Date.now() - seedStart) / 1000).toFixed(1)} s from a snapshot of the tree (${snapshot}), state in ${persistTo}, server output in ${serverLog}`);
+    const workerds = findWorkerds(system.process.pid!);
+    if (workerds.length === 0) throw new Error("workerd process not found under wrangler dev");
+    const host = `127.0.0.1:${o.viaProxy ? system.port : await runtimePort(workerds, system.port, o.log)}`;
+    o.log(`  sockets go to ${host}${o.viaProxy ? " (wrangler's dev proxy)" : " (the runtime's own port, past wrangler's dev-only proxy)"}`);
+    return {
+      system,
+      persistTo,
+      serverLog,
+      workerds,
+      host,
+      urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?ticket=${party === "customer" ? p.customerToken : p.staffToken}`,
+      inboxes: pop.staffIds.map((id) => `ws://${host}/parties/staff-room/${id}?ticket=${pop.staffTokens.get(id)}`),
+      async stored() {
+        const db = openLocalD1(persistTo);
+        try {
+          const [row] = await selectAll<{ n: number; distinct_ids: number }>(db, "SELECT count(*) AS n, count(DISTINCT conversation_id || ':' || client_id) AS distinct_ids FROM messages");
+          return { messages: row.n, duplicates: row.n - row.distinct_ids };
+        } finally {
+          db.close();
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * wrangler dev puts a dev-only proxy workerd (live reload, request buffering) in front of the
+ * runtime workerd; production has nothing like it. The runtime's own entry port is the one of
+ * its listening ports, other than the public one, that answers /api/health.
+ */
+async function runtimePort(workerds: number[], publicPort: number, log: (line: string) => void): Promise<number> {
+  for (const port of listeningPorts(workerds)) {
+    if (port === publicPort) continue;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok && ((await res.json()) as { ok?: unknown }).ok === true) return port;
+    } catch {
+      // not an HTTP entry
+    }
+  }
+  log("  the runtime's own port was not found; going through the dev proxy");
+  return publicPort;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The bare ws relay (bench/relay.ts) in a process of its own. */
+export async function startRelay() {
+  const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
+  const port = Number(match[1]);
+  return {
+    pid: child.pid!,
+    urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
+    inboxes: (staffIds: string[]) => staffIds.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
+    stop: () => child.kill("SIGTERM"),
+  };
+}
