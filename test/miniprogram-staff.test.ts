@@ -1,8 +1,6 @@
 // Staff pages of the mini program, rendered by miniprogram-simulate against a real wrangler dev.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { totpCode } from "../domain/auth/totp";
-import { queryJson } from "../scripts/wrangler";
 import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem, staffCodeOf } from "./harness";
 import { closePage, createWx, find, renderPage, setupMiniprogram, texts, waitForText, type WxShim } from "./miniprogram-shim";
 
@@ -98,41 +96,5 @@ describe("mini program staff pages", () => {
     customerSocket.close();
     closePage(chat);
     closePage(inbox);
-  });
-
-  it("enrols a staff member in TOTP at login when it is required", async () => {
-    const admin = await loginStaff(sys, "admin", "admin123");
-    const created = await api(sys, "/api/admin/staff", { token: admin.token, body: { code: "mpenrol", name: "新同事", password: "pass-1234" } });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const setRequired = (on: boolean) =>
-      queryJson(sys.persistTo, `INSERT INTO settings (key, value, updated_at) VALUES ('requireTotp', '${on}', 0) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-    await setRequired(true);
-    const signedIn = () => JSON.parse(String(shim.storage.get("kefu:staff") || "{}")).name;
-    shim.storage.delete("kefu:staff");
-    const navigations = shim.record.navigations.length;
-    const login = renderPage("pages/staff-login/staff-login");
-    try {
-      login.instance.onLoad();
-      login.setData({ code: "mpenrol", password: "pass-1234" });
-      // Settings are cached for a moment in the Worker: tap until the requirement shows.
-      await eventually(async () => {
-        login.querySelector(".login-btn")!.dispatchEvent("tap");
-        await eventually(() => !login.data.busy, 5000, "login answered");
-        return login.data.totpSecret !== "";
-      }, 15_000, "the key to enrol with");
-      assert.deepEqual(texts(login, "totp-secret"), [login.data.totpSecret]);
-      login.setData({ totp: totpCode(login.data.totpSecret) });
-      login.querySelector(".login-btn")!.dispatchEvent("tap");
-      await eventually(
-        () => signedIn() === "新同事" && shim.record.navigations.slice(navigations).some((n) => n.kind === "redirectTo" && n.url === "/pages/staff-inbox/staff-inbox"),
-        15_000,
-        "logged in",
-      );
-      const [row] = await queryJson<{ totp_enabled: number }>(sys.persistTo, "SELECT totp_enabled FROM staff WHERE code = 'mpenrol'");
-      assert.equal(row.totp_enabled, 1);
-    } finally {
-      closePage(login);
-      await setRequired(false);
-    }
   });
 });
