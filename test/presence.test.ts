@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type WebSocket from "ws";
 import { HEARTBEAT, type MonitorFrame, type Presence } from "../protocol";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem, staffCodeOf } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem, staffCodeOf, knowStaffCode } from "./harness";
 
 let admin: string;
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
@@ -17,6 +17,7 @@ async function newStaff() {
   const res = await api(sys, "/api/admin/staff", { token: admin, body: { code, name: `顾问${staffCount}`, password: "demo123" } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const login = await loginStaff(sys, code);
+  knowStaffCode(login.id, code);
   return { code, id: login.id, token: login.token };
 }
 
