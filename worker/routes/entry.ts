@@ -38,26 +38,29 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     const expired = now >= idleDeadline(open, settings) && (await (await room()).expireIfIdle());
     if (!expired) {
       if (exclusive && (await takesOverByScene(db, settings, open.staffId, exclusive, now))) {
-        const state = await (await room()).transfer({
-          toStaffId: exclusive.id,
-          toStaffName: exclusive.name,
-          byStaffId: exclusive.id,
-          reason: "客户扫描了专属二维码",
-          source: "qr",
-        });
-        const result: EntryResult = { conversationId: open.id, staff: staffCard(exclusive), status: state.status, continued: true, source: "qr", exclusive: true };
+        const state = await (await room())
+          .transfer({ toStaffId: exclusive.id, toStaffName: exclusive.name, byStaffId: exclusive.id, reason: "客户扫描了专属二维码", source: "qr" })
+          // Ended meanwhile (timeout, staff): the customer gets a new conversation below.
+          .catch((error: unknown) => {
+            if (error instanceof Error && error.message.startsWith("kefu-error:conversation_ended:")) return null;
+            throw error;
+          });
+        if (state) {
+          const result: EntryResult = { conversationId: open.id, staff: staffCard(exclusive), status: state.status, continued: true, source: "qr", exclusive: true };
+          return c.json(result);
+        }
+      } else {
+        const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
+        const result: EntryResult = {
+          conversationId: open.id,
+          staff: staffCard(assigned),
+          status: open.status,
+          continued: true,
+          source: open.source,
+          exclusive: open.staffId === customer.exclusiveStaffId,
+        };
         return c.json(result);
       }
-      const [assigned] = await db.select().from(staff).where(eq(staff.id, open.staffId)).limit(1);
-      const result: EntryResult = {
-        conversationId: open.id,
-        staff: staffCard(assigned),
-        status: open.status,
-        continued: true,
-        source: open.source,
-        exclusive: open.staffId === customer.exclusiveStaffId,
-      };
-      return c.json(result);
     }
   }
 

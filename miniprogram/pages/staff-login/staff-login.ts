@@ -5,7 +5,8 @@ import { ApiRequestError, errorText, staffApi, staffSession, toast, wxLoginCode 
 type Field = WechatMiniprogram.Input & { currentTarget: { dataset: { field: "code" | "password" | "totp" } } };
 
 Component({
-  data: { code: "", password: "", totp: "", needTotp: false, busy: false, error: "" },
+  // totpSecret: enrolling now (TOTP required, none set up yet): the key to add to an authenticator app.
+  data: { code: "", password: "", totp: "", needTotp: false, totpSecret: "", busy: false, error: "" },
   methods: {
     onLoad() {
       if (staffSession.load()) wx.redirectTo({ url: "/pages/staff-inbox/staff-inbox" });
@@ -15,6 +16,18 @@ Component({
     },
     toggleTotp() {
       this.setData({ needTotp: !this.data.needTotp });
+    },
+    /** TOTP is required and not set up: show a new key for the authenticator; the next login with its code enrols it. */
+    async enrolTotp() {
+      try {
+        const setup = await staffApi().staffTotpSetup({ code: this.data.code.trim(), password: this.data.password });
+        this.setData({ totpSecret: setup.secret, needTotp: true, totp: "", error: "" });
+      } catch (error) {
+        this.setData({ error: errorText(error) });
+      }
+    },
+    copySecret() {
+      wx.setClipboardData({ data: this.data.totpSecret });
     },
     async wechatLogin() {
       this.setData({ busy: true, error: "" });
@@ -47,14 +60,20 @@ Component({
       }
     },
     async submit() {
-      const { code, password, totp, needTotp } = this.data;
+      const { code, password, totp, needTotp, totpSecret } = this.data;
       this.setData({ busy: true, error: "" });
       try {
-        const session = await staffApi().loginStaff({ code: code.trim(), password, totp: needTotp && totp ? totp.trim() : undefined });
+        const session = await staffApi().loginStaff({
+          code: code.trim(),
+          password,
+          totp: needTotp && totp ? totp.trim() : undefined,
+          totpSecret: totpSecret || undefined,
+        });
         staffSession.save(session);
         await this.offerBinding();
         wx.redirectTo({ url: "/pages/staff-inbox/staff-inbox" });
       } catch (error) {
+        if (error instanceof ApiRequestError && error.code === "totp_setup_required") return await this.enrolTotp();
         // The server asks for the dynamic code only when the account has TOTP enabled.
         const asksTotp = error instanceof ApiRequestError && error.status === 401 && error.message.includes("动态验证码");
         this.setData({ error: errorText(error), needTotp: needTotp || asksTotp });
