@@ -33,6 +33,8 @@ export type RouteCase = {
   allowed: readonly Role[];
   /** Runs last: it changes state that other rows rely on. */
   last?: boolean;
+  /** Revokes the caller's sessions: runs after every other check that uses the same tokens. */
+  revokes?: boolean;
   /** The route reads no body (nothing for the fuzzer to try); it may change state. */
   ignoresBody?: boolean;
 };
@@ -53,9 +55,10 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
+  { method: "POST", path: () => "/api/auth/signed-urls", body: {}, allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },
   // Revokes every session of the caller's account: after every other row.
-  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
+  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true, revokes: true },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
   { method: "GET", path: () => "/api/colleagues", allowed: STAFF },
