@@ -186,7 +186,7 @@ export class ApiClient<F> {
       const batch: { paths: string[]; done: Promise<Record<string, string>> } = { paths: [], done: Promise.resolve({}) };
       batch.done = Promise.resolve().then(async () => {
         if (this.batch === batch) this.batch = null;
-        const res = await this.call("POST", "/api/auth/signed-urls", signedUrlsSchema, { paths: batch.paths });
+        const res = await this.call("POST", "/api/signed-urls", signedUrlsSchema, { paths: batch.paths });
         for (const [p, url] of Object.entries(res.urls)) this.signed.set(p, { url: this.assetUrl(url), expiresAt: res.expiresAt });
         return res.urls;
       });

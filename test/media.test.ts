@@ -28,9 +28,9 @@ const sys = useTestSystem({
   ].join("\n"),
 });
 
-/** A signed URL from POST /api/auth/signed-urls, absolute. */
+/** A signed URL from POST /api/signed-urls, absolute. */
 async function signedUrl(token: string, path: string): Promise<string> {
-  const res = await api(sys, "/api/auth/signed-urls", { token, body: { paths: [path] } });
+  const res = await api(sys, "/api/signed-urls", { token, body: { paths: [path] } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.ok(res.body.expiresAt > Date.now());
   return `${sys.url}${res.body.urls[path]}`;
@@ -118,7 +118,7 @@ describe("media", () => {
     const stranger = await loginCustomer(sys);
     assert.equal((await fetch(await signedUrl(stranger.token, path))).status, 404);
     // Only media, QR codes, backups and the export can be signed.
-    const refused = await api(sys, "/api/auth/signed-urls", { token: customer.token, body: { paths: ["/api/auth/me"] } });
+    const refused = await api(sys, "/api/signed-urls", { token: customer.token, body: { paths: ["/api/auth/me"] } });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.code, "bad_request");
 

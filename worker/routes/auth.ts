@@ -8,10 +8,9 @@ import { closeSessions } from "../../rooms/session-room";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal, requireRole } from "../http/auth";
-import { ApiError, badRequest, forbidden, notFound } from "../../domain/errors";
-import { isSignablePath, signPath, SIGNED_URL_TTL_MS } from "../../domain/auth/signed-url";
+import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, type SignedUrls, signedUrlsRequestSchema, type SocketTicket, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffWechatLoginSchema } from "../../protocol";
 import { passwordSignIn, wechatSignIn } from "../http/staff-login";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
@@ -84,17 +83,6 @@ export const authRoutes = router()
     const expiresAt = Date.now() + TOKEN_TTL_MS.socket;
     const ticket = await signToken(c.env.TOKEN_SECRET, { sub: p.sub, role: p.role, exp: expiresAt, ver: p.ver, use: "socket" });
     return c.json({ ticket, expiresAt } satisfies SocketTicket);
-  })
-  // Signed URLs for <img>, <audio>, wx.downloadFile and downloads; the routes they reach check
-  // the signer's rights when the URL is used, so signing any signable path grants nothing.
-  .post("/signed-urls", anyone(), async (c) => {
-    const { paths } = await readJson(c, signedUrlsRequestSchema);
-    const bad = paths.find((p) => !isSignablePath(p));
-    if (bad) throw badRequest(`不能为该路径签名：${bad.slice(0, 80)}`);
-    const now = Date.now();
-    const urls: Record<string, string> = {};
-    for (const path of new Set(paths)) urls[path] = await signPath(c.env.TOKEN_SECRET, principal(c), path, SIGNED_URL_TTL_MS, now);
-    return c.json({ urls, expiresAt: now + SIGNED_URL_TTL_MS } satisfies SignedUrls);
   })
   .get("/me", anyone(), async (c) => {
     const p = principal(c);
