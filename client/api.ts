@@ -142,6 +142,7 @@ export class ApiClient<F> {
 
   private readonly signed = new Map<string, { url: string; expiresAt: number }>();
   private readonly signing = new Map<string, Promise<string>>();
+  private readonly renewals = new Map<string, ReturnType<typeof setTimeout>>();
   private batch: { paths: string[]; done: Promise<Record<string, string>> } | null = null;
 
   /**
@@ -167,11 +168,21 @@ export class ApiClient<F> {
    */
   signedUrlNow(path: string, onReady?: () => void): string {
     const cached = this.signed.get(path);
-    if (!cached || cached.expiresAt - SIGNED_URL_MARGIN_MS <= Date.now()) {
+    const renew = () =>
       this.signedUrl(path).then(
         () => onReady?.(),
         () => {},
       );
+    if (!cached || cached.expiresAt - SIGNED_URL_MARGIN_MS <= Date.now()) renew();
+    else if (onReady && !this.renewals.has(path)) {
+      // A page left open renders again with a fresh URL before this one expires (a voice clip is
+      // fetched only when played); a closed page ignores onReady, which ends the chain.
+      const timer = setTimeout(() => {
+        this.renewals.delete(path);
+        renew();
+      }, cached.expiresAt - SIGNED_URL_MARGIN_MS - Date.now());
+      (timer as { unref?: () => void }).unref?.();
+      this.renewals.set(path, timer);
     }
     return cached && cached.expiresAt > Date.now() ? cached.url : "";
   }
