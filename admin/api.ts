@@ -1,4 +1,5 @@
 // HTTP access to the Worker's API with the signed-in token; errors carry the server's message.
+import { useState } from "preact/hooks";
 import { ApiClient, fetchTransport } from "../client/api";
 import type { Role } from "../protocol";
 
@@ -68,10 +69,13 @@ export async function callChecked<T>(path: string, schema: { safeParse(v: unknow
   return parsed.data;
 }
 
-/** A URL that carries the token in the query, for <img>, downloads and sockets. */
-export function authed(path: string): string {
-  const token = loadSession()?.token ?? "";
-  return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+/**
+ * A short-lived signed URL of `path` for <img>, <audio> and downloads (the login token never goes
+ * into a URL): "" until it arrives; renewed when the component renders near its expiry.
+ */
+export function useSignedUrl(path: string): string {
+  const [, rerender] = useState(0);
+  return kefu.signedUrlNow(path, () => rerender((n) => n + 1));
 }
 
 export const query = (params: Record<string, string | number | undefined | null>) =>

@@ -11,6 +11,7 @@ import {
   loginResultSchema,
   mediaUploadResultSchema,
   messageSchema,
+  signedUrlsSchema,
   socketTicketSchema,
   roleSchema,
   staffCardSchema,
@@ -83,6 +84,9 @@ export function queryString(params: Record<string, string | number | boolean | u
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
+/** A signed URL is renewed this long before it expires. */
+const SIGNED_URL_MARGIN_MS = 60_000;
+
 export class ApiClient<F> {
   readonly baseUrl: string;
 
@@ -137,9 +141,76 @@ export class ApiClient<F> {
     return /^https?:\/\//.test(path) ? path : `${this.baseUrl}${path.startsWith("/") ? "" : "/"}${path}`;
   }
 
-  /** URL of a stored image or voice file; the token rides in the query so <image>/<audio> can load it. */
-  mediaUrl(key: string): string {
-    return `${this.baseUrl}/api/${key}${queryString({ token: this.options.token() ?? undefined })}`;
+  private readonly signed = new Map<string, { url: string; expiresAt: number }>();
+  private readonly signing = new Map<string, Promise<string>>();
+  private readonly renewals = new Map<string, ReturnType<typeof setTimeout>>();
+  private batch: { paths: string[]; done: Promise<Record<string, string>> } | null = null;
+
+  /**
+   * An absolute URL of `path` signed for a few minutes (`?sig=`), for <image>/<audio>, downloads
+   * and QR codes, which cannot send the Authorization header. Cached until a minute before it
+   * expires; paths asked for in the same tick are signed in one request.
+   */
+  signedUrl(path: string): Promise<string> {
+    const cached = this.signed.get(path);
+    if (cached && cached.expiresAt - SIGNED_URL_MARGIN_MS > Date.now()) return Promise.resolve(cached.url);
+    let pending = this.signing.get(path);
+    if (!pending) {
+      pending = this.signBatched(path).finally(() => this.signing.delete(path));
+      this.signing.set(path, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * The signed URL of `path` now, for code that renders synchronously: the cached one (even if
+   * about to expire, while a fresh one is fetched), or "" until the first arrives. `onReady` is
+   * called when a new URL is there to render.
+   */
+  signedUrlNow(path: string, onReady?: () => void): string {
+    const cached = this.signed.get(path);
+    const renew = () =>
+      this.signedUrl(path).then(
+        () => onReady?.(),
+        () => {},
+      );
+    if (!cached || cached.expiresAt - SIGNED_URL_MARGIN_MS <= Date.now()) renew();
+    else if (onReady && !this.renewals.has(path)) {
+      // A page left open renders again with a fresh URL before this one expires (a voice clip is
+      // fetched only when played); a closed page ignores onReady, which ends the chain.
+      const timer = setTimeout(() => {
+        this.renewals.delete(path);
+        renew();
+      }, cached.expiresAt - SIGNED_URL_MARGIN_MS - Date.now());
+      (timer as { unref?: () => void }).unref?.();
+      this.renewals.set(path, timer);
+    }
+    return cached && cached.expiresAt > Date.now() ? cached.url : "";
+  }
+
+  /** Signed URL of a stored image or voice file (see signedUrlNow). */
+  mediaUrl(key: string, onReady?: () => void): string {
+    return this.signedUrlNow(`/api/${key}`, onReady);
+  }
+
+  private async signBatched(path: string): Promise<string> {
+    if (!this.batch) {
+      const batch: { paths: string[]; done: Promise<Record<string, string>> } = { paths: [], done: Promise.resolve({}) };
+      batch.done = Promise.resolve().then(async () => {
+        if (this.batch === batch) this.batch = null;
+        const res = await this.call("POST", "/api/signed-urls", signedUrlsSchema, { paths: batch.paths });
+        for (const [p, url] of Object.entries(res.urls)) this.signed.set(p, { url: this.assetUrl(url), expiresAt: res.expiresAt });
+        return res.urls;
+      });
+      this.batch = batch;
+    }
+    const batch = this.batch;
+    batch.paths.push(path);
+    if (batch.paths.length >= 100) this.batch = null;
+    await batch.done;
+    const signed = this.signed.get(path);
+    if (!signed) throw new ApiRequestError(200, "bad_response", "服务器返回了无法识别的数据");
+    return signed.url;
   }
 
   loginCustomer(code: string) {

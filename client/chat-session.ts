@@ -287,6 +287,9 @@ export class ChatSession<F> {
     this.client?.close();
   }
 
+  /** A signed media URL arrived (client/api.ts signedUrlNow): render again. */
+  private readonly signedReady = () => this.changed();
+
   /** Batches change notifications: a sync may deliver hundreds of frames at once. */
   private changed(): void {
     this.keepOutbox();
@@ -333,8 +336,8 @@ export class ChatSession<F> {
         system: false,
         kind: c.kind,
         text: "text" in c ? c.text : "",
-        imageUrl: c.kind === "image" ? p.localUrl || ("mediaKey" in c ? api.mediaUrl(c.mediaKey) : "") : "",
-        voiceUrl: c.kind === "voice" ? p.localUrl || ("mediaKey" in c ? api.mediaUrl(c.mediaKey) : "") : "",
+        imageUrl: c.kind === "image" ? p.localUrl || ("mediaKey" in c ? api.mediaUrl(c.mediaKey, this.signedReady) : "") : "",
+        voiceUrl: c.kind === "voice" ? p.localUrl || ("mediaKey" in c ? api.mediaUrl(c.mediaKey, this.signedReady) : "") : "",
         duration: c.kind === "voice" ? durationLabel(c.durationMs) : "",
         state: p.state,
         receipt: "",
@@ -359,8 +362,8 @@ export class ChatSession<F> {
       system: m.sender === "system",
       kind: m.kind,
       text: m.text ?? "",
-      imageUrl: m.kind === "image" && m.mediaKey ? api.mediaUrl(m.mediaKey) : "",
-      voiceUrl: m.kind === "voice" && m.mediaKey ? api.mediaUrl(m.mediaKey) : "",
+      imageUrl: m.kind === "image" && m.mediaKey ? api.mediaUrl(m.mediaKey, this.signedReady) : "",
+      voiceUrl: m.kind === "voice" && m.mediaKey ? api.mediaUrl(m.mediaKey, this.signedReady) : "",
       duration: m.kind === "voice" ? durationLabel(m.durationMs) : "",
       state: "sent",
       receipt: mine ? (m.seq <= this.peerReadSeq ? "已读" : "未读") : "",

@@ -4,6 +4,8 @@
 export type Env = Cloudflare.Env & {
   TOKEN_SECRET: string;
   WECHAT_SECRET: string;
+  /** The message-push token set in WeChat (开发管理 → 消息推送); /api/wechat/push refuses everything without it. */
+  WECHAT_PUSH_TOKEN?: string;
   /** Rate-limit overrides, e.g. "login_ip=5/60,send_identity=off" (see domain/rate-limit.ts). */
   RATE_LIMITS?: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */

@@ -20,6 +20,12 @@
 //   app's jscode2session (43104) within the last 2 hours (61010).
 // - getwxacodeunlimit: a real PNG QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`.
 // - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
+// - media_check_async: media_url an http(s) URL, media_type 1|2, version 2, scene 1..4, openid as
+//   for msg_sec_check (missing or wrong: 47001/40003/40129/43104/61010); answers a trace_id. The
+//   verdict is delivered only when asked (`deliverMediaCheck`, `POST /__fake/media-check/<trace_id>
+//   {suggest}`): the fake downloads media_url like WeChat (it must answer 200), then POSTs the
+//   `wxa_media_check` event to the message-push URL (`setPush`, `POST /__fake/push {url, token}`),
+//   signed with that token (signature = sha1 of the sorted token, timestamp and nonce).
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -46,6 +52,7 @@ export const ROUTES = {
   subscribe_send: "/cgi-bin/message/subscribe/send",
   getwxacodeunlimit: "/wxa/getwxacodeunlimit",
   msg_sec_check: "/wxa/msg_sec_check",
+  media_check_async: "/wxa/media_check_async",
 } as const;
 export type FakeRoute = keyof typeof ROUTES;
 const routeSchema = z.enum(Object.keys(ROUTES) as [FakeRoute, ...FakeRoute[]]);
@@ -74,6 +81,7 @@ const ERRMSG: Record<number, string> = {
   45009: "reach max api daily quota limit",
   43104: "this appid does not have permission",
   45011: "api minute-quota reach limit  mustslower  retry next minute",
+  47001: "data format error",
   47003: "argument invalid!",
   61010: "user access record expired",
 };
@@ -117,12 +125,24 @@ export interface FakeWechat {
   expireTokens(): void;
   /** Replaces the subscribe-message templates the app has (others answer 40037). */
   setTemplates(ids: string[]): void;
+  /** The message-push server URL and token (like 开发管理 → 消息推送). */
+  setPush(url: string, token: string): void;
+  /** media_check_async calls received, by trace_id. */
+  mediaChecks: Map<string, MediaCheckRequest>;
+  /** Downloads the media and pushes the verdict event; resolves with the push URL's answer. */
+  deliverMediaCheck(traceId: string, suggest: "pass" | "review" | "risky"): Promise<{ mediaStatus: number; pushStatus: number; pushBody: string }>;
   /** Forget requests, failures, delays, outages and tokens. */
   reset(): void;
   close(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
+export type MediaCheckRequest = { media_url: string; media_type: 1 | 2; scene: number; openid: string };
+
+/** The message-push signature: sha1 of token, timestamp and nonce sorted and joined. */
+export function pushSignature(token: string, timestamp: string, nonce: string): string {
+  return createHash("sha1").update([token, timestamp, nonce].sort().join("")).digest("hex");
+}
 type Answer = { json: Json } | { png: Buffer };
 
 const ok = (extra: Json = {}): Answer => ({ json: { errcode: 0, errmsg: "ok", ...extra } });
@@ -189,6 +209,17 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   let forceRefreshes: number[] = [];
   /** openid → last jscode2session (a visit to the mini program); never reset with the rest. */
   const visits = new Map<string, number>();
+  const mediaChecks = new Map<string, MediaCheckRequest>();
+  let push: { url: string; token: string } | null = null;
+
+  /** openid rules shared by msg_sec_check and media_check_async; null when it may be checked. */
+  function checkUser(openid: unknown): Answer | null {
+    if (typeof openid !== "string" || !OPENID.test(openid)) return fail(40003);
+    const visited = visits.get(openid);
+    if (visited === undefined) return fail(43104);
+    if (clock() - visited > USER_VISIT_WINDOW_MS) return fail(61010);
+    return null;
+  }
 
   /** A new current token; `revoke` ends the old one now (force refresh), else it lives out its time. */
   function issueToken(revoke: boolean): Json {
@@ -286,9 +317,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (typeof b.openid !== "string" || !OPENID.test(b.openid)) return fail(40003);
       if (![1, 2, 3, 4].includes(b.scene as number)) return fail(40129);
       if ([...b.content].length > MSG_SEC_CHECK_MAX_CHARS) return fail(40097, "content too long");
-      const visited = visits.get(b.openid);
-      if (visited === undefined) return fail(43104);
-      if (clock() - visited > USER_VISIT_WINDOW_MS) return fail(61010);
+      const user = checkUser(b.openid);
+      if (user) return user;
       const { suggest, label, keyword } = classify(b.content);
       const traceId = randomBytes(12).toString("hex");
       return ok({
@@ -300,7 +330,51 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
         trace_id: traceId,
       });
     },
+
+    media_check_async(_query, body) {
+      const b = asObject(body);
+      if (!b) return fail(47001);
+      if (typeof b.media_url !== "string" || !/^https?:\/\/[^\s]+$/.test(b.media_url)) return fail(47001, "media_url");
+      if (b.media_type !== 1 && b.media_type !== 2) return fail(47001, "media_type");
+      if (b.version !== 2) return fail(47001, "version");
+      if (![1, 2, 3, 4].includes(b.scene as number)) return fail(40129);
+      const user = checkUser(b.openid);
+      if (user) return user;
+      const traceId = `${randomBytes(4).toString("hex")}-${randomBytes(4).toString("hex")}-${randomBytes(4).toString("hex")}`;
+      mediaChecks.set(traceId, { media_url: b.media_url, media_type: b.media_type, scene: b.scene as number, openid: b.openid as string });
+      return ok({ trace_id: traceId });
+    },
   };
+
+  async function deliverMediaCheck(traceId: string, suggest: "pass" | "review" | "risky") {
+    const check = mediaChecks.get(traceId);
+    if (!check) throw new Error(`no media check ${traceId}`);
+    if (!push) throw new Error("no message-push URL set");
+    const media = await fetch(check.media_url);
+    await media.arrayBuffer();
+    const label = suggest === "pass" ? 100 : suggest === "review" ? 21000 : 20002;
+    const timestamp = String(Math.floor(clock() / 1000));
+    const nonce = String(randomBytes(4).readUInt32BE());
+    const target = new URL(push.url);
+    target.searchParams.set("signature", pushSignature(push.token, timestamp, nonce));
+    target.searchParams.set("timestamp", timestamp);
+    target.searchParams.set("nonce", nonce);
+    const event = {
+      ToUserName: "gh_0000000000",
+      FromUserName: check.openid,
+      CreateTime: Number(timestamp),
+      MsgType: "event",
+      Event: "wxa_media_check",
+      appid,
+      trace_id: traceId,
+      version: 2,
+      // WeChat sends the label of the event as a string.
+      result: { suggest, label: String(label) },
+      detail: [{ strategy: "content_model", errcode: 0, suggest, label: String(label), prob: suggest === "pass" ? 0 : 90 }],
+    };
+    const res = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+    return { mediaStatus: media.status, pushStatus: res.status, pushBody: await res.text() };
+  }
 
   async function answer(route: FakeRoute, query: Record<string, string>, body: unknown): Promise<Answer> {
     const queued = failures.get(route)?.[0];
@@ -345,19 +419,37 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     setTemplates(ids: string[]) {
       templates = new Set(ids);
     },
+    setPush(url: string, token: string) {
+      push = { url, token };
+    },
   };
 
   const controlBodies = {
     fail: z.object({ route: routeSchema, errcode: z.number().int(), times: z.number().int().positive().optional() }),
     slow: z.object({ route: routeSchema, ms: z.number().int().nonnegative() }),
     down: z.object({ route: routeSchema, down: z.boolean() }),
+    push: z.object({ url: z.string().url(), token: z.string().min(3) }),
+    mediaCheck: z.object({ suggest: z.enum(["pass", "review", "risky"]) }),
   };
 
-  function handleControl(method: string, action: string, body: unknown, res: ServerResponse): void {
+  async function handleControl(method: string, action: string, body: unknown, res: ServerResponse): Promise<void> {
     const send = (status: number, json: unknown) => writeJson(res, status, json);
     if (method === "GET" && action === "requests") return send(200, requests);
     if (method !== "POST") return send(405, { error: "method not allowed" });
+    if (action.startsWith("media-check/")) {
+      const parsed = controlBodies.mediaCheck.safeParse(body);
+      if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
+      const traceId = decodeURIComponent(action.slice("media-check/".length));
+      if (!mediaChecks.has(traceId)) return send(404, { error: "unknown trace_id" });
+      return send(200, await deliverMediaCheck(traceId, parsed.data.suggest));
+    }
     switch (action) {
+      case "push": {
+        const parsed = controlBodies.push.safeParse(body);
+        if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
+        control.setPush(parsed.data.url, parsed.data.token);
+        return send(200, { ok: true });
+      }
       case "reset":
         control.reset();
         return send(200, { ok: true });
@@ -435,6 +527,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     appid,
     secret,
     requests,
+    mediaChecks,
+    deliverMediaCheck,
     ...control,
     close() {
       for (const t of timers) clearTimeout(t);

@@ -236,6 +236,10 @@ export const staffWechatLoginSchema = customerLoginSchema.extend({ totp: staffLo
 /** `POST /api/auth/ticket`: a minute-long credential for one socket upgrade URL (`?ticket=`). */
 export const socketTicketSchema = z.object({ ticket: z.string(), expiresAt: z.number() });
 export type SocketTicket = z.infer<typeof socketTicketSchema>;
+/** Signed URLs for media, QR codes and downloads (`POST /api/signed-urls`): relative paths with `?sig=`. */
+export const signedUrlsRequestSchema = z.object({ paths: z.array(z.string().min(1).max(300)).min(1).max(100) });
+export const signedUrlsSchema = z.object({ urls: z.record(z.string(), z.string()), expiresAt: z.number() });
+export type SignedUrls = z.infer<typeof signedUrlsSchema>;
 export const loginResultSchema = z.object({
   token: z.string(),
   expiresAt: z.number(),

@@ -20,6 +20,7 @@ import { RATE_LIMITED_MESSAGE } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
 import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
+import { startMediaCheck } from "../domain/wechat/media-check";
 import { endConversation, loadConversation, recordTransfer, type TransferSource } from "./conversation-store";
 import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
 import { MessageLog } from "./message-log";
@@ -294,6 +295,7 @@ export class ConversationRoom extends Server<Env> {
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
     this.notifyInbox(firstMessage);
     if (who.party === "staff") this.pushIfAway(message);
+    else this.checkMediaLater(message);
     await this.scheduleTimeout();
   }
 
@@ -337,6 +339,12 @@ export class ConversationRoom extends Server<Env> {
     this.notifyChain = this.notifyChain
       .then(() => pushStaffReply(this.env, this.db, message, customerId))
       .catch((error) => console.error("push failed", error));
+  }
+
+  /** A customer's image or voice goes to WeChat's asynchronous check (domain/wechat/media-check.ts), off the ack path. */
+  private checkMediaLater(m: MessageRow) {
+    if ((m.kind !== "image" && m.kind !== "voice") || !m.mediaKey) return;
+    this.ctx.waitUntil(startMediaCheck(this.env, this.db, this.customer?.openid, { conversationId: m.conversationId, seq: m.seq, kind: m.kind, mediaKey: m.mediaKey }));
   }
 
   private async ownsMedia(key: string): Promise<boolean> {
@@ -527,6 +535,17 @@ export class ConversationRoom extends Server<Env> {
       await this.scheduleTimeout();
       return this.state();
     });
+  }
+
+  /**
+   * WeChat found a customer's image or voice risky (worker/routes/wechat-push.ts): flags it in this
+   * room's log (D1's copy is flagged by the caller, later copies carry the flag) and shows staff here.
+   */
+  async flagMessage(seq: number): Promise<boolean> {
+    const message = this.log.flag(seq);
+    if (!message) return false;
+    this.broadcastFrame({ type: "message", message: toMessage(message) }, [...this.getConnections("customer")].map((c) => c.id));
+    return true;
   }
 
   /** History for the parties (GET /api/conversations/:id/messages), from this room's own log. */

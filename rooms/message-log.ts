@@ -34,6 +34,12 @@ export class MessageLog {
     return row && { seq: row.seq, sentAt: row.sent_at };
   }
 
+  /** Flags a message (content check verdict); returns it, or undefined when there is none. */
+  flag(seq: number): MessageRow | undefined {
+    this.sql.exec("UPDATE messages SET flagged = 1 WHERE seq = ?", seq);
+    return this.rows("WHERE seq = ?", seq)[0];
+  }
+
   lastSeq(): number {
     return this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM messages").one().s ?? 0;
   }

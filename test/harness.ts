@@ -17,6 +17,8 @@ import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { DEMO_STAFF } from "../scripts/seed";
 
 export const TEST_SECRET = "test-token-secret-0123456789abcdef";
+/** The message-push token (WECHAT_PUSH_TOKEN) every test system and its fake WeChat share. */
+export const TEST_PUSH_TOKEN = "test-push-token";
 
 export type TestSystem = RunningSystem & {
   host: string;
@@ -24,7 +26,7 @@ export type TestSystem = RunningSystem & {
   close(): Promise<void>;
 };
 
-export async function startTestSystem(opts: { extraSql?: string; vars?: Record<string, string> } = {}): Promise<TestSystem> {
+export async function startTestSystem(opts: { extraSql?: string; vars?: Record<string, string>; port?: number } = {}): Promise<TestSystem> {
   const wechat = await startFakeWechat();
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-test-"));
   let system: RunningSystem;
@@ -32,9 +34,11 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
     await prepareFromTemplate(persistTo, opts.extraSql);
     system = await startWorker({
       persistTo,
+      port: opts.port,
       wechatBaseUrl: wechat.url,
-      vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", ...opts.vars },
+      vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", WECHAT_PUSH_TOKEN: TEST_PUSH_TOKEN, ...opts.vars },
     });
+    wechat.setPush(`${system.url}/api/wechat/push`, TEST_PUSH_TOKEN);
   } catch (error) {
     await wechat.close();
     throw error;

@@ -15,6 +15,8 @@ import {
   staffCodeOf,
 } from "./harness";
 import { PNG, uploadForm } from "./route-table";
+import { signPath } from "../domain/auth/signed-url";
+import { verifyToken } from "../domain/auth/token";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 
 const endedConversation = newConversationId();
@@ -25,6 +27,14 @@ const sys = useTestSystem({
     conversationsSql([{ id: endedConversation, customerId: "u_media_ended", staffId: "s_kf01", status: "ended", endedAt: Date.now() }]),
   ].join("\n"),
 });
+
+/** A signed URL from POST /api/signed-urls, absolute. */
+async function signedUrl(token: string, path: string): Promise<string> {
+  const res = await api(sys, "/api/signed-urls", { token, body: { paths: [path] } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.ok(res.body.expiresAt > Date.now());
+  return `${sys.url}${res.body.urls[path]}`;
+}
 
 const MP3 = Buffer.concat([Buffer.from("ID3"), Buffer.alloc(200, 1)]);
 
@@ -52,7 +62,7 @@ describe("media", () => {
     socket.send({ type: "send", clientId: "voice-message-1", content: { kind: "voice", mediaKey: voice.body.key, durationMs: 3200 } });
     await socket.waitFor("ack", (f) => f.clientId === "voice-message-1");
 
-    const own = await fetch(`${sys.url}/api/${image.body.key}?token=${customer.token}`);
+    const own = await fetch(await signedUrl(customer.token, `/api/${image.body.key}`));
     assert.equal(own.status, 200);
     assert.equal(own.headers.get("content-type"), "image/png");
     assert.deepEqual(Buffer.from(await own.arrayBuffer()), PNG);
@@ -75,6 +85,53 @@ describe("media", () => {
     assert.equal(refused.code, "bad_frame");
     strangerSocket.close();
     socket.close();
+  });
+
+  it("serves media, QR codes and backups by URLs signed for one path and a few minutes, never by the login token in the URL", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const first = await upload(customer.token, entry.conversationId, PNG);
+    const second = await upload(customer.token, entry.conversationId, PNG);
+    const path = `/api/${first.body.key}`;
+    // The long-lived login token in the query is refused (it used to be accepted here).
+    assert.equal((await fetch(`${sys.url}${path}?token=${encodeURIComponent(customer.token)}`)).status, 401);
+    const url = await signedUrl(customer.token, path);
+    assert.match(url, /\?sig=[^&]+$/);
+    assert.ok(!url.includes(customer.token));
+    assert.equal((await fetch(url)).status, 200);
+    // Only for its path: the same signature on another file of the same conversation is refused.
+    const sig = new URL(url).searchParams.get("sig")!;
+    assert.equal((await fetch(`${sys.url}/api/${second.body.key}?sig=${encodeURIComponent(sig)}`)).status, 401);
+    // Only for GET routes the URL reaches: the signature is no bearer token either.
+    assert.equal((await api(sys, "/api/auth/me", { token: sig })).status, 401);
+    assert.equal((await fetch(`${sys.url}/api/auth/me?sig=${encodeURIComponent(sig)}`)).status, 401);
+    // Until it expires.
+    const claims = (await verifyToken(TEST_SECRET, customer.token))!;
+    const expired = await signPath(TEST_SECRET, claims, path, -1);
+    assert.equal((await fetch(`${sys.url}${expired}`)).status, 401);
+    assert.equal((await fetch(`${sys.url}${await signPath(TEST_SECRET, claims, path, 60_000)}`)).status, 200);
+    // A login token or a socket ticket in `sig` is not a URL signature.
+    assert.equal((await fetch(`${sys.url}${path}?sig=${encodeURIComponent(customer.token)}`)).status, 401);
+    const ticket = (await api(sys, "/api/auth/ticket", { token: customer.token, method: "POST" })).body.ticket;
+    assert.equal((await fetch(`${sys.url}${path}?sig=${encodeURIComponent(ticket)}`)).status, 401);
+    // Signing grants nothing: the signer's rights are checked when the URL is used.
+    const stranger = await loginCustomer(sys);
+    assert.equal((await fetch(await signedUrl(stranger.token, path))).status, 404);
+    // Only media, QR codes, backups and the export can be signed.
+    const refused = await api(sys, "/api/signed-urls", { token: customer.token, body: { paths: ["/api/auth/me"] } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.code, "bad_request");
+
+    const admin = await loginStaff(sys, "admin", "admin123");
+    const qrcode = "/api/admin/staff/s_kf01/h5-qrcode";
+    assert.equal((await fetch(`${sys.url}${qrcode}?token=${encodeURIComponent(admin.token)}`)).status, 401);
+    const qr = await fetch(await signedUrl(admin.token, qrcode));
+    assert.equal(qr.status, 200);
+    assert.match(qr.headers.get("content-type") ?? "", /^image\//);
+    assert.equal((await fetch(`${sys.url}/api/admin/backups/kefu-missing?token=${encodeURIComponent(admin.token)}`)).status, 401);
+    assert.equal((await fetch(await signedUrl(admin.token, "/api/admin/backups/kefu-missing"))).status, 404);
+    const staff = await loginStaff(sys, "kf02");
+    assert.equal((await fetch(await signedUrl(staff.token, qrcode))).status, 403);
   });
 
   it("refuses files that are not images or voice, empty files, and files over the limit", async () => {

@@ -117,7 +117,7 @@ describe("mini program customer pages", () => {
     // Tap to play: the recorded voice is played from the server.
     page.querySelector("#messages")!.querySelector(".voice")!.dispatchEvent("tap");
     await eventually(() => shim.record.played.length === 1, 10_000, "voice played");
-    assert.match(shim.record.played[0], new RegExp(`^${sys.url}/api/media/${conversationId}/[0-9a-f]+\\?token=`));
+    assert.match(shim.record.played[0], new RegExp(`^${sys.url}/api/media/${conversationId}/[0-9a-f]+\\?sig=`));
     closePage(page);
   });
 

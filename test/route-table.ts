@@ -10,7 +10,14 @@ import {
   staffPath,
   type TestSystem,
   staffCodeOf,
+  TEST_PUSH_TOKEN,
 } from "./harness";
+import { pushSignature } from "../fake-wechat/server";
+
+/** The query WeChat signs a message push with (signature, timestamp, nonce). */
+export function signedPushQuery(token = TEST_PUSH_TOKEN, timestamp = String(Math.floor(Date.now() / 1000)), nonce = String(Math.floor(Math.random() * 1e9))): string {
+  return new URLSearchParams({ signature: pushSignature(token, timestamp, nonce), timestamp, nonce }).toString();
+}
 
 export const ROLES = ["anonymous", "customer", "otherCustomer", "staff", "otherStaff", "supervisor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -33,6 +40,8 @@ export type RouteCase = {
   allowed: readonly Role[];
   /** Runs last: it changes state that other rows rely on. */
   last?: boolean;
+  /** Revokes the caller's sessions: runs after every other check that uses the same tokens. */
+  revokes?: boolean;
   /** The route reads no body (nothing for the fuzzer to try); it may change state. */
   ignoresBody?: boolean;
 };
@@ -53,7 +62,13 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
+  { method: "POST", path: () => "/api/signed-urls", body: {}, allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },
+  // Revokes every session of the caller's account: after every other row.
+  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true, revokes: true },
+  // WeChat's message push: no account, a signature made with WECHAT_PUSH_TOKEN (test/media-check.test.ts refuses bad ones).
+  { method: "GET", path: () => `/api/wechat/push?${signedPushQuery()}&echostr=hello`, allowed: ROLES },
+  { method: "POST", path: () => `/api/wechat/push?${signedPushQuery()}`, body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/entry", body: { scene: 42 }, allowed: CUSTOMERS },
   { method: "GET", path: () => "/api/staff/conversations", allowed: STAFF },
   { method: "GET", path: () => "/api/colleagues", allowed: STAFF },
@@ -113,8 +128,6 @@ export const ROUTES: RouteCase[] = [
   { method: "DELETE", path: () => "/api/admin/templates/t_missing", allowed: ["admin"], ignoresBody: true },
   { method: "PUT", path: () => "/api/admin/on-duty", body: {}, allowed: ["admin"] },
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/end`, allowed: STAFF_PARTIES, last: true },
-  // Revokes every session of the caller's account: after every other row.
-  { method: "POST", path: () => "/api/auth/logout", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true, last: true },
 ];
 
 export const ROOMS: { name: string; path: (w: World) => string; allowed: readonly Role[] }[] = [

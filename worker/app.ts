@@ -13,6 +13,8 @@ import { entryRoutes } from "./routes/entry";
 import { mediaRoutes } from "./routes/media";
 import { conversationPushRoutes, pushRoutes } from "./routes/pushes";
 import { staffQrcodeRoutes } from "./routes/qrcode";
+import { signedUrlRoutes } from "./routes/signed-urls";
+import { wechatPushRoutes } from "./routes/wechat-push";
 import { settingsRoutes } from "./routes/settings";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { templateRoutes } from "./routes/templates";
@@ -24,6 +26,8 @@ app.use("/api/*", async (c, next) => {
 });
 app.use("/api/auth/*", loginRateLimit);
 app.route("/api/auth", authRoutes);
+app.route("/api/signed-urls", signedUrlRoutes);
+app.route("/api/wechat/push", wechatPushRoutes);
 app.route("/api/entry", entryRoutes);
 app.route("/api/staff", inboxRoutes);
 app.route("/api/colleagues", colleagueRoutes);

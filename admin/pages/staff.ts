@@ -1,7 +1,7 @@
 // Staff accounts and groups (F009).
 import { useState } from "preact/hooks";
 import * as z from "zod";
-import { authed, call, callChecked, type Session } from "../api";
+import { call, callChecked, type Session, useSignedUrl } from "../api";
 import { Alert, Badge, Card, formValues, html, Modal, PRESENCE_NAMES, ROLE_NAMES, useAction, useLoad } from "../ui";
 import { type AdminStaff, adminStaffSchema, type Group, groupSchema } from "../../protocol";
 import { TotpSetup } from "./totp";
@@ -79,18 +79,20 @@ function QrcodePanel(props: { staff: AdminStaff }) {
   const action = useAction();
   const [version, setVersion] = useState(0);
   const base = `/api/admin/staff/${props.staff.id}`;
+  const qrcode = useSignedUrl(`${base}/qrcode`);
+  const h5Qrcode = useSignedUrl(`${base}/h5-qrcode`);
   const generate = () => action.run(() => call(`${base}/qrcode`, { method: "POST" }).then(() => setVersion((v) => v + 1)), "小程序码已生成");
   return html`<div class="qrcodes">
     <p>顾客扫描 ${props.staff.name} 的专属码进入对话，将直接分配给 ${props.staff.name}。</p>
     <div class="row">
       <button class="primary" onClick=${generate} disabled=${action.busy}>生成小程序码</button>
-      <a class="button" href=${authed(`${base}/qrcode`)} download=${`${props.staff.code}-小程序码.png`}>下载小程序码</a>
-      <a class="button" href=${authed(`${base}/h5-qrcode`)} download=${`${props.staff.code}-H5码.png`}>下载 H5 二维码</a>
+      <a class="button" href=${qrcode} download=${`${props.staff.code}-小程序码.png`}>下载小程序码</a>
+      <a class="button" href=${h5Qrcode} download=${`${props.staff.code}-H5码.png`}>下载 H5 二维码</a>
     </div>
     <${Alert} error=${action.error} ok=${action.ok} />
     <div class="row">
-      <figure><img src=${authed(`${base}/h5-qrcode`)} alt="H5 二维码" width="160" /><figcaption>H5 二维码</figcaption></figure>
-      ${version > 0 ? html`<figure><img src=${authed(`${base}/qrcode?v=${version}`)} alt="小程序码" width="160" /><figcaption>小程序码</figcaption></figure>` : null}
+      <figure><img src=${h5Qrcode} alt="H5 二维码" width="160" /><figcaption>H5 二维码</figcaption></figure>
+      ${version > 0 && qrcode ? html`<figure><img src=${`${qrcode}&v=${version}`} alt="小程序码" width="160" /><figcaption>小程序码</figcaption></figure>` : null}
     </div>
   </div>`;
 }

@@ -1,5 +1,5 @@
 // One conversation's transcript with images and voice messages.
-import { authed, kefu } from "../api";
+import { kefu, useSignedUrl } from "../api";
 import { Badge, fmtTime, html, STATUS_NAMES, useLoad } from "../ui";
 import { LIMITS, type Message } from "../../protocol";
 
@@ -13,10 +13,17 @@ async function allMessages(id: string): Promise<Message[]> {
   }
 }
 
+function MediaBody(props: { m: Message & { mediaKey: string } }) {
+  const m = props.m;
+  const url = useSignedUrl(`/api/${m.mediaKey}`);
+  if (!url) return html`<small class="muted">加载中…</small>`;
+  if (m.kind === "image") return html`<a href=${url} target="_blank"><img class="media" src=${url} alt="图片" /></a>`;
+  return html`<audio controls src=${url}></audio><small> ${Math.round((m.durationMs ?? 0) / 1000)}″</small>`;
+}
+
 export function MessageBody(props: { m: Message }) {
   const m = props.m;
-  if (m.kind === "image" && m.mediaKey) return html`<a href=${authed(`/api/${m.mediaKey}`)} target="_blank"><img class="media" src=${authed(`/api/${m.mediaKey}`)} alt="图片" /></a>`;
-  if (m.kind === "voice" && m.mediaKey) return html`<audio controls src=${authed(`/api/${m.mediaKey}`)}></audio><small> ${Math.round((m.durationMs ?? 0) / 1000)}″</small>`;
+  if ((m.kind === "image" || m.kind === "voice") && m.mediaKey) return html`<${MediaBody} m=${m} />`;
   return html`<span>${m.text}</span>`;
 }
 

@@ -9,8 +9,12 @@ export const principalSchema = z.object({
   exp: z.number(),
   /** The account's session version when the token was issued; a raised version revokes it. */
   ver: z.number().int().nonnegative().default(0),
-  /** What the token is good for: `session` (the login token) or `socket` (a minute-long ticket in a socket URL). */
-  use: z.enum(["session", "socket"]).default("session"),
+  /**
+   * What the token is good for: `session` (the login token), `socket` (a minute-long ticket in a
+   * socket URL) or `url` (a signed URL for one exact `path`, domain/auth/signed-url.ts).
+   */
+  use: z.enum(["session", "socket", "url"]).default("session"),
+  path: z.string().max(300).optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
 export type PrincipalClaims = z.input<typeof principalSchema>;

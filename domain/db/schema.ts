@@ -199,3 +199,20 @@ export const pushes = sqliteTable(
     uniqueIndex("pushes_retry").on(t.retryOf),
   ],
 );
+
+/** Asynchronous content checks of customer images and voice (media_check_async), by WeChat's trace id. */
+export const mediaChecks = sqliteTable(
+  "media_checks",
+  {
+    traceId: text("trace_id").primaryKey(),
+    conversationId: text("conversation_id").notNull(),
+    seq: integer("seq").notNull(),
+    mediaKey: text("media_key").notNull(),
+    /** null until WeChat's wxa_media_check event arrives. */
+    suggest: text("suggest", { enum: ["pass", "review", "risky"] }),
+    label: integer("label"),
+    createdAt: integer("created_at").notNull(),
+    checkedAt: integer("checked_at"),
+  },
+  (t) => [index("media_checks_media").on(t.mediaKey), index("media_checks_conversation").on(t.conversationId)],
+);

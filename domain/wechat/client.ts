@@ -81,7 +81,8 @@ export type WechatRoute =
   | "stable_token"
   | "subscribe_send"
   | "getwxacodeunlimit"
-  | "msg_sec_check";
+  | "msg_sec_check"
+  | "media_check_async";
 
 // ---------- request and response shapes ----------
 
@@ -113,6 +114,17 @@ export interface MsgSecCheckRequest {
   scene: 1 | 2 | 3 | 4;
   openid: string;
 }
+
+export interface MediaCheckAsyncRequest {
+  /** A URL WeChat downloads the file from (public, within 30 minutes). */
+  media_url: string;
+  /** 1 voice, 2 image. */
+  media_type: 1 | 2;
+  version: 2;
+  scene: 1 | 2 | 3 | 4;
+  openid: string;
+}
+const mediaCheckAsyncSchema = z.object({ trace_id: z.string().min(1) });
 
 const sessionSchema = z.object({
   openid: z.string().min(1),
@@ -165,6 +177,8 @@ export interface WechatClient {
   /** PNG bytes of the mini program code. */
   getUnlimitedQrCode(accessToken: string, request: UnlimitedQrCodeRequest): Promise<Uint8Array>;
   msgSecCheck(accessToken: string, request: MsgSecCheckRequest): Promise<MsgSecCheckResult>;
+  /** Starts an asynchronous check; the verdict arrives later as a `wxa_media_check` push event. */
+  mediaCheckAsync(accessToken: string, request: MediaCheckAsyncRequest): Promise<{ trace_id: string }>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -258,6 +272,10 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     async msgSecCheck(accessToken, request) {
       const data = await postJson("msg_sec_check", "/wxa/msg_sec_check", accessToken, request, secCheckSchema);
       return { ...data.result, ...(data.trace_id === undefined ? {} : { trace_id: data.trace_id }) };
+    },
+
+    mediaCheckAsync(accessToken, request) {
+      return postJson("media_check_async", "/wxa/media_check_async", accessToken, request, mediaCheckAsyncSchema);
     },
   };
 }

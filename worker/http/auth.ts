@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { currentRole } from "../../domain/auth/session";
 import { type Principal, type PrincipalRole, verifyToken } from "../../domain/auth/token";
+import { SIGNED_URL_PARAM, verifySignedPath } from "../../domain/auth/signed-url";
 import { createDb } from "../../domain/db/client";
 import type { Env } from "../../domain/env";
 import { principalRoleSchema, STAFF_ROLES } from "../../protocol";
@@ -11,9 +12,8 @@ import { forbidden, unauthorized } from "../../domain/errors";
  * Where a request may carry its credential: the login token only in the Authorization header
  * (`use: "session"`); a URL only a short-lived one, made for that purpose: a socket ticket
  * (`?ticket=`, socket upgrades) or, for the GET routes that <img>, <audio> and downloads reach,
- * the session token in `?token=` (see README "Security").
+ * a URL signed for exactly that path (`?sig=`, domain/auth/signed-url.ts). `?token=` is never read.
  */
-const URL_TOKEN_GET_ROUTES = [/^\/api\/media\//, /^\/api\/admin\/staff\/[^/]+\/(h5-)?qrcode$/, /^\/api\/admin\/backups\/[^/]+$/, /^\/api\/admin\/conversations\/export$/];
 
 async function verified(secret: string, token: string | null | undefined, use: Principal["use"]): Promise<Principal | null> {
   const p = token ? await verifyToken(secret, token) : null;
@@ -26,9 +26,7 @@ export async function tokenPrincipal(request: Request, secret: string): Promise<
   if (header?.startsWith("Bearer ")) return verified(secret, header.slice(7).trim(), "session");
   const url = new URL(request.url);
   if (url.pathname.startsWith("/parties/")) return verified(secret, url.searchParams.get("ticket"), "socket");
-  if (request.method === "GET" && URL_TOKEN_GET_ROUTES.some((r) => r.test(url.pathname))) {
-    return verified(secret, url.searchParams.get("token"), "session");
-  }
+  if (request.method === "GET") return verifySignedPath(secret, url.pathname, url.searchParams.get(SIGNED_URL_PARAM));
   return null;
 }
 

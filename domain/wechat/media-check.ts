@@ -1,0 +1,88 @@
+// Asynchronous content check of customer images and voice (issue 14 item 4): after the message is
+// stored, WeChat is asked to download the file (media_check_async) through a signed URL on the
+// public origin; its verdict arrives later as a `wxa_media_check` message-push event
+// (worker/routes/wechat-push.ts). trace_id → (conversation, seq) is kept in D1 (media_checks).
+import { and, eq } from "drizzle-orm";
+import * as z from "zod";
+import { signPath } from "../auth/signed-url";
+import type { Db } from "../db/client";
+import { mediaChecks, messages } from "../db/schema";
+import type { Env } from "../env";
+import { withWechatToken } from "./access-token";
+import { hasWechatOpenid } from "./customer";
+import { wechatClient } from "./env";
+
+/** Who signs the URL WeChat downloads from: no account, accepted by the media route alone. */
+export const MEDIA_CHECK_SIGNER = "wechat:media-check";
+/** WeChat pushes the verdict within 30 minutes; its download comes before that. */
+export const MEDIA_CHECK_URL_TTL_MS = 60 * 60_000;
+/** mediaCheckAsync scene 2: comments, as for text (content-check.ts). */
+const SCENE_COMMENT = 2;
+
+export type StoredMedia = { conversationId: string; seq: number; kind: "image" | "voice"; mediaKey: string };
+
+/**
+ * Asks WeChat to check a stored customer image or voice clip. Skipped (false) when the customer has
+ * no openid WeChat knows (H5 guests) or no public origin is configured; failures are logged, the
+ * message stays as it is (it was already shown: the check can only flag it afterwards).
+ */
+export async function startMediaCheck(env: Env, db: Db, openid: string | null | undefined, media: StoredMedia): Promise<boolean> {
+  const base = env.PUBLIC_BASE_URL?.replace(/\/+$/, "");
+  if (!base || !hasWechatOpenid(openid)) return false;
+  try {
+    const url = await signPath(env.TOKEN_SECRET, { sub: MEDIA_CHECK_SIGNER, role: "admin", ver: 0 }, `/api/${media.mediaKey}`, MEDIA_CHECK_URL_TTL_MS);
+    const { trace_id } = await withWechatToken(env, (token) =>
+      wechatClient(env).mediaCheckAsync(token, {
+        media_url: `${base}${url}`,
+        media_type: media.kind === "voice" ? 1 : 2,
+        version: 2,
+        scene: SCENE_COMMENT,
+        openid,
+      }),
+    );
+    await db.insert(mediaChecks).values({ traceId: trace_id, conversationId: media.conversationId, seq: media.seq, mediaKey: media.mediaKey, createdAt: Date.now() }).onConflictDoNothing();
+    return true;
+  } catch (error) {
+    console.warn(`media check not started: ${String(error)}`);
+    return false;
+  }
+}
+
+/** The `wxa_media_check` event as WeChat pushes it (JSON mode); label comes as a string or a number. */
+export const mediaCheckEventSchema = z.object({
+  MsgType: z.literal("event"),
+  Event: z.literal("wxa_media_check"),
+  trace_id: z.string().min(1).max(128),
+  result: z.object({ suggest: z.enum(["pass", "review", "risky"]), label: z.coerce.number().int() }),
+});
+export type MediaCheckEvent = z.infer<typeof mediaCheckEventSchema>;
+
+/**
+ * Records a verdict once per trace id. Returns the message to flag when the verdict is risky (also
+ * when the event comes again: flagging is idempotent, and a repeat may follow a failed attempt),
+ * or null.
+ */
+export async function recordMediaVerdict(db: Db, event: MediaCheckEvent, now = Date.now()): Promise<{ conversationId: string; seq: number } | null> {
+  const [check] = await db.select().from(mediaChecks).where(eq(mediaChecks.traceId, event.trace_id)).limit(1);
+  if (!check) return null;
+  if (check.checkedAt === null) {
+    await db.update(mediaChecks).set({ suggest: event.result.suggest, label: event.result.label, checkedAt: now }).where(eq(mediaChecks.traceId, event.trace_id));
+  }
+  const suggest = check.suggest ?? event.result.suggest;
+  return suggest === "risky" ? { conversationId: check.conversationId, seq: check.seq } : null;
+}
+
+/** Flags the message's D1 copy (the room's log is flagged by the room; a later copy carries it too). */
+export async function flagMessageInD1(db: Db, conversationId: string, seq: number): Promise<void> {
+  await db.update(messages).set({ flagged: true }).where(and(eq(messages.conversationId, conversationId), eq(messages.seq, seq)));
+}
+
+/** Whether WeChat found the file risky: it is then hidden from customers. */
+export async function mediaRisky(db: Db, mediaKey: string): Promise<boolean> {
+  const [row] = await db
+    .select({ traceId: mediaChecks.traceId })
+    .from(mediaChecks)
+    .where(and(eq(mediaChecks.mediaKey, mediaKey), eq(mediaChecks.suggest, "risky")))
+    .limit(1);
+  return row !== undefined;
+}
