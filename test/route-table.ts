@@ -59,6 +59,8 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/guest", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff/wechat", body: {}, allowed: ROLES },
+  // TOTP enrolment before the first login when TOTP is required: staff code and password, no token.
+  { method: "POST", path: () => "/api/auth/staff/totp/setup", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
