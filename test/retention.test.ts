@@ -10,6 +10,7 @@ import {
 } from "../scripts/fixtures";
 import { settingSql } from "../scripts/seed";
 import { queryJson, runWrangler } from "../scripts/wrangler";
+import { executeLocalD1 } from "../scripts/local-d1";
 import { DAILY_CRON } from "../domain/backup";
 import { runCron, TICK_CRON } from "./cron";
 import { api, eventually, startTestSystem, TEST_SECRET, type TestSystem } from "./harness";
@@ -31,8 +32,9 @@ const fixtures = [
   settingSql("retentionDays", 30),
   customersSql([{ id: "u_keep01", createdAt: now - 90 * DAY }]),
   conversationsSql([
-    { id: oldEnded, customerId: "u_keep01", staffId: "s_kf01", status: "ended", createdAt: now - 60 * DAY, lastMessageAt: now - 45 * DAY, endedAt: now - 44 * DAY, lastSeq: 2 },
-    { id: recentEnded, customerId: "u_keep01", staffId: "s_kf01", status: "ended", createdAt: now - 10 * DAY, lastMessageAt: now - 5 * DAY, endedAt: now - 4 * DAY, lastSeq: 2 },
+    // Open while the test uploads their media (uploads into ended conversations are refused), ended right after.
+    { id: oldEnded, customerId: "u_keep01", staffId: "s_kf01", status: "active", createdAt: now - 60 * DAY, lastMessageAt: now - 45 * DAY, endedAt: now - 44 * DAY, lastSeq: 2 },
+    { id: recentEnded, customerId: "u_keep01", staffId: "s_kf01", status: "active", createdAt: now - 10 * DAY, lastMessageAt: now - 5 * DAY, endedAt: now - 4 * DAY, lastSeq: 2 },
     { id: oldOpen, customerId: "u_keep01", staffId: "s_kf01", status: "active", createdAt: now - 50 * DAY, lastMessageAt: now - 40 * DAY, lastSeq: 2 },
   ]),
   messagesSql([...messages(oldEnded, now - 46 * DAY), ...messages(recentEnded, now - 6 * DAY), ...messages(oldOpen, now - 41 * DAY)]),
@@ -76,6 +78,7 @@ describe("retention", () => {
   it("deletes ended conversations past retentionDays with their messages, transfers and media, and keeps the rest", async () => {
     const admin = await mintToken(TEST_SECRET, "s_admin", "admin");
     const keys = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await upload(admin, id)] as const)));
+    await executeLocalD1(sys.persistTo, `UPDATE conversations SET status = 'ended' WHERE id IN ('${oldEnded}', '${recentEnded}');`);
 
     // The daily cron only backs up; retention rides on the 5-minute tick.
     await runCron(sys, DAILY_CRON);

@@ -5,10 +5,20 @@ import { useTestSystem } from "./harness";
 
 const sys = useTestSystem();
 
+/** A page, or the first hashed asset of the given type its index.html names. */
+async function resolve(path: string): Promise<string> {
+  const [page, ext] = path.split("*");
+  if (!ext) return page;
+  const html = await (await fetch(`${sys.url}${page}`)).text();
+  const asset = new RegExp(`\\./(assets/[^"]+\\.${ext})"`).exec(html)?.[1];
+  assert.ok(asset, `${page} names a .${ext} asset`);
+  return `${page}${asset}`;
+}
+
 describe("security headers", () => {
-  for (const path of ["/admin/", "/admin/app.js", "/h5/", "/h5/style.css"]) {
+  for (const path of ["/admin/", "/admin/*js", "/h5/", "/h5/*css"]) {
     it(`sends CSP, frame-ancestors, X-Frame-Options, Referrer-Policy and nosniff on ${path}`, async () => {
-      const res = await fetch(`${sys.url}${path}`);
+      const res = await fetch(`${sys.url}${await resolve(path)}`);
       await res.arrayBuffer();
       assert.equal(res.status, 200);
       const csp = res.headers.get("content-security-policy") ?? "";
