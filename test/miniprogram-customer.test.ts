@@ -114,7 +114,8 @@ describe("mini program customer pages", () => {
     await eventually(() => page.data.bubbles.every((b: { state: string }) => b.state === "sent"), 15_000, "all sent");
     const kinds = page.data.bubbles.map((b: { kind: string }) => b.kind);
     assert.deepEqual(kinds.slice(-2), ["image", "voice"]);
-    // Tap to play: the recorded voice is played from the server.
+    // Tap to play: the recorded voice is played from the server, once its signed URL has come.
+    await eventually(() => page.data.bubbles.some((b: { kind: string; voiceUrl: string }) => b.kind === "voice" && b.voiceUrl.includes("?sig=")), 10_000, "signed voice URL");
     page.querySelector("#messages")!.querySelector(".voice")!.dispatchEvent("tap");
     await eventually(() => shim.record.played.length === 1, 10_000, "voice played");
     assert.match(shim.record.played[0], new RegExp(`^${sys.url}/api/media/${conversationId}/[0-9a-f]+\\?sig=`));
