@@ -59,7 +59,9 @@ function testFiles(dir: string): string[] {
 }
 
 const nodeTest = (files: string[], concurrency: number, extraEnv?: Record<string, string | undefined>) =>
-  run(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files], extraEnv);
+  // --test-force-exit: a file whose test failed halfway can leave a page's socket reconnecting;
+  // its after hooks still stop its system, and the run must end rather than wait on it.
+  run(process.execPath, ["--import", "tsx", "--test", "--test-force-exit", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files], extraEnv);
 
 try {
   const unit = testFiles("test/unit");
