@@ -16,6 +16,21 @@ export function localD1File(persistTo: string): string {
   return join(dir, files[0]);
 }
 
+/**
+ * workerd takes SQLite's lock for a moment at a time while the system runs: a statement from here
+ * that finds the database locked (SQLITE_BUSY) waits until it is free, for a few seconds at most.
+ */
+async function whenUnlocked<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(10 * attempt, 200)));
+    }
+  }
+}
+
 export function openLocalD1(persistTo: string): Client {
   return createClient({ url: `file:${localD1File(persistTo)}` });
 }
@@ -24,7 +39,7 @@ export function openLocalD1(persistTo: string): Client {
 export async function executeLocalD1(persistTo: string, sql: string): Promise<void> {
   const db = openLocalD1(persistTo);
   try {
-    await db.executeMultiple(`PRAGMA foreign_keys = ON;\n${sql}`);
+    await whenUnlocked(() => db.executeMultiple(`PRAGMA foreign_keys = ON;\n${sql}`));
   } finally {
     db.close();
   }
@@ -70,7 +85,7 @@ export async function queryJson<T>(persistTo: string, command: string): Promise<
 
 /** Rows of a query as plain objects. */
 export async function selectAll<T = Record<string, unknown>>(db: Client, query: string, args: (string | number | null)[] = []): Promise<T[]> {
-  const result = await db.execute({ sql: query, args });
+  const result = await whenUnlocked(() => db.execute({ sql: query, args }));
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c) => [c, row[c]])) as T);
 }
 
