@@ -1,5 +1,5 @@
 // The admin's conversation search (F012), shared by the result list and the export stream.
-import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { containsText } from "./text-search";
 import { toInboxItem, toMessage } from "./db/mappers";

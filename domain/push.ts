@@ -4,7 +4,7 @@
 import { and, count, eq, gt, inArray } from "drizzle-orm";
 import type { Db } from "./db/client";
 import type { MessageRow } from "./db/mappers";
-import { pushes, staff, users } from "./db/schema";
+import { pushes, staff } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError, conflict } from "./errors";
 import { previewOf, PUSH_PAGE } from "../protocol";

@@ -8,7 +8,7 @@ import { openTotpSecret, sealTotpSecret } from "../../domain/auth/totp-secret";
 import type { Db } from "../../domain/db/client";
 import { staff } from "../../domain/db/schema";
 import type { Env } from "../../domain/env";
-import { ApiError, forbidden } from "../../domain/errors";
+import { ApiError } from "../../domain/errors";
 import { loadSettings } from "../../domain/settings";
 import { hit, tooManyRequests } from "./rate-limit";
 

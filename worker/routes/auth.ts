@@ -7,7 +7,7 @@ import { bumpCustomerSessions, bumpStaffSessions, sessionVersionOf } from "../..
 import { closeSessions } from "../../rooms/session-room";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
-import { anyone, anyStaff, principal, requireRole } from "../http/auth";
+import { anyone, anyStaff, principal } from "../http/auth";
 import { ApiError, forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
 import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffTotpSetupSchema, staffWechatLoginSchema } from "../../protocol";

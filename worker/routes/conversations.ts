@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, lte, type SQL } from "drizzle-orm";
 import { conversationFor } from "../../domain/access";
 import { earlierPage } from "../../domain/customer-history";
 import { awaitingReplyWhere } from "../../domain/conversation-query";
