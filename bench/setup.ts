@@ -4,7 +4,7 @@
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
+import { conversationsSql, customersSql, fixtureOpenid, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { freePort, type RunningSystem } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
@@ -61,6 +61,13 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
     ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
     /listening on (\S+)/,
   );
+  // The seeded customers opened the mini program just now, so WeChat checks their text (43104 otherwise).
+  const visits = await fetch(`${wechatUrl[1]}/__fake/visits`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ openids: pop.pairs.map((p) => fixtureOpenid(p.customerId)) }),
+  });
+  if (!visits.ok) throw new Error(`fake WeChat refused the visits: ${await visits.text()}`);
   const persistTo = mkdtempSync(join(tmpdir(), "kefu-bench-"));
   const seedStart = Date.now();
   const snapshot = snapshotTree();

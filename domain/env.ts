@@ -11,6 +11,8 @@ export type Env = Cloudflare.Env & {
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;
-  /** Milliseconds from a message's ack to its D1 copy at the latest (default 500; tests raise it to kill in between). */
+  /** How long the D1 copier gathers copies before writing them (default 500 ms; tests raise it to kill in between). */
   D1_COPY_DELAY_MS?: string;
+  /** How many D1 copiers share the conversations (default 4). */
+  D1_COPY_SHARDS?: string;
 };

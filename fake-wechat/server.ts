@@ -430,6 +430,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     down: z.object({ route: routeSchema, down: z.boolean() }),
     push: z.object({ url: z.string().url(), token: z.string().min(3) }),
     mediaCheck: z.object({ suggest: z.enum(["pass", "review", "risky"]) }),
+    visits: z.object({ openids: z.array(z.string()).max(100_000) }),
   };
 
   async function handleControl(method: string, action: string, body: unknown, res: ServerResponse): Promise<void> {
@@ -444,6 +445,14 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       return send(200, await deliverMediaCheck(traceId, parsed.data.suggest));
     }
     switch (action) {
+      case "visits": {
+        // These users opened the mini program just now (as a jscode2session would record): the
+        // benchmark's seeded customers, whose text the content check may then check.
+        const parsed = controlBodies.visits.safeParse(body);
+        if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
+        for (const openid of parsed.data.openids) visits.set(openid, clock());
+        return send(200, { ok: true });
+      }
       case "push": {
         const parsed = controlBodies.push.safeParse(body);
         if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });

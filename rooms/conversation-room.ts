@@ -25,6 +25,7 @@ import { endConversation, loadConversation, recordTransfer, type TransferSource 
 import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
 import { MessageLog } from "./message-log";
 import { D1Copy } from "./d1-copy";
+import { d1CopyRoom } from "./d1-copy-room";
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { IdentityFrameLimits } from "./frame-limits";
@@ -61,7 +62,7 @@ export class ConversationRoom extends Server<Env> {
   override async onStart() {
     this.db = createDb(this.env);
     this.log = new MessageLog(this.ctx.storage.sql, this.name);
-    this.copy = new D1Copy(this.db, this.ctx.storage.kv, this.log, this.name, () => this.row, Number(this.env.D1_COPY_DELAY_MS) || undefined);
+    this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
     const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
@@ -289,7 +290,7 @@ export class ConversationRoom extends Server<Env> {
     // A conversation holds load from its first message (rule 6.3), and assignment, the monitor and
     // statistics read that from D1: this one copy per conversation goes before the ack. Should D1
     // fail, the message is still stored here and the alarm retries the copy.
-    if (firstMessage) await this.copy.flush().catch((error) => console.error("D1 copy of a first message failed", error));
+    if (firstMessage) await this.copy.flush(true).catch((error) => console.error("D1 copy of a first message failed", error));
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
@@ -305,10 +306,10 @@ export class ConversationRoom extends Server<Env> {
    */
   private store(m: NewMessage): MessageRow {
     const message = messageRow(m);
+    this.copy.persist();
     this.log.append(message);
     this.setRow(afterMessage(this.row, message));
     this.copySoon(this.copy.changed());
-    if (this.copy.batchFull()) this.copyNow();
     return message;
   }
 
@@ -357,6 +358,7 @@ export class ConversationRoom extends Server<Env> {
     const current = who.party === "staff" ? this.row.staffReadSeq : this.row.customerReadSeq;
     if (upTo <= current) return;
     const at = Date.now();
+    this.copy.persist();
     this.setRow(afterRead(this.row, who.party, upTo, this.log.markRead(who.party, upTo, at)));
     this.copySoon(this.copy.changed({ reader: who.party, seq: upTo, at }));
     this.broadcastFrame({ type: "read", by: who.party, seq: upTo, at });
@@ -460,8 +462,10 @@ export class ConversationRoom extends Server<Env> {
 
   override async onAlarm() {
     this.alarmAt = null;
-    await this.copy.flush().catch((error) => console.error("D1 copy failed", error));
+    // Handovers D1 has not confirmed yet are written now, so that what D1 has is recorded here.
+    await this.copy.flush(this.copy.waiting()).catch((error) => console.error("D1 copy failed", error));
     await this.serial(async () => {
+      this.copy.persist();
       // The room's own row says when it idles; D1 is read only when it looks due.
       const settings = await loadSettings(this.db);
       const idle = () => this.row.status !== "ended" && Date.now() >= idleDeadline(this.row, settings);
@@ -477,7 +481,8 @@ export class ConversationRoom extends Server<Env> {
 
   private async finish(reason: string) {
     // An ended conversation is whole in D1 (earlier-history pages, transcripts and exports read it there).
-    await this.copy.flush().catch((error) => console.error("D1 copy before the end failed; the alarm retries", error));
+    await this.copy.flush(true).catch((error) => console.error("D1 copy before the end failed; the alarm retries", error));
+    this.copy.persist();
     const ended = await endConversation(this.db, this.row.id, reason, Date.now());
     if (!ended) return;
     this.adopt(ended);

@@ -4,6 +4,7 @@
 import type { ConversationRow, MessageRow } from "../domain/db/mappers";
 import { awaitingReplyAfter } from "../domain/conversation-query";
 import { type MessageContent, previewOf } from "../protocol";
+import { messageFieldsOf } from "../domain/db/message-copy";
 
 export type NewMessage = {
   conversationId: string;
@@ -56,21 +57,6 @@ export function afterRead(current: ConversationRow, reader: "customer" | "staff"
     : { ...current, customerReadSeq: Math.max(current.customerReadSeq, seq), unreadCustomer: unread };
 }
 
-/** The message-derived fields, as the room knows them and D1 is told. */
-export function messageFields(r: ConversationRow) {
-  return {
-    lastSeq: r.lastSeq,
-    lastMessageAt: r.lastMessageAt,
-    lastMessagePreview: r.lastMessagePreview,
-    startedAt: r.startedAt,
-    unreadStaff: r.unreadStaff,
-    unreadCustomer: r.unreadCustomer,
-    staffReadSeq: r.staffReadSeq,
-    customerReadSeq: r.customerReadSeq,
-    awaitingReply: r.awaitingReply,
-  };
-}
-
 /**
  * A row read from D1 merged with the room's own: D1's copy of the message fields may be up to a
  * copy interval behind, so the room's win unless D1 is ahead (history imported from D1).
@@ -80,7 +66,7 @@ export function mergeD1Row(d1: ConversationRow, local: ConversationRow | undefin
   const ended = d1.status === "ended" ? d1 : local.status === "ended" ? local : null;
   return {
     ...d1,
-    ...messageFields(local),
+    ...messageFieldsOf(local),
     staffReadSeq: Math.max(d1.staffReadSeq, local.staffReadSeq),
     customerReadSeq: Math.max(d1.customerReadSeq, local.customerReadSeq),
     status: ended ? "ended" : d1.status === "active" || local.status === "active" ? "active" : "pending",

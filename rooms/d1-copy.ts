@@ -1,98 +1,170 @@
-// The room's messages, read marks and message-derived conversation fields, copied to D1 in
-// batches (admin search, exports, stats and backups read D1). The room's own storage records how
-// far D1 has them (`copiedSeq`, pending read marks), in the same transaction as the messages, so a
-// copy cut short by a crash resumes from there; every write is idempotent by (conversation, seq).
-import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+// A room's messages, read marks and message-derived conversation fields on their way to D1 (admin
+// search, exports, stats and backups read D1): handed over to a D1CopyRoom (rooms/d1-copy-room.ts),
+// which writes many conversations' copies in one D1 batch and answers each handover with the last
+// one D1 has. The room's own storage records how far D1 has its messages (`copiedSeq`) and the
+// read marks D1 may lack; both are written inside the room's next transaction (a message or a
+// read: no commit of their own), so a room that restarts hands over again from there. Every D1
+// write is idempotent by (conversation, seq).
+import { asc, eq } from "drizzle-orm";
 import type { Db } from "../domain/db/client";
-import type { ConversationRow, MessageRow } from "../domain/db/mappers";
-import { conversations, messages } from "../domain/db/schema";
-import { messageFields } from "./conversation-row";
+import type { ConversationRow } from "../domain/db/mappers";
+import { messageFieldsOf, type ReadCopy } from "../domain/db/message-copy";
+import { messages } from "../domain/db/schema";
+import type { CopyBatch, D1CopyRoom } from "./d1-copy-room";
 import type { MessageLog } from "./message-log";
 
 type Party = "customer" | "staff";
 type Reads = Partial<Record<Party, { seq: number; at: number }>>;
 
-/** How long after a change D1 gets it at the latest, unless a batch fills first (D1_COPY_DELAY_MS). */
-const COPY_DELAY_MS = 500;
-const BATCH = 64;
-/** D1 binds at most 100 parameters per statement; a message row has 12. */
-const ROWS_PER_INSERT = 8;
+const BATCH = 200;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+/** How long after a handover the room asks again whether D1 has it (the copier writes every ~0.5 s). */
+const CONFIRM_MS = 5_000;
 const COPIED_KEY = "d1.copiedSeq";
 const READS_KEY = "d1.reads";
 
+type Handover = { id: number; seq: number; reads: string | undefined };
+
 export class D1Copy {
-  private running: Promise<void> | undefined;
+  /** The last handover asked for; each runs after the one before. */
+  private tail: Promise<void> = Promise.resolve();
+  /** A handover asked for but not started yet: later asks join it instead of queueing more. */
+  private queued: { now: boolean; promise: Promise<void> } | undefined;
   private failures = 0;
   private retryAt = 0;
-  /** When the oldest change not yet in D1 is due there (0: none known since waking). */
-  private dueAt = 0;
+  /** Handed over since waking (memory only: after a restart the room hands over from `copiedSeq`). */
+  private handedSeq: number;
+  private handedReads: string | undefined;
+  private lastId = 0;
+  private lastHandAt = 0;
+  /** Handovers the copier has not confirmed yet, oldest first. */
+  private unconfirmed: Handover[] = [];
+  /** What D1 is known to have; written to storage by `persist`. */
+  private confirmedSeq: number;
+  private confirmedReads: string | undefined;
 
   constructor(
     private readonly db: Db,
+    private readonly copier: () => DurableObjectStub<D1CopyRoom>,
     private readonly kv: SyncKvStorage,
     private readonly log: MessageLog,
     private readonly conversationId: string,
     private readonly row: () => ConversationRow,
-    private readonly delayMs = COPY_DELAY_MS,
-  ) {}
+  ) {
+    this.handedSeq = this.confirmedSeq = this.copiedSeq();
+  }
 
   copiedSeq(): number {
     return this.kv.get<number>(COPIED_KEY) ?? 0;
   }
 
-  private pending(): boolean {
-    return this.log.lastSeq() > this.copiedSeq() || this.kv.get<Reads>(READS_KEY) !== undefined;
+  private readsKey(): string | undefined {
+    const reads = this.kv.get<Reads>(READS_KEY);
+    return reads && JSON.stringify(reads);
   }
 
-  /** When the next copy should run (for the room's alarm), or null when D1 has everything. */
+  /** Something stored here has not been handed over yet. */
+  private toHand(): boolean {
+    return this.log.lastSeq() > this.handedSeq || this.readsKey() !== this.handedReads;
+  }
+
+  /** Whether handovers wait for the copier's word that D1 has them. */
+  waiting(): boolean {
+    return this.unconfirmed.length > 0;
+  }
+
+  /** When the next handover (or confirmation check) is due, or null when D1 has everything. */
   due(now = Date.now()): number | null {
-    if (!this.pending()) return null;
     if (this.failures > 0) return this.retryAt;
-    return this.dueAt || now;
+    if (this.toHand()) return now;
+    if (this.waiting()) return this.lastHandAt + CONFIRM_MS;
+    if (this.confirmedSeq > this.copiedSeq() || (this.readsKey() !== undefined && this.readsKey() === this.confirmedReads)) return now + CONFIRM_MS;
+    return null;
+  }
+
+  /** Records read marks that moved (in the caller's transaction); returns when the handover is due. */
+  changed(read?: { reader: Party; seq: number; at: number }): number {
+    if (read) this.kv.put(READS_KEY, { ...this.kv.get<Reads>(READS_KEY), [read.reader]: { seq: read.seq, at: read.at } } satisfies Reads);
+    return this.due() ?? Date.now();
+  }
+
+  /** Writes what the copier confirmed D1 has; call it inside a transaction the room commits anyway. */
+  persist() {
+    if (this.confirmedSeq > this.copiedSeq()) this.kv.put(COPIED_KEY, this.confirmedSeq);
+    if (this.confirmedReads !== undefined && this.readsKey() === this.confirmedReads) {
+      this.kv.delete(READS_KEY);
+      if (this.handedReads === this.confirmedReads) this.handedReads = undefined;
+      this.confirmedReads = undefined;
+    }
   }
 
   /**
-   * Records that a message was stored or read marks moved (in the caller's transaction), and
-   * returns when the copy is due.
+   * Hands everything new over (and asks what D1 has); with `now`, the copier writes it to D1
+   * before this resolves. One handover runs at a time. Rejects when the copier refused.
    */
-  changed(read?: { reader: Party; seq: number; at: number }): number {
-    if (read) this.kv.put(READS_KEY, { ...this.kv.get<Reads>(READS_KEY), [read.reader]: { seq: read.seq, at: read.at } } satisfies Reads);
-    const now = Date.now();
-    if (!this.dueAt) this.dueAt = now + this.delayMs;
-    return this.due(now) ?? now + this.delayMs;
+  flush(now = false): Promise<void> {
+    if (this.queued && (this.queued.now || !now)) return this.queued.promise;
+    const entry = { now, promise: Promise.resolve() };
+    entry.promise = this.tail
+      .catch(() => undefined)
+      .then(() => {
+        if (this.queued === entry) this.queued = undefined;
+        return this.handOver(now);
+      });
+    this.queued = entry;
+    this.tail = entry.promise;
+    return entry.promise;
   }
 
-  /** A full batch waits for nothing (unless D1 just failed: then the retry time holds). */
-  batchFull(): boolean {
-    return this.failures === 0 && !this.running && this.log.lastSeq() - this.copiedSeq() >= BATCH;
-  }
-
-  /** Copies everything pending; one copy runs at a time. Rejects when D1 refuses (retried later). */
-  flush(): Promise<void> {
-    this.running ??= this.copyAll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private async copyAll() {
+  private async handOver(now: boolean) {
     try {
       for (;;) {
-        const rows = this.log.after(this.copiedSeq(), BATCH);
-        const reads = this.kv.get<Reads>(READS_KEY);
-        if (rows.length === 0 && !reads) break;
-        await writeCopy(this.db, this.conversationId, rows, reads ?? {}, this.row());
-        if (rows.length > 0) this.kv.put(COPIED_KEY, Math.max(this.copiedSeq(), rows[rows.length - 1].seq));
-        if (reads && JSON.stringify(this.kv.get<Reads>(READS_KEY)) === JSON.stringify(reads)) this.kv.delete(READS_KEY);
+        const rows = this.log.after(this.handedSeq, BATCH);
+        const readsKey = this.readsKey();
+        if (rows.length === 0 && readsKey === this.handedReads && !this.waiting() && !now) return;
+        const row = this.row();
+        const reads = (readsKey ? (JSON.parse(readsKey) as Reads) : {}) as Reads;
+        const batch: CopyBatch = {
+          id: this.nextId(),
+          conversationId: this.conversationId,
+          messages: rows,
+          fields: { conversationId: this.conversationId, active: row.status === "active", fields: messageFieldsOf(row) },
+          reads: Object.entries(reads).map(([reader, r]): ReadCopy => ({
+            conversationId: this.conversationId,
+            senderType: reader === "staff" ? "customer" : "staff",
+            seq: r.seq,
+            at: r.at,
+          })),
+        };
+        const last = rows.length < BATCH;
+        const flushedId = await this.copier().take(batch, now && last);
+        if (rows.length > 0) this.handedSeq = rows[rows.length - 1].seq;
+        this.handedReads = readsKey;
+        this.lastHandAt = Date.now();
+        this.unconfirmed.push({ id: batch.id, seq: this.handedSeq, reads: readsKey });
+        this.confirm(flushedId);
+        if (last) break;
       }
       this.failures = 0;
-      this.dueAt = 0;
     } catch (error) {
       this.retryAt = Date.now() + RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
       this.failures++;
       throw error;
     }
+  }
+
+  private confirm(flushedId: number) {
+    while (this.unconfirmed.length > 0 && this.unconfirmed[0].id <= flushedId) {
+      const done = this.unconfirmed.shift()!;
+      this.confirmedSeq = Math.max(this.confirmedSeq, done.seq);
+      this.confirmedReads = done.reads;
+    }
+  }
+
+  /** Increasing across the room's restarts too (the copier may remember ids of an earlier run). */
+  private nextId(): number {
+    this.lastId = Math.max(this.lastId + 1, Date.now() * 1000);
+    return this.lastId;
   }
 
   /**
@@ -104,35 +176,6 @@ export class D1Copy {
     const rows = await this.db.select().from(messages).where(eq(messages.conversationId, this.conversationId)).orderBy(asc(messages.seq));
     for (const row of rows) this.log.append(row);
     this.kv.put(COPIED_KEY, rows.length > 0 ? rows[rows.length - 1].seq : 0);
+    this.handedSeq = this.confirmedSeq = this.copiedSeq();
   }
-}
-
-/** One D1 batch (one transaction): new messages, read marks, the conversation's message fields. */
-async function writeCopy(db: Db, conversationId: string, rows: MessageRow[], reads: Reads, row: ConversationRow) {
-  const inserts = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    inserts.push(db.insert(messages).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing());
-  }
-  const readMarks = (Object.entries(reads) as [Party, { seq: number; at: number }][]).map(([reader, { seq, at }]) =>
-    db
-      .update(messages)
-      .set({ readAt: at })
-      .where(
-        and(
-          eq(messages.conversationId, conversationId),
-          eq(messages.senderType, reader === "staff" ? "customer" : "staff"),
-          lte(messages.seq, seq),
-          isNull(messages.readAt),
-        ),
-      ),
-  );
-  const fields = db
-    .update(conversations)
-    .set({
-      ...messageFields(row),
-      // Only the room moves a conversation from pending to active; D1 alone records its end.
-      status: row.status === "active" ? sql`case when ${conversations.status} = 'pending' then 'active' else ${conversations.status} end` : conversations.status,
-    })
-    .where(eq(conversations.id, conversationId));
-  await db.batch([fields, ...inserts, ...readMarks]);
 }

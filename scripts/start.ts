@@ -28,6 +28,8 @@ const system = await startSystem({
   wechatBaseUrl: wechat.url,
   inheritOutput: true,
   demo: true,
+  // `npm start -- --inspect`: DevTools at chrome://inspect (off by default: it costs CPU on every subrequest).
+  inspect: process.argv.includes("--inspect") ? 9229 : undefined,
   vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
 });
 

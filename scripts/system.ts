@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { demoDataSql } from "./demo-data";
 import { demoSeedSql } from "./seed";
 import { executeLocalD1, queryJson } from "./local-d1";
-import { applyMigrations, rootDir, wranglerBin, wranglerEnv } from "./wrangler";
+import { applyMigrations, rootDir, wranglerEnv } from "./wrangler";
+
+const devServer = join(rootDir, "scripts/dev-server.ts");
 
 export type SystemOptions = {
   persistTo: string;
@@ -22,6 +24,8 @@ export type SystemOptions = {
   demo?: boolean;
   /** Pipe wrangler's output to this process. */
   inheritOutput?: boolean;
+  /** Turn on the DevTools inspector on this port (off by default: see scripts/dev-server.ts). */
+  inspect?: number;
 };
 
 export type RunningSystem = { url: string; port: number; persistTo: string; process: ChildProcess; stop(): Promise<void> };
@@ -99,24 +103,19 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
   const port = opts.port ?? (await freePort());
-  const inspectorPort = await freePort();
   const vars = { WECHAT_API_BASE: opts.wechatBaseUrl, ...opts.vars };
+  const inspect = opts.inspect ?? (Number(process.env.KEFU_INSPECT_PORT) || undefined);
   const args = [
-    wranglerBin,
-    "dev",
-    "--ip",
-    "127.0.0.1",
+    "--import",
+    "tsx",
+    devServer,
     "--port",
     String(port),
-    "--inspector-port",
-    String(inspectorPort),
     "--persist-to",
     opts.persistTo,
-    "--show-interactive-dev-session=false",
-    // GET /__scheduled?cron=… runs the cron handler (the cdn-cgi trigger of wrangler 4.86 fails
-    // when assets are configured: workers-sdk#9882).
-    "--test-scheduled",
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    // KEFU_INSPECT_PORT: DevTools for any system a test or benchmark starts (bench/profile.ts uses it).
+    ...(inspect ? ["--inspect", String(inspect)] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: rootDir,

@@ -13,6 +13,7 @@ export { WechatTokenRoom } from "../rooms/wechat-token-room";
 export { MonitorRoom } from "../rooms/monitor-room";
 export { RateLimiter } from "../rooms/rate-limiter";
 export { SessionRoom } from "../rooms/session-room";
+export { D1CopyRoom } from "../rooms/d1-copy-room";
 
 const PUBLIC_PARTIES = /^\/parties\/(conversation-room|staff-room|monitor-room)\/[^/]+$/;
 
