@@ -56,7 +56,14 @@ export type LoadResult = {
    * Conversation sockets opened up front (handshake times; in a burst, from the burst's start),
    * failures of every socket (inbox feeds and staff joins included) and their reasons.
    */
-  connect: Summary & { mode: ConnectMode; attempted: number; conversationSockets: number; failures: number; wallMs: number; prepareMs: number; errors: Record<string, number> };
+  connect: Summary & {
+    mode: ConnectMode;
+    /** Sockets tried up front (feeds and conversation sockets). */
+    attempted: number;
+    conversationSockets: number;
+    /** Every handshake tried: up front, staff joins and feed reopenings. */
+    handshakes: number;
+    failures: number; wallMs: number; prepareMs: number; errors: Record<string, number> };
   /** Staff sockets opened on an inbox item (`staffJoinFromInbox`): item to open socket. */
   joins: Summary & { failures: number };
   customerToStaff: Summary;
@@ -75,6 +82,10 @@ export type LoadResult = {
   inboxFrames: number;
   errors: Record<string, number>;
   unexpectedCloses: number;
+  /** Unexpected closes by socket kind and close code (a feed silent too long is closed with 4408). */
+  closes: Record<string, number>;
+  /** Inbox feeds reopened after an unexpected close, as the workbench does. */
+  feedReconnects: number;
   trafficMs: number;
   series: { customerToStaff: ReturnType<TimeSeries["points"]>; staffToCustomer: ReturnType<TimeSeries["points"]> };
 };
@@ -172,7 +183,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const connectTimes: number[] = [];
   const connectErrors: Record<string, number> = {};
   const errors: Record<string, number> = {};
+  const closes: Record<string, number> = {};
   let unexpectedCloses = 0;
+  let feedReconnects = 0;
+  let feedReopenFailures = 0;
   let inboxFrames = 0;
   let closing = false;
   let stopSending = false;
@@ -199,30 +213,42 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   /** Feed frames before the traffic (the presence frame on connect) are only counted. */
   let onInboxFrame = (_feed: Feed, _text: string) => void inboxFrames++;
   const countFailure = (why: string) => count(connectErrors, why);
-  const watchClose = (ws: WebSocket, what: string) =>
+  const watchClose = (ws: WebSocket, what: string, then?: () => void) =>
     ws.on("close", (code) => {
       if (closing) return;
       unexpectedCloses++;
-      count(errors, `${what}close_${code}`);
+      count(closes, `${what}close_${code}`);
+      then?.();
     });
 
   // ---------- inbox feeds first: staff are online before customers arrive ----------
   const connectStart = Date.now();
   const feeds = o.inboxes ?? [];
   const presence: Promise<unknown>[] = [];
-  await openAll(
-    feeds,
-    o,
-    (f) => f.url(),
-    (ws, feed) => {
-      // The room says where the staff member stands once it has recorded them as present.
-      presence.push(new Promise((resolve) => ws.once("message", resolve)));
-      ws.on("message", (data) => onInboxFrame(feed, data.toString()));
-      watchClose(ws, "inbox_");
-      listeners.push(ws);
-    },
-    countFailure,
-  );
+  const addFeed = (ws: WebSocket, feed: Feed) => {
+    // The room says where the staff member stands once it has recorded them as present.
+    presence.push(new Promise((resolve) => ws.once("message", resolve)));
+    ws.on("message", (data) => onInboxFrame(feed, data.toString()));
+    watchClose(ws, "inbox_", () => void reopenFeed(feed));
+    listeners.push(ws);
+  };
+  /** A closed feed is opened again (a fresh URL each try), as the workbench's socket does, until the run ends. */
+  const reopenFeed = async (feed: Feed) => {
+    while (!closing) {
+      await sleep(1000);
+      if (closing) return;
+      try {
+        const ws = await open(await feed.url(), o.connectTimeoutMs);
+        if (closing) return void ws.terminate();
+        feedReconnects++;
+        return addFeed(ws, feed);
+      } catch (error) {
+        feedReopenFailures++;
+        countFailure(`feed reopen: ${(error as Error).message}`);
+      }
+    }
+  };
+  await openAll(feeds, o, (f) => f.url(), addFeed, countFailure);
   const heartbeat = setInterval(() => {
     for (const l of listeners) if (l.readyState === WebSocket.OPEN) l.send(HEARTBEAT.ping);
   }, HEARTBEAT.intervalMs);
@@ -413,7 +439,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const connect = summarize(connectTimes);
       return {
         sockets: sides.length + listeners.length,
-        connect: { ...connect, mode: o.connectMode ?? "paced", attempted, conversationSockets: targets.length, failures: failedUpFront + joinFailures, wallMs: connectWallMs, prepareMs, errors: connectErrors },
+        connect: { ...connect, mode: o.connectMode ?? "paced", attempted,
+          conversationSockets: targets.length,
+          handshakes: attempted + joinTimes.length + joinFailures + feedReconnects + feedReopenFailures,
+          failures: failedUpFront + joinFailures + feedReopenFailures, wallMs: connectWallMs, prepareMs, errors: connectErrors },
         joins: { ...summarize(joinTimes), failures: joinFailures },
         customerToStaff: summarize(c2s),
         customerToInbox: summarize(c2inbox),
@@ -429,6 +458,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         inboxFrames,
         errors,
         unexpectedCloses,
+        closes,
+        feedReconnects,
         trafficMs,
         series: { customerToStaff: c2sSeries.points(), staffToCustomer: s2cSeries.points() },
       };

@@ -339,7 +339,7 @@ function report(r: Report) {
   if (r.relayProcess && !r.relayProcess.alive) console.log("\nrelay: the relay process died during the run");
   console.log(`\nD1 after the run: ${r.stored.messages} messages stored, ${r.stored.duplicates} duplicates; ${ours.acked} acks received`);
   console.log(
-    `handshakes: kefu ${ours.connect.failures} of ${ours.connect.attempted + ours.joins.count + ours.joins.failures} failed${relay ? `, relay ${relay.connect.failures} of ${relay.connect.attempted}` : ""} (${connectMode === "burst" ? `the inbox feeds, then ${ours.connect.conversationSockets} conversation sockets in one burst` : `paced, ${args.concurrency} in flight`}${flow === "public" ? "; staff sockets opened on the inbox feed count too" : ""})`,
+    `handshakes: kefu ${ours.connect.failures} of ${ours.connect.handshakes} failed${relay ? `, relay ${relay.connect.failures} of ${relay.connect.handshakes}` : ""} (${connectMode === "burst" ? `the inbox feeds, then ${ours.connect.conversationSockets} conversation sockets in one burst` : `paced, ${args.concurrency} in flight`}${flow === "public" ? "; staff sockets opened on the inbox feed count too" : ""})`,
   );
   if (r.signIn) {
     const s = r.signIn;
@@ -350,6 +350,7 @@ function report(r: Report) {
     if (s.failures > 0) console.log(`sign-in failures: ${JSON.stringify(s.errors)}`);
   }
   if (Object.keys(ours.errors).length > 0) console.log(`kefu error frames: ${JSON.stringify(ours.errors)}`);
+  if (ours.unexpectedCloses > 0) console.log(`kefu unexpected closes: ${JSON.stringify(ours.closes)}; inbox feeds reopened ${ours.feedReconnects} times`);
   if (Object.keys(ours.connect.errors).length > 0) console.log(`kefu connect errors: ${JSON.stringify(ours.connect.errors)}`);
   if (relay && Object.keys(relay.connect.errors).length > 0) console.log(`relay connect errors: ${JSON.stringify(relay.connect.errors)}`);
   console.log(`inbox frames received by staff feeds: ${ours.inboxFrames}${relay ? ` (relay: ${relay.inboxFrames})` : ""}`);
