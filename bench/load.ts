@@ -211,7 +211,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let trafficStart = Date.now();
   let measureFrom = Infinity;
   /** Feed frames before the traffic (the presence frame on connect) are only counted. */
-  let onInboxFrame = (_feed: Feed, _text: string) => void inboxFrames++;
+  let onInboxFrame = (_feed: Feed, text: string) => void (text === HEARTBEAT.pong || inboxFrames++);
   const countFailure = (why: string) => count(connectErrors, why);
   const watchClose = (ws: WebSocket, what: string, then?: () => void) =>
     ws.on("close", (code) => {
@@ -341,6 +341,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }
 
     onInboxFrame = (feed, text) => {
+      if (text === HEARTBEAT.pong) return;
       inboxFrames++;
       const now = performance.now();
       if (o.staffJoinFromInbox) joinFromFeed(feed, text);
