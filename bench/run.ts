@@ -22,7 +22,7 @@ import { latencyChart } from "./chart";
 import { type LoadOptions, type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, sampleRss } from "./process-stats";
 import { applySettings, type PublicFlow, publicFlow, type SignInFigures } from "./public-flow";
-import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay } from "./setup";
+import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay, stopAllOnExit } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -88,6 +88,8 @@ if (softLimit < neededFds && !process.env.KEFU_BENCH_REEXEC) {
     env: { ...process.env, KEFU_BENCH_REEXEC: "1" },
   });
   child.on("exit", (code) => process.exit(code ?? 1));
+  // The run itself stops what it started (stopAllOnExit); a signal to this wrapper reaches it.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 } else {
   if (softLimit < neededFds) {
     console.warn(`warning: the open-file limit is ${softLimit} (hard ${hardLimit}), below the ${neededFds} this run needs; lower --staff-sockets`);
@@ -96,6 +98,7 @@ if (softLimit < neededFds && !process.env.KEFU_BENCH_REEXEC) {
 }
 
 async function main() {
+  stopAllOnExit();
   const started = new Date();
   const load0 = loadavg();
   log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${warmupMs / 1000} s of warm-up traffic then ${durationMs / 1000} s measured; open-file limit ${softLimit}`);

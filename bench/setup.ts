@@ -1,7 +1,7 @@
 // What the benchmarks share: the seeded population (staff, customers, their open conversations,
 // tokens) and the real system started on it (wrangler dev from a snapshot of the tree, the fake
 // WeChat API in a process of its own, sockets aimed at the runtime's own port).
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { conversationsSql, customersSql, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
@@ -13,6 +13,35 @@ import { startTsxChild } from "./child";
 import type { Feed, LoadPair } from "./load";
 import { findWorkerds, listeningPorts } from "./process-stats";
 import { snapshotTree, systemOf } from "./snapshot";
+
+/** What this process started and has not stopped yet: the system runs in a process group of its own and outlives a crash. */
+const running = new Set<() => unknown>();
+const started = <T extends () => unknown>(stop: T): T => {
+  const once = (() => {
+    running.delete(once);
+    return stop();
+  }) as T;
+  running.add(once);
+  return once;
+};
+
+/**
+ * A run that is interrupted (Ctrl-C, SIGTERM) or dies of an error it did not catch still stops
+ * the system, the fake WeChat API and the relay it started, then exits with 1.
+ */
+export function stopAllOnExit() {
+  let stopping = false;
+  const bail = (why: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\nstopping what the run started: ${why instanceof Error ? (why.stack ?? why.message) : String(why)}`);
+    const deadline = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
+    void Promise.race([Promise.allSettled([...running].map(async (stop) => stop())), deadline]).then(() => process.exit(1));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => bail(signal));
+  process.on("uncaughtException", bail);
+  process.on("unhandledRejection", bail);
+}
 
 export type BenchPair = LoadPair & { staffId: string; customerId: string };
 export type Population = { secret: string; staffIds: string[]; staffTokens: Map<string, string>; pairs: BenchPair[]; seedSql: string };
@@ -105,12 +134,14 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
     });
   } catch (error) {
     wechatChild.kill("SIGTERM");
+    rmSync(snapshot, { recursive: true, force: true });
     throw error;
   }
-  const stop = async () => {
+  const stop = started(async () => {
     await system.stop();
     wechatChild.kill("SIGTERM");
-  };
+    rmSync(snapshot, { recursive: true, force: true });
+  });
   try {
     const serverLog = join(persistTo, "wrangler.log");
     const logStream = createWriteStream(serverLog);
@@ -187,6 +218,6 @@ export async function startRelay() {
     pid: child.pid!,
     urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
     feeds: (staffIds: string[]): Feed[] => staffIds.map((staffId) => ({ staffId, url: () => `ws://127.0.0.1:${port}/inbox/${staffId}` })),
-    stop: () => child.kill("SIGTERM"),
+    stop: started(() => child.kill("SIGTERM")),
   };
 }
