@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { cpuMeter } from "./process-stats";
-import { type BenchPair, population, startKefu, startRelay } from "./setup";
+import { type BenchPair, population, startKefu, startRelay, stopAllOnExit } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -113,6 +113,7 @@ async function idleRate(pids: number[]): Promise<number> {
   return (cpu() * 1000) / 3000;
 }
 
+stopAllOnExit();
 const pop = await population(rooms, Math.min(Number(args.staff), rooms), rooms);
 log(`bench:cost: ${rooms} rooms (a customer and a staff socket each), ${rounds} frames per room per step`);
 const kefu = await startKefu(pop, {

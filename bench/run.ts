@@ -1,8 +1,11 @@
 // `npm run bench [-- --customers 1000 --staff 50 --interval 10 --warmup 20 --duration 60]`
 // Starts the real system (wrangler dev: workerd with local D1, R2 and Durable Objects) on a
-// fresh state directory, seeds staff, customers and their open conversations, opens a customer
-// and a staff socket per conversation and an inbox socket per staff member, and runs the
+// fresh state directory, seeds staff, customers and their open conversations, opens an inbox
+// socket per staff member and a customer and a staff socket per conversation, and runs the
 // traffic: every customer sends one message per interval and the staff socket answers each.
+// `--flow public` seeds only the staff: they sign in over HTTP, customers sign in and enter as
+// the mini program does (bench/public-flow.ts), and staff open a conversation's socket when it
+// shows on their inbox feed. `--connect burst` opens the sockets all at once.
 // Latencies are measured after a warm-up (every room's first message, a cold start of the whole
 // system at once, falls in it), and the warm-up's own are reported apart.
 // Then the same traffic against a bare `ws` relay (no persistence, no auth): the machine's
@@ -16,9 +19,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { rootDir } from "../scripts/wrangler";
 import { latencyChart } from "./chart";
-import { type LoadPair, type LoadResult, runLoad } from "./load";
+import { type LoadOptions, type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, sampleRss } from "./process-stats";
-import { isAlive, type Population, population, startKefu, startRelay } from "./setup";
+import { applySettings, type PublicFlow, publicFlow, type SignInFigures } from "./public-flow";
+import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay, stopAllOnExit } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -40,14 +44,34 @@ const { values: args } = parseArgs({
     ramp: { type: "boolean", default: false },
     "ramp-rates": { type: "string", default: "200,400,600,800,1000,1200,1600,2000" },
     "ramp-step": { type: "string", default: "15" },
+    /** `seeded`: conversations and tokens seeded; `public`: HTTP sign-in and entry (bench/public-flow.ts). */
+    flow: { type: "string", default: "seeded" },
+    /** `paced`: at most --concurrency handshakes in flight; `burst`: every socket at once. */
+    connect: { type: "string", default: "paced" },
+    /** Working hours containing now (`on`) or not (`off`: on-duty staff take new conversations), set through the admin API. */
+    "working-hours": { type: "string", default: "on" },
+    /** Staff on duty (the first N; default a tenth, at least one). */
+    "on-duty": { type: "string" },
+    /** Public flow: share of customers entering with a staff code as the QR scene. */
+    scene: { type: "string", default: "0.2" },
   },
 });
+const choice = <T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T => {
+  if (allowed.includes(value as T)) return value as T;
+  console.error(`--${name} must be one of ${allowed.join(", ")} (got ${value})`);
+  process.exit(2);
+};
+const flow = choice("flow", args.flow, ["seeded", "public"] as const);
+const connectMode = choice("connect", args.connect, ["paced", "burst"] as const);
+const workingHours = choice("working-hours", args["working-hours"], ["on", "off"] as const);
 const customers = Number(args.customers);
 const staffCount = Math.min(Number(args.staff), customers);
 const intervalMs = Number(args.interval) * 1000;
 const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const staffSockets = Math.min(customers, Number(args["staff-sockets"] ?? 2000));
+const onDuty = Math.min(staffCount, Number(args["on-duty"] ?? Math.max(1, Math.ceil(staffCount / 10))));
+const sceneShare = Math.min(1, Math.max(0, Number(args.scene)));
 
 const log = (line: string) => console.log(line);
 
@@ -64,6 +88,8 @@ if (softLimit < neededFds && !process.env.KEFU_BENCH_REEXEC) {
     env: { ...process.env, KEFU_BENCH_REEXEC: "1" },
   });
   child.on("exit", (code) => process.exit(code ?? 1));
+  // The run itself stops what it started (stopAllOnExit); a signal to this wrapper reaches it.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 } else {
   if (softLimit < neededFds) {
     console.warn(`warning: the open-file limit is ${softLimit} (hard ${hardLimit}), below the ${neededFds} this run needs; lower --staff-sockets`);
@@ -72,9 +98,11 @@ if (softLimit < neededFds && !process.env.KEFU_BENCH_REEXEC) {
 }
 
 async function main() {
+  stopAllOnExit();
   const started = new Date();
   const load0 = loadavg();
   log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${warmupMs / 1000} s of warm-up traffic then ${durationMs / 1000} s measured; open-file limit ${softLimit}`);
+  log(`flow ${flow}${flow === "public" ? ` (HTTP sign-in and entry, ${Math.round(sceneShare * 100)} % with a staff code scene; staff join conversations from their inbox feed)` : " (seeded conversations and tokens)"}, sockets ${connectMode === "burst" ? "opened in one burst" : `paced, ${args.concurrency} handshakes in flight`}, working hours ${workingHours === "on" ? "now" : "not now"} (${onDuty} of ${staffCount} staff on duty)`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load0.map((v) => v.toFixed(2)).join(" ")}`);
 
   const common = {
@@ -83,11 +111,12 @@ async function main() {
     warmupMs,
     replies: !args["no-replies"],
     connectConcurrency: Number(args.concurrency),
+    connectMode,
     connectTimeoutMs: 30_000,
     drainMs: Number(args.drain) * 1000,
     log,
   };
-  const pop = await population(customers, staffCount, staffSockets);
+  const pop = await population(customers, staffCount, staffSockets, { seeded: flow === "seeded", onDuty });
   if (args.ramp) return ramp(pop, common);
 
   // ---------- the real system ----------
@@ -96,14 +125,20 @@ async function main() {
   let ours: LoadResult;
   let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
+  let signIn: SignInFigures | null = null;
+  let pairs: LoadPair[];
   try {
+    const t = await kefuTarget(kefu, pop);
     const rss = sampleRss(kefu.workerds);
     const idleRssMb = rss.now();
     const cpu = cpuMeter(kefu.workerds);
     const measured = windowCpu(kefu.workerds);
-    ours = await runLoad({ ...common, pairs: pop.pairs, urlFor: kefu.urlFor, inboxes: kefu.inboxes, window: measured });
+    ours = await runLoad({ ...common, ...t.load, window: measured });
     oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: kefu.workerds.length, alive: kefu.workerds.every(isAlive) };
     stored = await kefu.stored();
+    signIn = t.flow?.signIn() ?? null;
+    // The relay gets the same conversations (in the public flow, those the rules assigned).
+    pairs = typeof t.load.pairs === "function" ? await t.load.pairs() : t.load.pairs;
   } finally {
     await kefu.stop();
   }
@@ -119,18 +154,48 @@ async function main() {
       const idleRssMb = rss.now();
       const cpu = cpuMeter([r.pid]);
       const measured = windowCpu([r.pid]);
-      relay = await runLoad({ ...common, pairs: pop.pairs, urlFor: r.urlFor, inboxes: r.inboxes(pop.staffIds), window: measured });
+      relay = await runLoad({ ...common, ...relayTarget(r, pop, pairs).load, window: measured });
       relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: 1, alive: isAlive(r.pid) };
     } finally {
       r.stop();
     }
   }
 
-  report({ started, load0, ours, oursProcess, stored, relay, relayProcess });
+  report({ started, load0, ours, oursProcess, stored, signIn, relay, relayProcess });
 }
 
-type Common = Omit<Parameters<typeof runLoad>[0], "pairs" | "urlFor" | "inboxes">;
-type Target = { name: string; pids: number[]; urlFor: (party: "customer" | "staff", p: LoadPair) => string; inboxes: string[] };
+type Common = Omit<LoadOptions, TargetKeys>;
+type TargetKeys = "pairs" | "urlFor" | "inboxes" | "staffJoinFromInbox";
+/** What a run drives: the system's processes and how to reach it. */
+type Target = { name: string; pids: number[]; load: Pick<LoadOptions, TargetKeys>; flow?: PublicFlow };
+
+/**
+ * Kefu with the settings the run asks for (through the admin API), reached with the seeded
+ * tokens or, in the public flow, with staff signed in over HTTP now and customers signed in and
+ * entered once the staff are online (the first run's connect phase).
+ */
+async function kefuTarget(kefu: Kefu, pop: Population): Promise<Target> {
+  await applySettings(kefu.baseUrl, workingHours);
+  const base = { name: "kefu", pids: kefu.workerds };
+  if (flow === "seeded") return { ...base, load: { pairs: pop.pairs, urlFor: kefu.urlFor, inboxes: kefu.feeds } };
+  const f = await publicFlow({
+    baseUrl: kefu.baseUrl,
+    host: kefu.host,
+    staffIds: pop.staffIds,
+    password: BENCH_STAFF_PASSWORD,
+    customers,
+    staffSockets,
+    sceneShare,
+    concurrency: Number(args.concurrency),
+    log,
+  });
+  return { ...base, flow: f, load: { pairs: f.pairs, urlFor: f.urlFor, inboxes: f.feeds, staffJoinFromInbox: true } };
+}
+
+/** The relay with the same traffic shape: staff sockets open up front (the relay keeps no history to sync). */
+function relayTarget(r: Relay, pop: Population, pairs: LoadPair[]): Target {
+  return { name: "relay", pids: [r.pid], load: { pairs, urlFor: r.urlFor, inboxes: r.feeds(pop.staffIds) } };
+}
 type Step = { offered: number; delivered: number; c2sP99: number; s2cP99: number; lost: number; cpuBusy: number; cpuMsPerMessage: number };
 
 /**
@@ -146,9 +211,9 @@ async function ramp(pop: Population, common: Common) {
     const steps: Step[] = [];
     for (const rate of rates) {
       // Each customer message brings a reply: `rate` both ways is rate / 2 customer messages per second.
-      const intervalMs = (pop.pairs.length / (rate / 2)) * 1000;
+      const intervalMs = (customers / (rate / 2)) * 1000;
       const measured = windowCpu(t.pids);
-      const r = await runLoad({ ...stepCommon, intervalMs, pairs: pop.pairs, urlFor: t.urlFor, inboxes: t.inboxes, window: measured });
+      const r = await runLoad({ ...stepCommon, intervalMs, ...t.load, window: measured });
       const cpuSeconds = measured.seconds();
       const windowS = stepCommon.durationMs / 1000;
       const step = {
@@ -168,11 +233,14 @@ async function ramp(pop: Population, common: Common) {
   };
   const saturation = (steps: Step[]) => steps.filter((s) => Math.max(s.c2sP99, s.s2cP99) <= 1000 && s.lost === 0).at(-1)?.offered ?? 0;
 
-  log(`\n[ramp] kefu, ${pop.pairs.length} customers, steps of ${args["ramp-step"]} s at ${rates.join(", ")} messages/s (both ways)`);
+  log(`\n[ramp] kefu, ${customers} customers (${flow} flow), steps of ${args["ramp-step"]} s at ${rates.join(", ")} messages/s (both ways)`);
   const kefu = await startKefu(pop, { viaProxy: args["via-proxy"], log });
   let ours: Step[];
+  let pairs: LoadPair[];
   try {
-    ours = await runSteps({ name: "kefu", pids: kefu.workerds, urlFor: kefu.urlFor, inboxes: kefu.inboxes });
+    const t = await kefuTarget(kefu, pop);
+    ours = await runSteps(t);
+    pairs = typeof t.load.pairs === "function" ? await t.load.pairs() : t.load.pairs;
   } finally {
     await kefu.stop();
   }
@@ -180,15 +248,15 @@ async function ramp(pop: Population, common: Common) {
   const relay = await startRelay();
   let theirs: Step[];
   try {
-    theirs = await runSteps({ name: "relay", pids: [relay.pid], urlFor: relay.urlFor, inboxes: relay.inboxes(pop.staffIds) });
+    theirs = await runSteps(relayTarget(relay, pop, pairs));
   } finally {
     relay.stop();
   }
   log(`\nsaturation (last step with p99 ≤ 1 s both ways and nothing undelivered): kefu ${saturation(ours)} messages/s, relay ${saturation(theirs)}${theirs.length === rates.length ? "+ (never saturated)" : ""} messages/s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
   const dir = join(rootDir, "bench/results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-ramp-${pop.pairs.length}.json`);
-  writeFileSync(file, JSON.stringify({ machine: { cpus: cpus().length, loadAverageAtStart: loadavg() }, rates, kefu: ours, relay: theirs, saturation: { kefu: saturation(ours), relay: saturation(theirs) } }, null, 2));
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-ramp-${customers}.json`);
+  writeFileSync(file, JSON.stringify({ machine: { cpus: cpus().length, loadAverageAtStart: loadavg() }, params: params(), rates, kefu: ours, relay: theirs, saturation: { kefu: saturation(ours), relay: saturation(theirs) } }, null, 2));
   log(`wrote ${file}`);
 }
 
@@ -209,6 +277,7 @@ type Report = {
   ours: LoadResult;
   oursProcess: ProcessFigures;
   stored: { messages: number; duplicates: number };
+  signIn: SignInFigures | null;
   relay: LoadResult | null;
   relayProcess: ProcessFigures | null;
 };
@@ -218,12 +287,22 @@ function report(r: Report) {
   const fmt = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite(v) ? "-" : round(v, d).toString());
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? "-" : `${(a / b).toFixed(2)}×`;
-  const rows: [string, number | undefined, number | undefined, number?][] = [
+  const rows: (readonly [string, number | undefined, number | undefined, number?])[] = [
     ["sockets open", ours.sockets, relay?.sockets, 0],
-    ["connect failures", ours.connect.failures, relay?.connect.failures, 0],
+    ["handshake failures", ours.connect.failures, relay?.connect.failures, 0],
     ["connect all (s)", ours.connect.wallMs / 1000, relay ? relay.connect.wallMs / 1000 : undefined],
+    ...(connectMode === "burst"
+      ? ([["burst: socket URLs ready (s)", ours.connect.prepareMs / 1000, relay ? relay.connect.prepareMs / 1000 : undefined, 1]] as const)
+      : []),
     ["connect p50 (ms)", ours.connect.p50, relay?.connect.p50],
     ["connect p99 (ms)", ours.connect.p99, relay?.connect.p99],
+    ...(flow === "public"
+      ? ([
+          ["staff joins from the inbox feed", ours.joins.count, undefined, 0],
+          ["staff join p50 (ms)", ours.joins.p50, undefined],
+          ["staff join p99 (ms)", ours.joins.p99, undefined],
+        ] as const)
+      : []),
     ["customer→staff p50 (ms)", ours.customerToStaff.p50, relay?.customerToStaff.p50],
     ["customer→staff p95 (ms)", ours.customerToStaff.p95, relay?.customerToStaff.p95],
     ["customer→staff p99 (ms)", ours.customerToStaff.p99, relay?.customerToStaff.p99],
@@ -262,7 +341,19 @@ function report(r: Report) {
   if (!r.oursProcess.alive) console.log("\nkefu: a workerd process DIED during the run (see open files against the open-file limit)");
   if (r.relayProcess && !r.relayProcess.alive) console.log("\nrelay: the relay process died during the run");
   console.log(`\nD1 after the run: ${r.stored.messages} messages stored, ${r.stored.duplicates} duplicates; ${ours.acked} acks received`);
+  console.log(
+    `handshakes: kefu ${ours.connect.failures} of ${ours.connect.handshakes} failed${relay ? `, relay ${relay.connect.failures} of ${relay.connect.handshakes}` : ""} (${connectMode === "burst" ? `the inbox feeds, then ${ours.connect.conversationSockets} conversation sockets in one burst` : `paced, ${args.concurrency} in flight`}${flow === "public" ? "; staff sockets opened on the inbox feed count too" : ""})`,
+  );
+  if (r.signIn) {
+    const s = r.signIn;
+    const loads = Object.values(s.byStaff);
+    console.log(
+      `public flow: ${s.attempted - s.failures} of ${s.attempted} customers signed in and entered (${s.failures} failed) in ${(s.wallMs / 1000).toFixed(1)} s, p50 ${round(s.p50, 0)} ms p99 ${round(s.p99, 0)} ms per customer (login + entry), ${s.scenes} with a staff code scene; conversations per staff member ${Math.min(...loads)}–${Math.max(...loads)} over ${loads.length} staff; staff joins ${ours.joins.count}, ${ours.joins.failures} failed`,
+    );
+    if (s.failures > 0) console.log(`sign-in failures: ${JSON.stringify(s.errors)}`);
+  }
   if (Object.keys(ours.errors).length > 0) console.log(`kefu error frames: ${JSON.stringify(ours.errors)}`);
+  if (ours.unexpectedCloses > 0) console.log(`kefu unexpected closes: ${JSON.stringify(ours.closes)}; inbox feeds reopened ${ours.feedReconnects} times`);
   if (Object.keys(ours.connect.errors).length > 0) console.log(`kefu connect errors: ${JSON.stringify(ours.connect.errors)}`);
   if (relay && Object.keys(relay.connect.errors).length > 0) console.log(`relay connect errors: ${JSON.stringify(relay.connect.errors)}`);
   console.log(`inbox frames received by staff feeds: ${ours.inboxFrames}${relay ? ` (relay: ${relay.inboxFrames})` : ""}`);
@@ -279,8 +370,8 @@ function report(r: Report) {
       {
         startedAt: r.started.toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30), loadAverageAtStart: r.load0, node: process.version },
-        params: { customers, staff: staffCount, intervalS: intervalMs / 1000, warmupS: warmupMs / 1000, durationS: durationMs / 1000, replies: !args["no-replies"], viaDevProxy: args["via-proxy"] },
-        kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored },
+        params: params(),
+        kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored, signIn: r.signIn },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
       },
@@ -304,6 +395,24 @@ function report(r: Report) {
     ]),
   );
   console.log(`\nwrote ${base}.json and ${base}.svg`);
+}
+
+function params() {
+  return {
+    customers,
+    staff: staffCount,
+    flow,
+    connect: connectMode,
+    workingHours,
+    onDuty,
+    sceneShare: flow === "public" ? sceneShare : undefined,
+    staffSockets,
+    intervalS: intervalMs / 1000,
+    warmupS: warmupMs / 1000,
+    durationS: durationMs / 1000,
+    replies: !args["no-replies"],
+    viaDevProxy: args["via-proxy"],
+  };
 }
 
 /** Over the measured window: CPU per second, and per message delivered at the window's rate. */

@@ -1,7 +1,7 @@
 // What the benchmarks share: the seeded population (staff, customers, their open conversations,
 // tokens) and the real system started on it (wrangler dev from a snapshot of the tree, the fake
 // WeChat API in a process of its own, sockets aimed at the runtime's own port).
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { conversationsSql, customersSql, fixtureOpenid, loadStaffSql, mintSocketTicket, newConversationId } from "../scripts/fixtures";
@@ -10,30 +10,76 @@ import { freePort, type RunningSystem } from "../scripts/system";
 import { rootDir } from "../scripts/wrangler";
 import { FAKE_APPID, FAKE_SECRET } from "../fake-wechat/server";
 import { startTsxChild } from "./child";
-import type { LoadPair } from "./load";
+import type { Feed, LoadPair } from "./load";
 import { findWorkerds, listeningPorts } from "./process-stats";
 import { snapshotTree, systemOf } from "./snapshot";
+
+/** What this process started and has not stopped yet: the system runs in a process group of its own and outlives a crash. */
+const running = new Set<() => unknown>();
+const started = <T extends () => unknown>(stop: T): T => {
+  const once = (() => {
+    running.delete(once);
+    return stop();
+  }) as T;
+  running.add(once);
+  return once;
+};
+
+/**
+ * A run that is interrupted (Ctrl-C, SIGTERM) or dies of an error it did not catch still stops
+ * the system, the fake WeChat API and the relay it started, then exits with 1.
+ */
+export function stopAllOnExit() {
+  let stopping = false;
+  const bail = (why: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\nstopping what the run started: ${why instanceof Error ? (why.stack ?? why.message) : String(why)}`);
+    const deadline = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
+    void Promise.race([Promise.allSettled([...running].map(async (stop) => stop())), deadline]).then(() => process.exit(1));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => bail(signal));
+  process.on("uncaughtException", bail);
+  process.on("unhandledRejection", bail);
+}
 
 export type BenchPair = LoadPair & { staffId: string; customerId: string };
 export type Population = { secret: string; staffIds: string[]; staffTokens: Map<string, string>; pairs: BenchPair[]; seedSql: string };
 
-/** `customers` conversations over `staffCount` staff; the first `staffSockets` get a staff socket in the room. */
-export async function population(customers: number, staffCount: number, staffSockets: number): Promise<Population> {
+/** The bench staff's password (scripts/fixtures.ts loadStaffSql). */
+export const BENCH_STAFF_PASSWORD = "demo123";
+
+/**
+ * `customers` conversations over `staffCount` staff; the first `staffSockets` get a staff socket
+ * in the room. With `seeded: false` (the public flow) only the staff are seeded: customers sign
+ * in and enter over HTTP, and the demo seed's staff are disabled so that the assignment rules
+ * choose among the bench's. The first `onDuty` staff (default all) are on duty.
+ */
+export async function population(customers: number, staffCount: number, staffSockets: number, o: { seeded?: boolean; onDuty?: number } = {}): Promise<Population> {
   const secret = `bench-${crypto.randomUUID()}`;
   const staff = await loadStaffSql(staffCount);
+  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintSocketTicket(secret, id, "staff")] as const)));
+  const offDuty = staff.ids.slice(Math.max(1, o.onDuty ?? staffCount));
+  const staffSql = [
+    staff.sql,
+    offDuty.length ? `UPDATE staff SET is_on_duty = 0 WHERE id IN (${offDuty.map((id) => `'${id}'`).join(", ")});` : "",
+  ];
+  if (o.seeded === false) {
+    const seedSql = [...staffSql, "UPDATE staff SET disabled = 1 WHERE id NOT LIKE 's_load%' AND role != 'admin';"].join("\n");
+    return { secret, staffIds: staff.ids, staffTokens, pairs: [], seedSql };
+  }
   const pairs: BenchPair[] = [];
   for (let i = 0; i < customers; i++) {
     const customerId = `u_load${String(i).padStart(6, "0")}`;
     const staffId = staff.ids[i % staffCount];
     pairs.push({ conversationId: newConversationId(), customerId, staffId, customerToken: "", staffToken: "", staffSocket: i < staffSockets });
   }
-  const staffTokens = new Map(await Promise.all(staff.ids.map(async (id) => [id, await mintSocketTicket(secret, id, "staff")] as const)));
   for (const p of pairs) {
     p.customerToken = await mintSocketTicket(secret, p.customerId, "customer");
     p.staffToken = staffTokens.get(p.staffId)!;
   }
   const seedSql = [
-    staff.sql,
+    ...staffSql,
     customersSql(pairs.map((p) => ({ id: p.customerId }))),
     conversationsSql(pairs.map((p) => ({ id: p.conversationId, customerId: p.customerId, staffId: p.staffId, status: "active" }))),
   ].join("\n");
@@ -45,10 +91,13 @@ export type Kefu = {
   persistTo: string;
   serverLog: string;
   workerds: number[];
-  /** host:port the sockets go to. */
+  /** host:port the sockets and the benchmark's HTTP calls go to. */
   host: string;
+  baseUrl: string;
   urlFor(party: "customer" | "staff", p: LoadPair): string;
   inboxes: string[];
+  /** The same inbox URLs as the load generator's feeds. */
+  feeds: Feed[];
   /** Messages in D1 and how many of them are duplicates. */
   stored(): Promise<{ messages: number; duplicates: number }>;
   stop(): Promise<void>;
@@ -83,18 +132,23 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
         WECHAT_SECRET: FAKE_SECRET,
         WECHAT_APPID: FAKE_APPID,
         // Every socket comes from 127.0.0.1: lift the per-IP upgrade limit; the limiter still runs.
-        RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,sockets_identity=off",
+        // A bench staff member holds a socket in each of their conversations (hundreds in the
+        // few-staff shape), where a person's workbench opens the one they look at: lift the
+        // per-identity upgrade and open-socket limits too.
+        RATE_LIMITS: "socket_ip=10000000/60,login_ip=10000000/60,socket_token=10000000/60,sockets_identity=off",
         ...o.vars,
       },
     });
   } catch (error) {
     wechatChild.kill("SIGTERM");
+    rmSync(snapshot, { recursive: true, force: true });
     throw error;
   }
-  const stop = async () => {
+  const stop = started(async () => {
     await system.stop();
     wechatChild.kill("SIGTERM");
-  };
+    rmSync(snapshot, { recursive: true, force: true });
+  });
   try {
     const serverLog = join(persistTo, "wrangler.log");
     const logStream = createWriteStream(serverLog);
@@ -104,6 +158,7 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
     const workerds = findWorkerds(system.process.pid!);
     if (workerds.length === 0) throw new Error("workerd process not found under wrangler dev");
     const host = `127.0.0.1:${o.viaProxy ? system.port : await runtimePort(workerds, system.port, o.log)}`;
+    const inboxes = pop.staffIds.map((id) => `ws://${host}/parties/staff-room/${id}?ticket=${pop.staffTokens.get(id)}`);
     o.log(`  sockets go to ${host}${o.viaProxy ? " (wrangler's dev proxy)" : " (the runtime's own port, past wrangler's dev-only proxy)"}`);
     return {
       system,
@@ -111,8 +166,10 @@ export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?:
       serverLog,
       workerds,
       host,
+      baseUrl: `http://${host}`,
       urlFor: (party, p) => `ws://${host}/parties/conversation-room/${p.conversationId}?ticket=${party === "customer" ? p.customerToken : p.staffToken}`,
-      inboxes: pop.staffIds.map((id) => `ws://${host}/parties/staff-room/${id}?ticket=${pop.staffTokens.get(id)}`),
+      inboxes,
+      feeds: pop.staffIds.map((staffId, i) => ({ staffId, url: () => inboxes[i] })),
       async stored() {
         const db = openLocalD1(persistTo);
         try {
@@ -158,6 +215,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+export type Relay = Awaited<ReturnType<typeof startRelay>>;
+
 /** The bare ws relay (bench/relay.ts) in a process of its own. */
 export async function startRelay() {
   const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
@@ -165,7 +224,7 @@ export async function startRelay() {
   return {
     pid: child.pid!,
     urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
-    inboxes: (staffIds: string[]) => staffIds.map((id) => `ws://127.0.0.1:${port}/inbox/${id}`),
-    stop: () => child.kill("SIGTERM"),
+    feeds: (staffIds: string[]): Feed[] => staffIds.map((staffId) => ({ staffId, url: () => `ws://127.0.0.1:${port}/inbox/${staffId}` })),
+    stop: started(() => child.kill("SIGTERM")),
   };
 }
