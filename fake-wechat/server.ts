@@ -18,7 +18,8 @@
 //   phone_number, car_number), never empty, else 47003; an unknown type is 47003 too.
 // - msg_sec_check: content up to 2,500 characters (40097 beyond); the openid must come from this
 //   app's jscode2session (43104) within the last 2 hours (61010).
-// - getwxacodeunlimit: a real PNG QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`.
+// - getwxacodeunlimit: a real QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`, as
+//   WeChat sends it: JPEG bytes with `content-type: image/jpeg`.
 // - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
 // - media_check_async: media_url an http(s) URL, media_type 1|2, version 2, scene 1..4, openid as
 //   for msg_sec_check (missing or wrong: 47001/40003/40129/43104/61010); answers a trace_id. The
@@ -31,6 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import jpeg from "jpeg-js";
 import QRCode from "qrcode";
 import { z } from "zod";
 
@@ -143,7 +145,7 @@ export type MediaCheckRequest = { media_url: string; media_type: 1 | 2; scene: n
 export function pushSignature(token: string, timestamp: string, nonce: string): string {
   return createHash("sha1").update([token, timestamp, nonce].sort().join("")).digest("hex");
 }
-type Answer = { json: Json } | { png: Buffer };
+type Answer = { json: Json } | { jpeg: Buffer };
 
 const ok = (extra: Json = {}): Answer => ({ json: { errcode: 0, errmsg: "ok", ...extra } });
 const fail = (errcode: number, detail?: string): Answer => ({
@@ -308,7 +310,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       const width = typeof b.width === "number" ? Math.min(1280, Math.max(280, Math.round(b.width))) : 430;
       // The real code is a round "sun code"; a QR code with the same payload lets tests decode it.
       const payload = `wxacode:${page}?scene=${encodeURIComponent(b.scene)}`;
-      return { png: await QRCode.toBuffer(payload, { type: "png", width, margin: 2 }) };
+      return { jpeg: qrJpeg(payload, width) };
     },
 
     msg_sec_check(_query, body) {
@@ -502,9 +504,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     const delay = slow.get(route);
     if (delay) await sleep(delay);
     const result = await answer(route, query, body);
-    if ("png" in result) {
-      res.writeHead(200, { "content-type": "image/png", "content-length": result.png.length });
-      res.end(result.png);
+    if ("jpeg" in result) {
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": result.jpeg.length });
+      res.end(result.jpeg);
     } else {
       writeJson(res, 200, result.json);
     }
@@ -537,6 +539,23 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/** A QR code of `payload` drawn about `width` pixels wide (whole modules, 2-module margin) as a JPEG. */
+function qrJpeg(payload: string, width: number): Buffer {
+  const { size, data: modules } = QRCode.create(payload, { errorCorrectionLevel: "M" }).modules;
+  const margin = 2;
+  const scale = Math.max(1, Math.floor(width / (size + 2 * margin)));
+  const side = (size + 2 * margin) * scale;
+  const rgba = Buffer.alloc(side * side * 4, 0xff);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const mx = Math.floor(x / scale) - margin;
+      const my = Math.floor(y / scale) - margin;
+      if (mx >= 0 && my >= 0 && mx < size && my < size && modules[my * size + mx]) rgba.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+    }
+  }
+  return jpeg.encode({ data: rgba, width: side, height: side }, 90).data;
 }
 
 function classify(content: string): { suggest: "pass" | "review" | "risky"; label: number; keyword?: string } {

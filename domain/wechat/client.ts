@@ -3,6 +3,7 @@
 // https://api.weixin.qq.com, tests and `npm start` use the local fake
 // (fake-wechat/server.ts).
 import { z } from "zod";
+import { sniffMedia } from "../media-type";
 
 /** Error codes this project handles (from WeChat's public API documentation). */
 export const WECHAT_ERRCODES = {
@@ -96,6 +97,12 @@ export interface SubscribeMessage {
   lang?: "zh_CN" | "en_US" | "zh_HK" | "zh_TW";
 }
 
+/** The code's bytes and the image type they really are (WeChat sends JPEG). */
+export interface QrCodeImage {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
 export interface UnlimitedQrCodeRequest {
   /** At most 32 visible characters of `0-9A-Za-z!#$&'()*+,/:;=?@-._~`. */
   scene: string;
@@ -175,7 +182,7 @@ export interface WechatClient {
   stableToken(forceRefresh?: boolean): Promise<AccessTokenResponse>;
   sendSubscribe(accessToken: string, message: SubscribeMessage): Promise<SubscribeResult>;
   /** PNG bytes of the mini program code. */
-  getUnlimitedQrCode(accessToken: string, request: UnlimitedQrCodeRequest): Promise<Uint8Array>;
+  getUnlimitedQrCode(accessToken: string, request: UnlimitedQrCodeRequest): Promise<QrCodeImage>;
   msgSecCheck(accessToken: string, request: MsgSecCheckRequest): Promise<MsgSecCheckResult>;
   /** Starts an asynchronous check; the verdict arrives later as a `wxa_media_check` push event. */
   mediaCheckAsync(accessToken: string, request: MediaCheckAsyncRequest): Promise<{ trace_id: string }>;
@@ -258,15 +265,16 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     async getUnlimitedQrCode(accessToken, request) {
       const route = "getwxacodeunlimit";
       const res = await send(route, url("/wxa/getwxacodeunlimit", { access_token: accessToken }), request);
-      if (!(res.headers.get("content-type") ?? "").startsWith("image/")) {
-        // An error comes back as JSON; a JSON body without an errcode is unusable.
-        await readJson(route, res, z.never());
-      }
+      let bytes: Uint8Array<ArrayBuffer>;
       try {
-        return new Uint8Array(await res.arrayBuffer());
+        bytes = new Uint8Array(await res.arrayBuffer());
       } catch (cause) {
         throw new WechatUnreachableError(route, isTimeout(cause) ? "timeout" : "network", { cause });
       }
+      // Trust the bytes, not the header: an image is the code, anything else is (at best) a JSON error.
+      const image = sniffMedia(bytes);
+      if (image?.kind === "image") return { bytes, contentType: image.contentType };
+      return readJson(route, new Response(bytes), z.never());
     },
 
     async msgSecCheck(accessToken, request) {

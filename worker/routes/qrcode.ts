@@ -10,7 +10,7 @@ import { managers, requireRole } from "../http/auth";
 import { notFound, parseOr400 } from "../../domain/errors";
 import { QR_ENTRY_PAGE, qrSceneSchema, type StaffQrcodeResult } from "../../protocol";
 import { withWechatToken } from "../../domain/wechat/access-token";
-import type { UnlimitedQrCodeRequest } from "../../domain/wechat/client";
+import type { QrCodeImage, UnlimitedQrCodeRequest } from "../../domain/wechat/client";
 import { miniprogramState, wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 type StaffRow = typeof staff.$inferSelect;
@@ -18,7 +18,8 @@ type StaffRow = typeof staff.$inferSelect;
 const ENV_VERSION = { formal: "release", trial: "trial", developer: "develop" } as const;
 const formatSchema = z.enum(["png", "svg"]).default("png");
 
-export const qrcodeKey = (staffId: string) => `qrcodes/${staffId}.png`;
+export const qrcodeKey = (staffId: string) => `qrcodes/${staffId}`;
+const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp" };
 const downloadPath = (staffId: string) => `/api/admin/staff/${encodeURIComponent(staffId)}/qrcode`;
 
 async function staffById(db: Db, id: string): Promise<StaffRow> {
@@ -43,14 +44,14 @@ export const staffQrcodeRoutes = router()
       env_version: ENV_VERSION[state],
       width: 430,
     };
-    let png: Uint8Array;
+    let image: QrCodeImage;
     try {
-      png = await withWechatToken(c.env, (token) => wechatClient(c.env).getUnlimitedQrCode(token, request));
+      image = await withWechatToken(c.env, (token) => wechatClient(c.env).getUnlimitedQrCode(token, request));
     } catch (error) {
       throw wechatFailure(error);
     }
     const key = qrcodeKey(row.id);
-    await c.env.MEDIA.put(key, png, { httpMetadata: { contentType: "image/png" }, customMetadata: { scene } });
+    await c.env.MEDIA.put(key, image.bytes, { httpMetadata: { contentType: image.contentType }, customMetadata: { scene } });
     await db.update(staff).set({ qrcodeKey: key }).where(eq(staff.id, row.id));
     const result: StaffQrcodeResult = {
       staffId: row.id,
@@ -65,11 +66,12 @@ export const staffQrcodeRoutes = router()
     const row = await staffById(c.get("db"), c.req.param("id"));
     const object = row.qrcodeKey ? await c.env.MEDIA.get(row.qrcodeKey) : null;
     if (!object) throw notFound("尚未生成小程序码");
+    const contentType = object.httpMetadata?.contentType ?? "image/jpeg";
     return new Response(object.body, {
       headers: {
-        "content-type": "image/png",
+        "content-type": contentType,
         "content-length": String(object.size),
-        "content-disposition": attachment(`小程序码-${row.code}.png`),
+        "content-disposition": attachment(`小程序码-${row.code}.${EXTENSIONS[contentType] ?? "jpg"}`),
         "cache-control": "private, no-cache",
       },
     });
