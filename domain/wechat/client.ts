@@ -83,7 +83,8 @@ export type WechatRoute =
   | "subscribe_send"
   | "getwxacodeunlimit"
   | "msg_sec_check"
-  | "media_check_async";
+  | "media_check_async"
+  | "sns_oauth2";
 
 // ---------- request and response shapes ----------
 
@@ -140,6 +141,17 @@ const sessionSchema = z.object({
 });
 export type WechatSession = z.infer<typeof sessionSchema>;
 
+/** Web authorization (公众号网页授权): the official-account user behind a code. */
+const oauthSchema = z.object({
+  openid: z.string().min(1),
+  scope: z.string(),
+  /** Only with scope snsapi_userinfo and an official account bound to an open platform account. */
+  unionid: z.string().min(1).optional(),
+  /** 1 for the virtual user of a 快照页 (snapshot page): not a real person's openid. */
+  is_snapshotuser: z.number().optional(),
+});
+export type WechatOauthUser = z.infer<typeof oauthSchema>;
+
 const tokenSchema = z.object({
   access_token: z.string().min(1),
   expires_in: z.number().int().positive(),
@@ -179,6 +191,8 @@ export interface WechatClientOptions {
 
 export interface WechatClient {
   code2session(code: string): Promise<WechatSession>;
+  /** Exchanges a web-authorization code (this client's appid/secret are the official account's). */
+  oauthAccessToken(code: string): Promise<WechatOauthUser>;
   stableToken(forceRefresh?: boolean): Promise<AccessTokenResponse>;
   sendSubscribe(accessToken: string, message: SubscribeMessage): Promise<SubscribeResult>;
   /** PNG bytes of the mini program code. */
@@ -251,6 +265,11 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
         grant_type: "authorization_code",
       });
       return readJson("jscode2session", await send("jscode2session", target), sessionSchema);
+    },
+
+    async oauthAccessToken(code) {
+      const target = url("/sns/oauth2/access_token", { appid: options.appid, secret: options.secret, code, grant_type: "authorization_code" });
+      return readJson("sns_oauth2", await send("sns_oauth2", target), oauthSchema);
     },
 
     async stableToken(forceRefresh = false) {
