@@ -28,7 +28,16 @@ const system = await startSystem({
   wechatBaseUrl: wechat.url,
   inheritOutput: true,
   demo: true,
-  vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
+  vars: {
+    TOKEN_SECRET: tokenSecret(),
+    WECHAT_SECRET: wechat.secret,
+    WECHAT_APPID: wechat.appid,
+    ALLOW_GUEST: "true",
+    // H5 web authorization against the fake: a browser whose user agent says MicroMessenger uses it.
+    WECHAT_OA_APPID: wechat.oaAppid,
+    WECHAT_OA_SECRET: wechat.oaSecret,
+    WECHAT_OAUTH_BASE: wechat.url,
+  },
 });
 
 console.log(`
