@@ -14,7 +14,8 @@
 // - stable_token: normal mode returns the current token until its last 5 minutes, then a new one
 //   while the old stays valid until it expires (the documented overlap); force_refresh revokes the
 //   old token, at most 20 times a day (45009) and not within 30 s of the last one (same token back).
-// - subscribe/send: templates default to TPL_REPLY; every data key's value must fit its keyword
+// - subscribe/send: a page with a leading `/` is 41030 for the released version (formal, the
+//   default) only; templates default to TPL_REPLY; every data key's value must fit its keyword
 //   type (thing, name, phrase, character_string, number, letter, symbol, time, date, amount,
 //   phone_number, car_number), never empty, else 47003; an unknown type is 47003 too.
 // - msg_sec_check: content up to 2,500 characters (40097 beyond); the openid must come from this
@@ -367,7 +368,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (!b) return fail(40097);
       if (typeof b.touser !== "string" || !OPENID.test(b.touser)) return fail(40003);
       if (typeof b.template_id !== "string" || !templates.has(b.template_id)) return fail(40037);
-      if (typeof b.page === "string" && b.page.startsWith("/")) return fail(41030);
+      // A leading `/` works in the developer and trial versions and fails once released.
+      if (typeof b.page === "string" && b.page.startsWith("/") && (b.miniprogram_state ?? "formal") === "formal") return fail(41030);
       const data = asObject(b.data);
       if (!data || Object.keys(data).length === 0) return fail(47003, "data is empty");
       for (const [key, field] of Object.entries(data)) {

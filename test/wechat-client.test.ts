@@ -143,6 +143,11 @@ describe("subscribe/send", () => {
     await rejectsWith(wx.sendSubscribe(t, message({ data: { thing1: { value: "一二三四五六七八九十一二三四五六七八九十一" } } })), E.BAD_TEMPLATE_DATA);
     await wx.sendSubscribe(t, message({ data: { thing1: { value: "一二三四五六七八九十一二三四五六七八九十" } } }));
     await rejectsWith(wx.sendSubscribe(t, message({ data: { thing1: {} as { value: string } } })), E.BAD_TEMPLATE_DATA);
+    // A leading `/` in page: accepted for the developer and trial versions, refused once released
+    // (WeChat's documented page form is `pages/index?foo=bar`; developers report the released case failing).
+    await wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "developer" }));
+    await wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "trial" }));
+    await rejectsWith(wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "formal" })), E.INVALID_PAGE);
     fake.failNext("subscribe_send", E.NO_SUBSCRIBE_GRANT);
     const refused = await rejectsWith(wx.sendSubscribe(t, message()), E.NO_SUBSCRIBE_GRANT);
     assert.equal(refused.isTokenInvalid(), false);
