@@ -45,13 +45,14 @@ async function online(staffCode: string): Promise<RawSocket> {
   return feed;
 }
 
-/** Types a message in the H5 page and waits for the staff member's inbox to show it. */
-async function chat(page: Page, feed: RawSocket, text: string): Promise<void> {
+/** Types a message in the H5 page, waits for the staff member's inbox to show it; the conversation id. */
+async function chat(page: Page, feed: RawSocket, text: string): Promise<string> {
   await page.locator(".input").fill(text);
   await page.locator(".send-btn").click();
   await page.locator(".row.mine .text", { hasText: text }).waitFor();
-  await feed.waitFor("inbox", (f) => f.item.lastMessagePreview === text, 20_000);
+  const inbox = await feed.waitFor("inbox", (f) => f.item.lastMessagePreview === text, 20_000);
   feed.close();
+  return inbox.item.id;
 }
 
 const oauthExchanges = () => sys.wechat.requests.filter((r) => r.route === "sns_oauth2");
@@ -68,6 +69,8 @@ async function authorizeCode(state: string, on = sys, scope = "snsapi_base"): Pr
 describe("H5 inside WeChat: web authorization", () => {
   it("goes through WeChat's authorize page, signs in with the official-account openid and chats", async () => {
     sys.wechat.setOauthUser("h5-wechat-user");
+    const seen = sys.wechat.requests.length;
+    const since = () => sys.wechat.requests.slice(seen);
     const feed = await online("vip01");
     const page = await phone(WECHAT_UA);
     await page.goto(`${sys.url}/h5/?scene=vip01`);
@@ -76,15 +79,20 @@ describe("H5 inside WeChat: web authorization", () => {
     // Back on the H5 page without the code and state in the address.
     assert.deepEqual([...new URL(page.url()).searchParams.keys()], ["scene"]);
 
-    const authorize = sys.wechat.requests.find((r) => r.path === "/connect/oauth2/authorize");
+    const authorize = since().find((r) => r.path === "/connect/oauth2/authorize");
     assert.ok(authorize);
     assert.equal(authorize.query.appid, FAKE_OA_APPID);
     assert.equal(authorize.query.scope, "snsapi_base");
     assert.equal(authorize.query.redirect_uri, `${sys.url}/h5/?scene=vip01`);
     assert.match(authorize.query.state, /^[a-zA-Z0-9]{1,128}$/);
-    assert.equal(oauthExchanges().length, 1);
+    assert.equal(since().filter((r) => r.route === "sns_oauth2").length, 1);
 
-    await chat(page, feed, "我在微信里打开的网页");
+    const conversationId = await chat(page, feed, "我在微信里打开的网页");
+    // msg_sec_check needs a mini program openid: an official-account customer's text is flagged for staff.
+    const vip = await loginStaff(sys, "vip01");
+    const stored = await api(sys, `/api/conversations/${conversationId}/messages`, { token: vip.token });
+    assert.deepEqual(stored.body.messages.map((m: { text: string; flagged: boolean }) => [m.text, m.flagged]), [["我在微信里打开的网页", true]]);
+    assert.equal(since().filter((r) => r.route === "msg_sec_check").length, 0);
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem("kefu:h5:customer") ?? "{}").token as string);
     const me = await api(sys, "/api/auth/me", { token });
     assert.equal(me.status, 200);
