@@ -32,7 +32,8 @@
 // - Official-account web authorization (公众号网页授权), appid `FAKE_OA_APPID`:
 //   GET /connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope&state (+ #wechat_redirect)
 //   answers only a browser whose user agent has `MicroMessenger` (else a "请在微信客户端打开链接"
-//   page), checks appid, scope, response_type and state (a-zA-Z0-9, ≤ 128 bytes), and redirects
+//   page), checks appid, scope, response_type, state (a-zA-Z0-9, ≤ 128 bytes) and the redirect_uri's
+//   host against the 网页授权域名 (`setOauthDomains`; the test harness sets 127.0.0.1), and redirects
 //   to redirect_uri with a new single-use `code` (5 minutes) and the state. The user is
 //   `setOauthUser(name, {unionid})` (default "h5-user"): openid fakeOpenid(`oa:<name>`); the unionid
 //   comes back only for snsapi_userinfo, as documented. GET /sns/oauth2/access_token exchanges
@@ -157,6 +158,8 @@ export interface FakeWechat {
   deliverMediaCheck(traceId: string, suggest: "pass" | "review" | "risky"): Promise<{ mediaStatus: number; pushStatus: number; pushBody: string }>;
   /** jscode2session answers this unionid with this openid (an app bound to an open platform account). */
   setUnionid(openid: string, unionid: string): void;
+  /** The official account's 网页授权域名: redirect_uri hosts the authorize page accepts (empty: any). */
+  setOauthDomains(hosts: string[]): void;
   /** The WeChat user who passes the next web authorizations (the person holding the phone). */
   setOauthUser(name: string, options?: { unionid?: string }): void;
   /** Forget requests, failures, delays, outages and tokens. */
@@ -242,6 +245,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   const oaAppid = options.oaAppid ?? FAKE_OA_APPID;
   const unionids = new Map<string, string>();
   let oauthUser: { name: string; unionid?: string } = { name: "h5-user" };
+  let oauthDomains: string[] = [];
   /** Web-authorization codes: code → who, which scope, when issued, whether used. */
   const oauthCodes = new Map<string, { openid: string; unionid?: string; scope: string; issuedAt: number; used: boolean }>();
 
@@ -256,10 +260,13 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     if (query.response_type !== "code") return page(200, "Oops! Something went wrong:( 10004 此公众号被封禁");
     if (query.scope !== "snsapi_base" && query.scope !== "snsapi_userinfo") return page(200, "Oops! Something went wrong:( 10005 此公众号并没有这些scope的权限");
     if (query.state !== undefined && !/^[a-zA-Z0-9]{0,128}$/.test(query.state)) return page(200, "Oops! Something went wrong:( state 参数错误");
-    let target: URL;
+    let target: URL | null = null;
     try {
       target = new URL(query.redirect_uri ?? "");
     } catch {
+      // not a URL: refused below like a foreign domain
+    }
+    if (!target || (oauthDomains.length > 0 && !oauthDomains.includes(target.hostname))) {
       return page(200, "Oops! Something went wrong:( 10003 redirect_uri域名与后台配置不一致");
     }
     const code = randomBytes(16).toString("hex");
@@ -508,6 +515,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     },
     setUnionid(openid: string, unionid: string) {
       unionids.set(openid, unionid);
+    },
+    setOauthDomains(hosts: string[]) {
+      oauthDomains = hosts;
     },
     setOauthUser(name: string, opts: { unionid?: string } = {}) {
       oauthUser = { name, ...opts };

@@ -140,6 +140,15 @@ describe("H5 inside WeChat: web authorization", () => {
     assert.equal((await api(sys, "/api/auth/h5/wechat", { body: { code, state } })).status, 200);
   });
 
+  it("is refused by WeChat's authorize page for a redirect_uri outside the 网页授权域名", async () => {
+    const { url } = (await api(sys, "/api/auth/h5/wechat/start", { body: {} })).body;
+    const foreign = new URL(url);
+    foreign.searchParams.set("redirect_uri", "https://elsewhere.example/h5/");
+    const res = await fetch(foreign, { headers: { "user-agent": WECHAT_UA }, redirect: "manual" });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /10003 redirect_uri域名与后台配置不一致/);
+  });
+
   it("is refused by WeChat's authorize page outside WeChat's browser", async () => {
     const { url } = (await api(sys, "/api/auth/h5/wechat/start", { body: { scene: "vip01" } })).body;
     assert.ok(url.endsWith("#wechat_redirect"));
