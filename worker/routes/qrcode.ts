@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Db } from "../../domain/db/client";
 import { staff } from "../../domain/db/schema";
 import { h5EntryUrl, qrImage } from "../../domain/h5-qrcode";
+import { sniffMedia } from "../../domain/media-type";
 import { router } from "../http/app";
 import { managers, requireRole } from "../http/auth";
 import { notFound, parseOr400 } from "../../domain/errors";
@@ -66,11 +67,13 @@ export const staffQrcodeRoutes = router()
     const row = await staffById(c.get("db"), c.req.param("id"));
     const object = row.qrcodeKey ? await c.env.MEDIA.get(row.qrcodeKey) : null;
     if (!object) throw notFound("尚未生成小程序码");
-    const contentType = object.httpMetadata?.contentType ?? "image/jpeg";
-    return new Response(object.body, {
+    // Typed by its bytes: codes stored before this labelled WeChat's JPEG as PNG.
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const contentType = sniffMedia(bytes)?.contentType ?? object.httpMetadata?.contentType ?? "application/octet-stream";
+    return new Response(bytes, {
       headers: {
         "content-type": contentType,
-        "content-length": String(object.size),
+        "content-length": String(bytes.length),
         "content-disposition": attachment(`小程序码-${row.code}.${EXTENSIONS[contentType] ?? "jpg"}`),
         "cache-control": "private, no-cache",
       },
