@@ -7,6 +7,9 @@ import {
   earlierPageSchema,
   entryResultSchema,
   errorBodySchema,
+  h5EntryLinkSchema,
+  h5LinkLoginResultSchema,
+  h5WechatStartResultSchema,
   inboxItemSchema,
   loginResultSchema,
   mediaUploadResultSchema,
@@ -218,6 +221,21 @@ export class ApiClient<F> {
   }
   loginGuest(deviceId: string) {
     return this.call("POST", "/api/auth/guest", loginResultSchema, { deviceId });
+  }
+  /** H5 inside WeChat: where to send the browser for web authorization, and the state to expect back. */
+  startH5Wechat(scene?: string) {
+    return this.call("POST", "/api/auth/h5/wechat/start", h5WechatStartResultSchema, scene ? { scene } : {});
+  }
+  loginH5Wechat(code: string, state: string) {
+    return this.call("POST", "/api/auth/h5/wechat", loginResultSchema, { code, state });
+  }
+  /** H5 outside WeChat: a one-time entry link a staff member created for this customer. */
+  loginH5Link(link: string) {
+    return this.call("POST", "/api/auth/h5/link", h5LinkLoginResultSchema, { link });
+  }
+  /** Staff: a one-time H5 entry link for a customer they serve. */
+  createH5Link(customerId: string) {
+    return this.call("POST", `/api/customers/${encodeURIComponent(customerId)}/h5-link`, h5EntryLinkSchema);
   }
   loginStaff(body: { code: string; password: string; totp?: string; totpSecret?: string }) {
     return this.call("POST", "/api/auth/staff", staffLoginResultSchema, body);

@@ -15,6 +15,32 @@ export async function upsertCustomer(db: Db, openid: string, unionid: string | n
   return row;
 }
 
+/** The customer key of an official-account (H5 web authorization) openid; mini program openids are bare. */
+export const officialAccountKey = (openid: string) => `oa:${openid}`;
+
+/**
+ * Signs in a WeChat customer by `key` (a mini program openid, or an official-account openid as
+ * `oa:<openid>`). With a unionid, a customer already known by it through the other side is the
+ * same customer; the mini program openid wins the row's `openid`, since only it can receive
+ * pushes and content checks.
+ */
+export async function signInWechatCustomer(db: Db, key: string, unionid: string | null, now = Date.now()): Promise<UserRow> {
+  const [byKey] = await db.select().from(users).where(eq(users.openid, key)).limit(1);
+  if (!byKey && unionid) {
+    const [byUnion] = await db.select().from(users).where(eq(users.unionid, unionid)).limit(1);
+    if (byUnion) {
+      const miniprogramKey = !key.startsWith("oa:") && byUnion.openid.startsWith("oa:");
+      const [row] = await db
+        .update(users)
+        .set({ lastActiveAt: now, ...(miniprogramKey ? { openid: key } : {}) })
+        .where(eq(users.id, byUnion.id))
+        .returning();
+      return row;
+    }
+  }
+  return upsertCustomer(db, key, unionid, now);
+}
+
 export async function customerById(db: Db, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row;

@@ -6,6 +6,16 @@ export type Env = Cloudflare.Env & {
   WECHAT_SECRET: string;
   /** The message-push token set in WeChat (开发管理 → 消息推送); /api/wechat/push refuses everything without it. */
   WECHAT_PUSH_TOKEN?: string;
+  /**
+   * The official account (公众号) whose web authorization signs customers in on the H5 page inside
+   * WeChat; without both, that sign-in is off.
+   */
+  WECHAT_OA_APPID?: string;
+  WECHAT_OA_SECRET?: string;
+  /** Host of WeChat's authorize page (default https://open.weixin.qq.com; tests use the fake). */
+  WECHAT_OAUTH_BASE?: string;
+  /** snsapi_base (default: silent, openid only) or snsapi_userinfo (asks; brings the unionid). */
+  WECHAT_OA_SCOPE?: string;
   /** Rate-limit overrides, e.g. "login_ip=5/60,send_identity=off" (see domain/rate-limit.ts). */
   RATE_LIMITS?: string;
   /** Optional libSQL/Turso database used instead of D1 when set. */

@@ -14,6 +14,7 @@ export const RATE_POLICIES = [
   "login_ip",
   "login_account",
   "login_failures",
+  "h5_link_ip",
   "socket_ip",
   "socket_token",
   "sockets_identity",
@@ -37,6 +38,8 @@ export const DEFAULT_RATE_LIMITS: Record<RatePolicy, RateRule | null> = {
   login_account: { limit: 60, windowSeconds: 60 },
   /** Failed sign-ins of one staff account before it is locked; refills one per minute. */
   login_failures: { limit: 10, windowSeconds: 600 },
+  /** H5 entry-link redemptions per client IP (links are one-time; many tries from one IP are guessing). */
+  h5_link_ip: { limit: 10, windowSeconds: 60 },
   socket_ip: { limit: 1200, windowSeconds: 60 },
   socket_token: { limit: 120, windowSeconds: 60 },
   /** Open sockets of one identity at once (the window is not used). */

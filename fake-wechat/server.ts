@@ -7,18 +7,21 @@
 //
 // Behaviour worth knowing in tests:
 // - jscode2session: js_code `bad*` → 40029, `used*` → 40163, `freq*` → 45011, `risky*` → 40226;
-//   any other code → openid fakeOpenid(code) (same code, same openid), no unionid.
+//   any other code → openid fakeOpenid(code) (same code, same openid), with the unionid given to
+//   that openid by setUnionid, if any.
 // - stable_token: `fake_token_<n>`, 7200 s; normal mode returns the still-valid token,
 //   force_refresh revokes it (later use → 40001); expireTokens() → 42001.
 // - stable_token: normal mode returns the current token until its last 5 minutes, then a new one
 //   while the old stays valid until it expires (the documented overlap); force_refresh revokes the
 //   old token, at most 20 times a day (45009) and not within 30 s of the last one (same token back).
-// - subscribe/send: templates default to TPL_REPLY; every data key's value must fit its keyword
+// - subscribe/send: a page with a leading `/` is 41030 for the released version (formal, the
+//   default) only; templates default to TPL_REPLY; every data key's value must fit its keyword
 //   type (thing, name, phrase, character_string, number, letter, symbol, time, date, amount,
 //   phone_number, car_number), never empty, else 47003; an unknown type is 47003 too.
 // - msg_sec_check: content up to 2,500 characters (40097 beyond); the openid must come from this
 //   app's jscode2session (43104) within the last 2 hours (61010).
-// - getwxacodeunlimit: a real PNG QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`.
+// - getwxacodeunlimit: a real QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`, as
+//   WeChat sends it: JPEG bytes with `content-type: image/jpeg`.
 // - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
 // - media_check_async: media_url an http(s) URL, media_type 1|2, version 2, scene 1..4, openid as
 //   for msg_sec_check (missing or wrong: 47001/40003/40129/43104/61010); answers a trace_id. The
@@ -26,16 +29,30 @@
 //   {suggest}`): the fake downloads media_url like WeChat (it must answer 200), then POSTs the
 //   `wxa_media_check` event to the message-push URL (`setPush`, `POST /__fake/push {url, token}`),
 //   signed with that token (signature = sha1 of the sorted token, timestamp and nonce).
+// - Official-account web authorization (公众号网页授权), appid `FAKE_OA_APPID`:
+//   GET /connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope&state (+ #wechat_redirect)
+//   answers only a browser whose user agent has `MicroMessenger` (else a "请在微信客户端打开链接"
+//   page), checks appid, scope, response_type, state (a-zA-Z0-9, ≤ 128 bytes) and the redirect_uri's
+//   host against the 网页授权域名 (`setOauthDomains`; the test harness sets 127.0.0.1), and redirects
+//   to redirect_uri with a new single-use `code` (5 minutes) and the state. The user is
+//   `setOauthUser(name, {unionid})` (default "h5-user"): openid fakeOpenid(`oa:<name>`); the unionid
+//   comes back only for snsapi_userinfo, as documented. GET /sns/oauth2/access_token exchanges
+//   the code: 40013/40125/40002/41008, unknown or expired 40029, used 40163.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import jpeg from "jpeg-js";
 import QRCode from "qrcode";
 import { z } from "zod";
 
 export const FAKE_APPID = "wx0000000000000000";
 export const FAKE_SECRET = "fake-wechat-secret";
+/** The official account (公众号) whose web authorization the H5 page uses. */
+export const FAKE_OA_APPID = "wx1111111111111111";
+export const FAKE_OA_SECRET = "fake-official-account-secret";
+export const OAUTH_CODE_LIFETIME_MS = 5 * 60_000;
 export const DEFAULT_TEMPLATES = ["TPL_REPLY"];
 export const TOKEN_LIFETIME_S = 7200;
 /** stable_token hands out a new token in the old one's last 5 minutes; both work meanwhile. */
@@ -53,7 +70,9 @@ export const ROUTES = {
   getwxacodeunlimit: "/wxa/getwxacodeunlimit",
   msg_sec_check: "/wxa/msg_sec_check",
   media_check_async: "/wxa/media_check_async",
+  sns_oauth2: "/sns/oauth2/access_token",
 } as const;
+const AUTHORIZE_PATH = "/connect/oauth2/authorize";
 export type FakeRoute = keyof typeof ROUTES;
 const routeSchema = z.enum(Object.keys(ROUTES) as [FakeRoute, ...FakeRoute[]]);
 
@@ -106,6 +125,9 @@ export interface FakeWechatOptions {
   tokenLifetimeS?: number;
   /** The fake's clock for tokens, force-refresh limits and visits (tests move it). */
   now?: () => number;
+  /** The official account's appid and secret (default FAKE_OA_APPID / FAKE_OA_SECRET). */
+  oaAppid?: string;
+  oaSecret?: string;
   /** Log each request to stdout (the CLI turns this on). */
   log?: boolean;
 }
@@ -114,6 +136,9 @@ export interface FakeWechat {
   url: string;
   appid: string;
   secret: string;
+  /** The official account's appid and secret (web authorization). */
+  oaAppid: string;
+  oaSecret: string;
   requests: RecordedRequest[];
   /** The next `times` calls of `route` answer `{errcode, errmsg}`. */
   failNext(route: FakeRoute, errcode: number, times?: number): void;
@@ -131,6 +156,12 @@ export interface FakeWechat {
   mediaChecks: Map<string, MediaCheckRequest>;
   /** Downloads the media and pushes the verdict event; resolves with the push URL's answer. */
   deliverMediaCheck(traceId: string, suggest: "pass" | "review" | "risky"): Promise<{ mediaStatus: number; pushStatus: number; pushBody: string }>;
+  /** jscode2session answers this unionid with this openid (an app bound to an open platform account). */
+  setUnionid(openid: string, unionid: string): void;
+  /** The official account's 网页授权域名: redirect_uri hosts the authorize page accepts (empty: any). */
+  setOauthDomains(hosts: string[]): void;
+  /** The WeChat user who passes the next web authorizations (the person holding the phone). */
+  setOauthUser(name: string, options?: { unionid?: string }): void;
   /** Forget requests, failures, delays, outages and tokens. */
   reset(): void;
   close(): Promise<void>;
@@ -143,7 +174,7 @@ export type MediaCheckRequest = { media_url: string; media_type: 1 | 2; scene: n
 export function pushSignature(token: string, timestamp: string, nonce: string): string {
   return createHash("sha1").update([token, timestamp, nonce].sort().join("")).digest("hex");
 }
-type Answer = { json: Json } | { png: Buffer };
+type Answer = { json: Json } | { jpeg: Buffer };
 
 const ok = (extra: Json = {}): Answer => ({ json: { errcode: 0, errmsg: "ok", ...extra } });
 const fail = (errcode: number, detail?: string): Answer => ({
@@ -211,6 +242,41 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   const visits = new Map<string, number>();
   const mediaChecks = new Map<string, MediaCheckRequest>();
   let push: { url: string; token: string } | null = null;
+  const oaAppid = options.oaAppid ?? FAKE_OA_APPID;
+  const unionids = new Map<string, string>();
+  let oauthUser: { name: string; unionid?: string } = { name: "h5-user" };
+  let oauthDomains: string[] = [];
+  /** Web-authorization codes: code → who, which scope, when issued, whether used. */
+  const oauthCodes = new Map<string, { openid: string; unionid?: string; scope: string; issuedAt: number; used: boolean }>();
+
+  /** The authorize page: a redirect back with a fresh code, or WeChat's refusal page. */
+  function authorize(query: Record<string, string>, userAgent: string, res: ServerResponse): void {
+    const page = (status: number, text: string) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><meta charset="utf-8"><title>微信</title><p>${text}</p>`);
+    };
+    if (!userAgent.includes("MicroMessenger")) return page(200, "请在微信客户端打开链接");
+    if (query.appid !== oaAppid) return page(200, "Oops! Something went wrong:( 10003 redirect_uri域名与后台配置不一致");
+    if (query.response_type !== "code") return page(200, "Oops! Something went wrong:( 10004 此公众号被封禁");
+    if (query.scope !== "snsapi_base" && query.scope !== "snsapi_userinfo") return page(200, "Oops! Something went wrong:( 10005 此公众号并没有这些scope的权限");
+    if (query.state !== undefined && !/^[a-zA-Z0-9]{0,128}$/.test(query.state)) return page(200, "Oops! Something went wrong:( state 参数错误");
+    let target: URL | null = null;
+    try {
+      target = new URL(query.redirect_uri ?? "");
+    } catch {
+      // not a URL: refused below like a foreign domain
+    }
+    if (!target || (oauthDomains.length > 0 && !oauthDomains.includes(target.hostname))) {
+      return page(200, "Oops! Something went wrong:( 10003 redirect_uri域名与后台配置不一致");
+    }
+    const code = randomBytes(16).toString("hex");
+    const openid = fakeOpenid(`oa:${oauthUser.name}`);
+    oauthCodes.set(code, { openid, unionid: oauthUser.unionid, scope: query.scope, issuedAt: clock(), used: false });
+    target.searchParams.set("code", code);
+    if (query.state !== undefined) target.searchParams.set("state", query.state);
+    res.writeHead(302, { location: target.toString() });
+    res.end();
+  }
 
   /** openid rules shared by msg_sec_check and media_check_async; null when it may be checked. */
   function checkUser(openid: unknown): Answer | null {
@@ -252,7 +318,29 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (code.startsWith("risky")) return fail(40226);
       const openid = fakeOpenid(code);
       visits.set(openid, clock());
-      return { json: { openid, session_key: randomBytes(16).toString("base64") } };
+      const unionid = unionids.get(openid);
+      return { json: { openid, session_key: randomBytes(16).toString("base64"), ...(unionid ? { unionid } : {}) } };
+    },
+
+    sns_oauth2(query) {
+      if (query.appid !== oaAppid) return fail(40013);
+      if (query.secret !== (options.oaSecret ?? FAKE_OA_SECRET)) return fail(40125);
+      if (query.grant_type !== "authorization_code") return fail(40002);
+      if (!query.code) return fail(41008);
+      const grant = oauthCodes.get(query.code);
+      if (!grant || clock() - grant.issuedAt > OAUTH_CODE_LIFETIME_MS) return fail(40029);
+      if (grant.used) return fail(40163);
+      grant.used = true;
+      return {
+        json: {
+          access_token: `fake_oauth_${randomBytes(8).toString("hex")}`,
+          expires_in: 7200,
+          refresh_token: `fake_refresh_${randomBytes(8).toString("hex")}`,
+          openid: grant.openid,
+          scope: grant.scope,
+          ...(grant.scope === "snsapi_userinfo" && grant.unionid ? { unionid: grant.unionid } : {}),
+        },
+      };
     },
 
     stable_token(_query, body) {
@@ -287,7 +375,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (!b) return fail(40097);
       if (typeof b.touser !== "string" || !OPENID.test(b.touser)) return fail(40003);
       if (typeof b.template_id !== "string" || !templates.has(b.template_id)) return fail(40037);
-      if (typeof b.page === "string" && b.page.startsWith("/")) return fail(41030);
+      // A leading `/` works in the developer and trial versions and fails once released.
+      if (typeof b.page === "string" && b.page.startsWith("/") && (b.miniprogram_state ?? "formal") === "formal") return fail(41030);
       const data = asObject(b.data);
       if (!data || Object.keys(data).length === 0) return fail(47003, "data is empty");
       for (const [key, field] of Object.entries(data)) {
@@ -308,7 +397,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       const width = typeof b.width === "number" ? Math.min(1280, Math.max(280, Math.round(b.width))) : 430;
       // The real code is a round "sun code"; a QR code with the same payload lets tests decode it.
       const payload = `wxacode:${page}?scene=${encodeURIComponent(b.scene)}`;
-      return { png: await QRCode.toBuffer(payload, { type: "png", width, margin: 2 }) };
+      return { jpeg: qrJpeg(payload, width) };
     },
 
     msg_sec_check(_query, body) {
@@ -382,7 +471,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (--queued.left <= 0) failures.get(route)!.shift();
       return fail(queued.errcode);
     }
-    if (route !== "jscode2session" && route !== "stable_token") {
+    if (route !== "jscode2session" && route !== "stable_token" && route !== "sns_oauth2") {
       const bad = checkToken(query);
       if (bad) return bad;
     }
@@ -398,6 +487,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       tokens.clear();
       currentToken = null;
       forceRefreshes = [];
+      oauthCodes.clear();
+      oauthUser = { name: "h5-user" };
     },
     failNext(route: FakeRoute, errcode: number, times = 1) {
       const queue = failures.get(route) ?? [];
@@ -422,6 +513,15 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     setPush(url: string, token: string) {
       push = { url, token };
     },
+    setUnionid(openid: string, unionid: string) {
+      unionids.set(openid, unionid);
+    },
+    setOauthDomains(hosts: string[]) {
+      oauthDomains = hosts;
+    },
+    setOauthUser(name: string, opts: { unionid?: string } = {}) {
+      oauthUser = { name, ...opts };
+    },
   };
 
   const controlBodies = {
@@ -431,6 +531,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     push: z.object({ url: z.string().url(), token: z.string().min(3) }),
     mediaCheck: z.object({ suggest: z.enum(["pass", "review", "risky"]) }),
     visits: z.object({ openids: z.array(z.string()).max(100_000) }),
+    oauthUser: z.object({ name: z.string().min(1).max(64), unionid: z.string().min(1).max(64).optional() }),
   };
 
   async function handleControl(method: string, action: string, body: unknown, res: ServerResponse): Promise<void> {
@@ -457,6 +558,12 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
         const parsed = controlBodies.push.safeParse(body);
         if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
         control.setPush(parsed.data.url, parsed.data.token);
+        return send(200, { ok: true });
+      }
+      case "oauth-user": {
+        const parsed = controlBodies.oauthUser.safeParse(body);
+        if (!parsed.success) return send(400, { error: z.prettifyError(parsed.error) });
+        control.setOauthUser(parsed.data.name, { unionid: parsed.data.unionid });
         return send(200, { ok: true });
       }
       case "reset":
@@ -496,13 +603,17 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     const method = req.method ?? "GET";
     const body = parseJson(await readBody(req));
     if (url.pathname.startsWith("/__fake/")) return handleControl(method, url.pathname.slice("/__fake/".length), body, res);
+    if (url.pathname === AUTHORIZE_PATH && method === "GET") {
+      requests.push({ method, path: url.pathname, route: null, query: Object.fromEntries(url.searchParams), body: null, time: clock() });
+      return authorize(Object.fromEntries(url.searchParams), req.headers["user-agent"] ?? "", res);
+    }
 
     const route = (Object.keys(ROUTES) as FakeRoute[]).find((r) => ROUTES[r] === url.pathname) ?? null;
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method, path: url.pathname, route, query, body, time: clock() });
     if (options.log) console.log(`[fake-wechat] ${method} ${url.pathname}`);
     if (!route) return writeJson(res, 404, { errcode: -1, errmsg: "not found" });
-    if ((route === "jscode2session") !== (method === "GET")) return writeJson(res, 405, { errcode: -1, errmsg: "method not allowed" });
+    if ((route === "jscode2session" || route === "sns_oauth2") !== (method === "GET")) return writeJson(res, 405, { errcode: -1, errmsg: "method not allowed" });
 
     if (down.has(route)) {
       req.socket.destroy();
@@ -511,9 +622,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     const delay = slow.get(route);
     if (delay) await sleep(delay);
     const result = await answer(route, query, body);
-    if ("png" in result) {
-      res.writeHead(200, { "content-type": "image/png", "content-length": result.png.length });
-      res.end(result.png);
+    if ("jpeg" in result) {
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": result.jpeg.length });
+      res.end(result.jpeg);
     } else {
       writeJson(res, 200, result.json);
     }
@@ -535,6 +646,8 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     appid,
     secret,
+    oaAppid,
+    oaSecret: options.oaSecret ?? FAKE_OA_SECRET,
     requests,
     mediaChecks,
     deliverMediaCheck,
@@ -546,6 +659,23 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/** A QR code of `payload` drawn about `width` pixels wide (whole modules, 2-module margin) as a JPEG. */
+function qrJpeg(payload: string, width: number): Buffer {
+  const { size, data: modules } = QRCode.create(payload, { errorCorrectionLevel: "M" }).modules;
+  const margin = 2;
+  const scale = Math.max(1, Math.floor(width / (size + 2 * margin)));
+  const side = (size + 2 * margin) * scale;
+  const rgba = Buffer.alloc(side * side * 4, 0xff);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const mx = Math.floor(x / scale) - margin;
+      const my = Math.floor(y / scale) - margin;
+      if (mx >= 0 && my >= 0 && mx < size && my < size && modules[my * size + mx]) rgba.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+    }
+  }
+  return jpeg.encode({ data: rgba, width: side, height: side }, 90).data;
 }
 
 function classify(content: string): { suggest: "pass" | "review" | "risky"; label: number; keyword?: string } {

@@ -1,6 +1,8 @@
-// The H5 customer chat (/h5/) for customers outside WeChat: the same protocol and client library as
-// the mini program. Login is the guest flow (POST /api/auth/guest), a dev/test entry that the
-// server only allows with ALLOW_GUEST=true. `?scene=vip01` works like an exclusive QR code.
+// The H5 customer chat (/h5/): the same protocol and client library as the mini program.
+// Sign-in, first that applies: a one-time entry link from a staff member (`?link=`); the code and
+// state WeChat's web authorization sent back (`?code=&state=`); the saved session; inside WeChat's
+// browser, a redirect to web authorization; else the guest flow (POST /api/auth/guest), a dev/test
+// entry the server allows only with ALLOW_GUEST=true. `?scene=vip01` works like an exclusive QR code.
 import { h, render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import htm from "htm";
@@ -29,13 +31,56 @@ function deviceId(): string {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : "出错了，请稍后再试");
 
-async function signIn(): Promise<void> {
-  if (sessions.load()) return;
-  sessions.save(await api.loginGuest(deviceId()));
+const OAUTH_STATE_KEY = "kefu:h5:oauth-state";
+const GUEST_KEY = "kefu:h5:guest";
+const inWechat = () => /MicroMessenger/i.test(navigator.userAgent);
+
+/** Takes sign-in parameters out of the address, so a reload or a shared link does not replay them. */
+function takeParams(names: string[]): Record<string, string | null> {
+  const url = new URL(location.href);
+  const values = Object.fromEntries(names.map((n) => [n, url.searchParams.get(n)]));
+  for (const n of names) url.searchParams.delete(n);
+  url.hash = ""; // `#wechat_redirect` is WeChat's, not the page's
+  history.replaceState(null, "", url);
+  return values;
+}
+
+function saveSession(login: Parameters<typeof sessions.save>[0], guest: boolean): void {
+  sessions.save(login);
+  if (guest) localStorage.setItem(GUEST_KEY, "1");
+  else localStorage.removeItem(GUEST_KEY);
+}
+
+/** Signs in; resolves with the scene to enter with when the sign-in names one (an entry link's staff). */
+async function signIn(scene: string | undefined): Promise<string | undefined> {
+  const { link, code, state } = takeParams(["link", "code", "state"]);
+  if (link) {
+    const login = await api.loginH5Link(link);
+    saveSession(login, false);
+    return login.scene;
+  }
+  if (code && state) {
+    // The state must be the one this browser was sent off with (login CSRF), and the server's own.
+    const expected = sessionStorage.getItem(OAUTH_STATE_KEY);
+    sessionStorage.removeItem(OAUTH_STATE_KEY);
+    if (state !== expected) throw new Error("授权已失效，请重新打开页面");
+    saveSession(await api.loginH5Wechat(code, state), false);
+    return scene;
+  }
+  if (sessions.load()) return scene;
+  if (inWechat()) {
+    const start = await api.startH5Wechat(scene);
+    sessionStorage.setItem(OAUTH_STATE_KEY, start.state);
+    location.replace(start.url);
+    return new Promise<never>(() => {}); // the page is going away
+  }
+  saveSession(await api.loginGuest(deviceId()), true);
+  return scene;
 }
 
 function GuestBanner() {
-  return html`<div class="guest-banner" role="note">访客模式 · 开发/测试入口（正式环境请在微信小程序中咨询）</div>`;
+  if (localStorage.getItem(GUEST_KEY) !== "1") return null;
+  return html`<div class="guest-banner" role="note">访客模式 · 开发/测试入口（正式环境请在微信中打开或向客服索取专属链接）</div>`;
 }
 
 function StaffCardView({ staff: s, exclusive }: { staff: StaffCard; exclusive: boolean }) {
@@ -192,17 +237,19 @@ function Chat({ entry, exclusive, onRestart }: { entry: EntryResult; exclusive: 
 }
 
 function App() {
-  const scene = new URLSearchParams(location.search).get("scene") ?? undefined;
+  const [scene, setScene] = useState(new URLSearchParams(location.search).get("scene") ?? undefined);
   const [entry, setEntry] = useState<EntryResult | null>(null);
   const [error, setError] = useState("");
   const start = async (withScene: string | undefined) => {
     setError("");
     setEntry(null);
     try {
-      await signIn();
-      setEntry(await api.entry(withScene));
+      const entryScene = await signIn(withScene);
+      setScene(entryScene);
+      setEntry(await api.entry(entryScene));
     } catch (e) {
-      setError(e instanceof ApiRequestError && e.status === 403 ? "访客入口未开启，请在微信中打开小程序咨询" : message(e));
+      const guestRefused = e instanceof ApiRequestError && e.status === 403 && e.code === "forbidden" && !inWechat();
+      setError(guestRefused ? "请在微信中打开本页面，或向客服索取专属链接" : message(e));
     }
   };
   useEffect(() => {

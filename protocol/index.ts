@@ -251,6 +251,22 @@ export type LoginResult = z.infer<typeof loginResultSchema>;
 /** The scene of an exclusive QR code: at most 32 visible characters (WeChat's limit). */
 export const sceneSchema = z.string().regex(/^[\x21-\x7e]{1,32}$/, "scene 最多 32 个可见字符");
 export const entryRequestSchema = z.object({ scene: sceneSchema.optional() });
+
+// H5 production sign-in (README "Go live on WeChat" → H5 page).
+/** `POST /api/auth/h5/wechat/start`: where to send the browser for WeChat web authorization. */
+export const h5WechatStartSchema = entryRequestSchema;
+export const h5WechatStartResultSchema = z.object({ url: z.string(), state: z.string() });
+export type H5WechatStartResult = z.infer<typeof h5WechatStartResultSchema>;
+/** `POST /api/auth/h5/wechat`: the code and state WeChat sent back to the H5 page. */
+export const h5WechatLoginSchema = z.object({ code: z.string().min(1).max(128), state: z.string().min(1).max(128) });
+/** `POST /api/auth/h5/link`: an entry link's credential (`?link=`). */
+export const h5LinkLoginSchema = z.object({ link: z.string().min(1).max(1024) });
+/** The login, and the staff code to enter with (the link's staff member). */
+export const h5LinkLoginResultSchema = loginResultSchema.extend({ scene: z.string() });
+export type H5LinkLoginResult = z.infer<typeof h5LinkLoginResultSchema>;
+/** `POST /api/customers/:id/h5-link`: a one-time H5 entry link for that customer. */
+export const h5EntryLinkSchema = z.object({ url: z.string(), expiresAt: z.number() });
+export type H5EntryLink = z.infer<typeof h5EntryLinkSchema>;
 export const entryResultSchema = z.object({
   conversationId: z.string(),
   staff: staffCardSchema,

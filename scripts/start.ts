@@ -30,7 +30,16 @@ const system = await startSystem({
   demo: true,
   // `npm start -- --inspect`: DevTools at chrome://inspect (off by default: it costs CPU on every subrequest).
   inspect: process.argv.includes("--inspect") ? 9229 : undefined,
-  vars: { TOKEN_SECRET: tokenSecret(), WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true" },
+  vars: {
+    TOKEN_SECRET: tokenSecret(),
+    WECHAT_SECRET: wechat.secret,
+    WECHAT_APPID: wechat.appid,
+    ALLOW_GUEST: "true",
+    // H5 web authorization against the fake: a browser whose user agent says MicroMessenger uses it.
+    WECHAT_OA_APPID: wechat.oaAppid,
+    WECHAT_OA_SECRET: wechat.oaSecret,
+    WECHAT_OAUTH_BASE: wechat.url,
+  },
 });
 
 console.log(`

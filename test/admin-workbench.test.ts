@@ -129,6 +129,14 @@ describe("workbench in the browser", () => {
     await row.locator(".dot").waitFor({ state: "detached" });
     await first.socket.waitFor("read", (f) => f.by === "staff", WAIT);
     await page.getByTestId("customer-panel").getByText("历史会话", { exact: false }).waitFor();
+    // A one-time H5 entry link for this customer, bound to this staff member.
+    await page.getByTestId("customer-panel").getByRole("button", { name: "生成 H5 专属链接" }).click();
+    const linkField = page.getByTestId("customer-panel").getByLabel("专属链接", { exact: false });
+    await linkField.waitFor();
+    const link = new URL(await linkField.inputValue()).searchParams.get("link");
+    const redeemed = await api(sys, "/api/auth/h5/link", { body: { link } });
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    assert.equal(redeemed.body.scene, "kf02");
 
     await page.getByLabel("快捷回复").selectOption({ label: "问候" });
     assert.equal(await page.getByLabel("回复内容").inputValue(), "您好，很高兴为您服务！");

@@ -36,9 +36,11 @@ export async function startTestSystem(opts: { extraSql?: string; vars?: Record<s
       persistTo,
       port: opts.port,
       wechatBaseUrl: wechat.url,
-      vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", WECHAT_PUSH_TOKEN: TEST_PUSH_TOKEN, ...opts.vars },
+      // WeChat's authorize page is the fake's too; web authorization stays off without WECHAT_OA_APPID/SECRET.
+      vars: { TOKEN_SECRET: TEST_SECRET, WECHAT_SECRET: wechat.secret, WECHAT_APPID: wechat.appid, ALLOW_GUEST: "true", WECHAT_PUSH_TOKEN: TEST_PUSH_TOKEN, WECHAT_OAUTH_BASE: wechat.url, ...opts.vars },
     });
     wechat.setPush(`${system.url}/api/wechat/push`, TEST_PUSH_TOKEN);
+    wechat.setOauthDomains([new URL(system.url).hostname]);
   } catch (error) {
     await wechat.close();
     throw error;

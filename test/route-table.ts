@@ -59,6 +59,10 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/guest", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff/wechat", body: {}, allowed: ROLES },
+  // H5 production sign-in: WeChat web authorization and one-time entry links (test/h5-sign-in.test.ts).
+  { method: "POST", path: () => "/api/auth/h5/wechat/start", body: { scene: 42 }, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/h5/wechat", body: {}, allowed: ROLES },
+  { method: "POST", path: () => "/api/auth/h5/link", body: {}, allowed: ROLES },
   // TOTP enrolment before the first login when TOTP is required: staff code and password, no token.
   { method: "POST", path: () => "/api/auth/staff/totp/setup", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
@@ -82,6 +86,7 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: (w) => `/api/conversations/${w.conversationId}/outcome`, body: {}, allowed: STAFF_PARTIES },
   { method: "GET", path: (w) => `/api/conversations/${w.conversationId}/pushes`, allowed: STAFF_PARTIES },
   { method: "GET", path: (w) => `/api/customers/${w.customerId}`, allowed: STAFF_PARTIES },
+  { method: "POST", path: (w) => `/api/customers/${w.customerId}/h5-link`, allowed: STAFF_PARTIES, ignoresBody: true },
   { method: "PATCH", path: (w) => `/api/customers/${w.customerId}`, body: { tags: "vip" }, allowed: STAFF_PARTIES },
   { method: "PUT", path: (w) => `/api/customers/${w.customerId}`, body: { tags: "vip" }, allowed: STAFF_PARTIES },
   { method: "GET", path: () => "/api/pushes/arrival", allowed: MANAGERS },

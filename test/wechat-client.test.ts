@@ -2,8 +2,6 @@
 //   npx tsx --test test/wechat-client.test.ts
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import jsQR from "jsqr";
-import { PNG } from "pngjs";
 import {
   createWechatClient,
   WECHAT_ERRCODES as E,
@@ -14,6 +12,7 @@ import {
 } from "../domain/wechat/client";
 import { AccessTokenCache, REFRESH_MARGIN_MS, withAccessToken } from "../domain/wechat/token";
 import { fakeOpenid, startFakeWechat, type FakeRoute, type FakeWechat } from "../fake-wechat/server";
+import { decodeQr as decode, isJpeg } from "./qr-decode";
 
 let fake: FakeWechat;
 let wx: WechatClient;
@@ -144,6 +143,11 @@ describe("subscribe/send", () => {
     await rejectsWith(wx.sendSubscribe(t, message({ data: { thing1: { value: "一二三四五六七八九十一二三四五六七八九十一" } } })), E.BAD_TEMPLATE_DATA);
     await wx.sendSubscribe(t, message({ data: { thing1: { value: "一二三四五六七八九十一二三四五六七八九十" } } }));
     await rejectsWith(wx.sendSubscribe(t, message({ data: { thing1: {} as { value: string } } })), E.BAD_TEMPLATE_DATA);
+    // A leading `/` in page: accepted for the developer and trial versions, refused once released
+    // (WeChat's documented page form is `pages/index?foo=bar`; developers report the released case failing).
+    await wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "developer" }));
+    await wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "trial" }));
+    await rejectsWith(wx.sendSubscribe(t, message({ page: "/pages/chat/index?c=conv_1", miniprogram_state: "formal" })), E.INVALID_PAGE);
     fake.failNext("subscribe_send", E.NO_SUBSCRIBE_GRANT);
     const refused = await rejectsWith(wx.sendSubscribe(t, message()), E.NO_SUBSCRIBE_GRANT);
     assert.equal(refused.isTokenInvalid(), false);
@@ -163,24 +167,18 @@ describe("subscribe/send", () => {
 });
 
 describe("getwxacodeunlimit", () => {
-  function decode(png: Uint8Array): string {
-    const image = PNG.sync.read(Buffer.from(png));
-    const code = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
-    assert.ok(code, "the PNG holds a readable QR code");
-    return code.data;
-  }
-
-  test("returns a PNG whose payload carries page and scene", async () => {
+  test("returns a JPEG, as WeChat does, whose payload carries page and scene", async () => {
     const t = await token();
-    const png = await wx.getUnlimitedQrCode(t, {
+    const { bytes, contentType } = await wx.getUnlimitedQrCode(t, {
       scene: "e=staff_42&s=qr",
       page: "pages/entry/index",
       check_path: false,
       env_version: "develop",
       width: 430,
     });
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    const payload = decode(png);
+    assert.equal(contentType, "image/jpeg");
+    assert.ok(isJpeg(bytes));
+    const payload = decode(bytes);
     assert.equal(payload, `wxacode:pages/entry/index?scene=${encodeURIComponent("e=staff_42&s=qr")}`);
     // The page reads it as decodeURIComponent(query.scene).
     const query = new URLSearchParams(payload.split("?")[1]);
@@ -201,7 +199,7 @@ describe("getwxacodeunlimit", () => {
     await rejectsWith(wx.getUnlimitedQrCode(t, { scene: "abc\u200bdef" }), E.INVALID_SCENE);
     await rejectsWith(wx.getUnlimitedQrCode(t, { scene: "中文" }), E.INVALID_SCENE);
     await rejectsWith(wx.getUnlimitedQrCode(t, { scene: "ok", page: "/pages/entry/index" }), E.INVALID_PAGE);
-    assert.ok(decode(await wx.getUnlimitedQrCode(t, { scene: "x".repeat(32) })).includes("x".repeat(32)));
+    assert.ok(decode((await wx.getUnlimitedQrCode(t, { scene: "x".repeat(32) })).bytes).includes("x".repeat(32)));
   });
 });
 
@@ -276,6 +274,15 @@ describe("failure injection", () => {
     await rejectsUnreachable(stub(JSON.stringify({ access_token: "t" })).stableToken(), "bad_response");
     await rejectsUnreachable(stub(JSON.stringify({ errcode: 0 })).getUnlimitedQrCode("t", { scene: "s" }), "bad_response");
     await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" })).getUnlimitedQrCode("t", { scene: "s" }), E.MINUTE_QUOTA);
+    // The bytes decide, not the header: a JSON error labelled as an image is still an error, a
+    // JPEG labelled as anything is the code with its real type, and other bytes are unusable.
+    await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" }), "image/jpeg").getUnlimitedQrCode("t", { scene: "s" }), E.MINUTE_QUOTA);
+    const sniffed = await createWechatClient({
+      baseUrl: "https://wechat.invalid", appid: "a", secret: "s",
+      fetch: async () => new Response(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), { headers: { "content-type": "image/png" } }),
+    }).getUnlimitedQrCode("t", { scene: "s" });
+    assert.equal(sniffed.contentType, "image/jpeg");
+    await rejectsUnreachable(stub("<html>502</html>", "image/jpeg").getUnlimitedQrCode("t", { scene: "s" }), "bad_response");
   });
 
   test("a base URL with a path prefix keeps the prefix", async () => {

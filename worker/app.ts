@@ -7,6 +7,7 @@ import { loginRateLimit, uploadRateLimit } from "./http/rate-limit";
 import { adminRoutes } from "./routes/admin/index";
 import { backupRoutes } from "./routes/admin/backups";
 import { authRoutes } from "./routes/auth";
+import { h5AuthRoutes } from "./routes/h5-auth";
 import { colleagueRoutes, conversationRoutes, inboxRoutes, outcomeRoutes } from "./routes/conversations";
 import { customerRoutes } from "./routes/customers";
 import { entryRoutes } from "./routes/entry";
@@ -26,6 +27,7 @@ app.use("/api/*", async (c, next) => {
 });
 app.use("/api/auth/*", loginRateLimit);
 app.route("/api/auth", authRoutes);
+app.route("/api/auth/h5", h5AuthRoutes);
 app.route("/api/signed-urls", signedUrlRoutes);
 app.route("/api/wechat/push", wechatPushRoutes);
 app.route("/api/entry", entryRoutes);

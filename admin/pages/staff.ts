@@ -86,7 +86,7 @@ function QrcodePanel(props: { staff: AdminStaff }) {
     <p>顾客扫描 ${props.staff.name} 的专属码进入对话，将直接分配给 ${props.staff.name}。</p>
     <div class="row">
       <button class="primary" onClick=${generate} disabled=${action.busy}>生成小程序码</button>
-      <a class="button" href=${qrcode} download=${`${props.staff.code}-小程序码.png`}>下载小程序码</a>
+      <a class="button" href=${qrcode} download="">下载小程序码</a>
       <a class="button" href=${h5Qrcode} download=${`${props.staff.code}-H5码.png`}>下载 H5 二维码</a>
     </div>
     <${Alert} error=${action.error} ok=${action.ok} />

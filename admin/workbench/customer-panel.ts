@@ -1,6 +1,21 @@
 // The customer beside the chat: profile, tags and note (editable), earlier conversations.
+import { useState } from "preact/hooks";
 import { kefu } from "../api";
 import { Alert, fmtTime, formValues, html, STATUS_NAMES, useAction, useLoad } from "../ui";
+
+/** A one-time H5 entry link for this customer, to send them outside WeChat (README "Go live on WeChat"). */
+function EntryLink(props: { customerId: string }) {
+  const action = useAction();
+  const [url, setUrl] = useState<string | null>(null);
+  const create = () => void action.run(() => kefu.createH5Link(props.customerId).then((link) => setUrl(link.url)));
+  return html`<div class="wb-entry-link">
+    <button type="button" onClick=${create} disabled=${action.busy}>生成 H5 专属链接</button>
+    ${url
+      ? html`<label>专属链接（15 分钟内有效，仅可使用一次）<input readonly value=${url} onFocus=${(e: Event) => (e.currentTarget as HTMLInputElement).select()} /></label>`
+      : null}
+    <${Alert} error=${action.error} />
+  </div>`;
+}
 
 export function CustomerPanel(props: { customerId: string }) {
   const detail = useLoad(() => kefu.customer(props.customerId), [props.customerId]);
@@ -24,6 +39,7 @@ export function CustomerPanel(props: { customerId: string }) {
       <${Alert} error=${action.error} ok=${action.ok} />
       <button type="submit" disabled=${action.busy}>保存资料</button>
     </form>
+    <${EntryLink} customerId=${c.id} key=${c.id} />
     <h3>历史会话（${d.conversations.length}）</h3>
     <ul class="wb-history">
       ${d.conversations.map((v) => html`<li><a href=${`#/workbench/${v.id}`}>${fmtTime(v.lastMessageAt ?? v.createdAt)}</a> <span class=${`badge ${v.status}`}>${STATUS_NAMES[v.status]}</span><br /><small class="muted">${v.lastMessagePreview ?? ""}</small></li>`)}

@@ -43,14 +43,23 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function signToken(secret: string, principal: PrincipalClaims): Promise<string> {
-  const payload = toBase64Url(encoder.encode(JSON.stringify(principal)));
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
-  return `${payload}.${toBase64Url(new Uint8Array(signature))}`;
+/** HMAC-SHA256 of `data` under `secret`. */
+export async function hmac(secret: string, data: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(data)));
 }
 
-/** Returns the principal of a valid, unexpired token, or null. */
-export async function verifyToken(secret: string, token: string, now = Date.now()): Promise<Principal | null> {
+/** `<payload>.<signature>` of any JSON claims; the secret decides what kind of token it is. */
+export async function signClaims(secret: string, claims: unknown): Promise<string> {
+  const payload = toBase64Url(encoder.encode(JSON.stringify(claims)));
+  return `${payload}.${toBase64Url(await hmac(secret, payload))}`;
+}
+
+export function signToken(secret: string, principal: PrincipalClaims): Promise<string> {
+  return signClaims(secret, principal);
+}
+
+/** The claims of a well-signed token that fit `schema` and carry an `exp` after `now`, or null. */
+export async function verifyClaims<S extends z.ZodType<{ exp: number }>>(secret: string, token: string, schema: S, now = Date.now()): Promise<z.infer<S> | null> {
   const parts = token.split(".");
   if (parts.length !== 2 || parts[0].length > 1024 || parts[1].length > 128) return null;
   const [payload, signature] = parts;
@@ -67,9 +76,14 @@ export async function verifyToken(secret: string, token: string, now = Date.now(
   } catch {
     return null;
   }
-  const result = principalSchema.safeParse(parsed);
+  const result = schema.safeParse(parsed);
   if (!result.success || result.data.exp <= now) return null;
   return result.data;
+}
+
+/** Returns the principal of a valid, unexpired token, or null. */
+export function verifyToken(secret: string, token: string, now = Date.now()): Promise<Principal | null> {
+  return verifyClaims(secret, token, principalSchema, now);
 }
 
 export function isStaffRole(role: PrincipalRole): role is "staff" | "supervisor" | "admin" {

@@ -21,7 +21,8 @@ export const users = sqliteTable(
     /** Carried in the customer's tokens; raising it revokes them (domain/auth/session.ts). */
     sessionVersion: integer("session_version").notNull().default(0),
   },
-  (t) => [uniqueIndex("users_openid").on(t.openid)],
+  // A customer known by the mini program and the H5 page through one unionid is one row.
+  (t) => [uniqueIndex("users_openid").on(t.openid), index("users_unionid").on(t.unionid)],
 );
 
 export const staffGroups = sqliteTable("staff_groups", {
@@ -215,4 +216,18 @@ export const mediaChecks = sqliteTable(
     checkedAt: integer("checked_at"),
   },
   (t) => [index("media_checks_media").on(t.mediaKey), index("media_checks_conversation").on(t.conversationId)],
+);
+
+/** H5 entry links already redeemed (domain/auth/h5-entry.ts): a link works once. */
+export const usedEntryLinks = sqliteTable(
+  "used_entry_links",
+  {
+    jti: text("jti").primaryKey(),
+    customerId: text("customer_id").notNull(),
+    staffId: text("staff_id").notNull(),
+    usedAt: integer("used_at").notNull(),
+    /** After this the link is refused for its age anyway, so the row may go. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("used_entry_links_expires").on(t.expiresAt)],
 );

@@ -3,6 +3,7 @@
 // https://api.weixin.qq.com, tests and `npm start` use the local fake
 // (fake-wechat/server.ts).
 import { z } from "zod";
+import { sniffMedia } from "../media-type";
 
 /** Error codes this project handles (from WeChat's public API documentation). */
 export const WECHAT_ERRCODES = {
@@ -82,7 +83,8 @@ export type WechatRoute =
   | "subscribe_send"
   | "getwxacodeunlimit"
   | "msg_sec_check"
-  | "media_check_async";
+  | "media_check_async"
+  | "sns_oauth2";
 
 // ---------- request and response shapes ----------
 
@@ -94,6 +96,12 @@ export interface SubscribeMessage {
   data: Record<string, { value: string | number }>;
   miniprogram_state: "developer" | "trial" | "formal";
   lang?: "zh_CN" | "en_US" | "zh_HK" | "zh_TW";
+}
+
+/** The code's bytes and the image type they really are (WeChat sends JPEG). */
+export interface QrCodeImage {
+  bytes: Uint8Array;
+  contentType: string;
 }
 
 export interface UnlimitedQrCodeRequest {
@@ -132,6 +140,17 @@ const sessionSchema = z.object({
   unionid: z.string().min(1).optional(),
 });
 export type WechatSession = z.infer<typeof sessionSchema>;
+
+/** Web authorization (公众号网页授权): the official-account user behind a code. */
+const oauthSchema = z.object({
+  openid: z.string().min(1),
+  scope: z.string(),
+  /** Only with scope snsapi_userinfo and an official account bound to an open platform account. */
+  unionid: z.string().min(1).optional(),
+  /** 1 for the virtual user of a 快照页 (snapshot page): not a real person's openid. */
+  is_snapshotuser: z.number().optional(),
+});
+export type WechatOauthUser = z.infer<typeof oauthSchema>;
 
 const tokenSchema = z.object({
   access_token: z.string().min(1),
@@ -172,10 +191,12 @@ export interface WechatClientOptions {
 
 export interface WechatClient {
   code2session(code: string): Promise<WechatSession>;
+  /** Exchanges a web-authorization code (this client's appid/secret are the official account's). */
+  oauthAccessToken(code: string): Promise<WechatOauthUser>;
   stableToken(forceRefresh?: boolean): Promise<AccessTokenResponse>;
   sendSubscribe(accessToken: string, message: SubscribeMessage): Promise<SubscribeResult>;
   /** PNG bytes of the mini program code. */
-  getUnlimitedQrCode(accessToken: string, request: UnlimitedQrCodeRequest): Promise<Uint8Array>;
+  getUnlimitedQrCode(accessToken: string, request: UnlimitedQrCodeRequest): Promise<QrCodeImage>;
   msgSecCheck(accessToken: string, request: MsgSecCheckRequest): Promise<MsgSecCheckResult>;
   /** Starts an asynchronous check; the verdict arrives later as a `wxa_media_check` push event. */
   mediaCheckAsync(accessToken: string, request: MediaCheckAsyncRequest): Promise<{ trace_id: string }>;
@@ -246,6 +267,11 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
       return readJson("jscode2session", await send("jscode2session", target), sessionSchema);
     },
 
+    async oauthAccessToken(code) {
+      const target = url("/sns/oauth2/access_token", { appid: options.appid, secret: options.secret, code, grant_type: "authorization_code" });
+      return readJson("sns_oauth2", await send("sns_oauth2", target), oauthSchema);
+    },
+
     async stableToken(forceRefresh = false) {
       const body = { grant_type: "client_credential", appid: options.appid, secret: options.secret, force_refresh: forceRefresh };
       return readJson("stable_token", await send("stable_token", url("/cgi-bin/stable_token", {}), body), tokenSchema);
@@ -258,15 +284,16 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     async getUnlimitedQrCode(accessToken, request) {
       const route = "getwxacodeunlimit";
       const res = await send(route, url("/wxa/getwxacodeunlimit", { access_token: accessToken }), request);
-      if (!(res.headers.get("content-type") ?? "").startsWith("image/")) {
-        // An error comes back as JSON; a JSON body without an errcode is unusable.
-        await readJson(route, res, z.never());
-      }
+      let bytes: Uint8Array<ArrayBuffer>;
       try {
-        return new Uint8Array(await res.arrayBuffer());
+        bytes = new Uint8Array(await res.arrayBuffer());
       } catch (cause) {
         throw new WechatUnreachableError(route, isTimeout(cause) ? "timeout" : "network", { cause });
       }
+      // Trust the bytes, not the header: an image is the code, anything else is (at best) a JSON error.
+      const image = sniffMedia(bytes);
+      if (image?.kind === "image") return { bytes, contentType: image.contentType };
+      return readJson(route, new Response(bytes), z.never());
     },
 
     async msgSecCheck(accessToken, request) {

@@ -20,7 +20,7 @@ export async function screenCustomerMessage(
   content: MessageContent,
 ): Promise<Screening> {
   if (content.kind !== "text") return "accept";
-  // H5 guests have no openid WeChat knows, so their text cannot be checked.
+  // H5 guests and official-account (H5) customers have no mini program openid, so their text cannot be checked.
   if (!hasWechatOpenid(openid)) return "flag";
   const client = wechatClient(env, CONTENT_CHECK_TIMEOUT_MS);
   const check = withWechatToken(env, (token) =>

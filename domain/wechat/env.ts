@@ -7,6 +7,24 @@ export function wechatClient(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_APPID" |
   return createWechatClient({ baseUrl: env.WECHAT_API_BASE, appid: env.WECHAT_APPID, secret: env.WECHAT_SECRET, timeoutMs });
 }
 
+/** The official account's web authorization (H5 sign-in inside WeChat), or null when not configured. */
+export function officialAccount(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_OA_APPID" | "WECHAT_OA_SECRET" | "WECHAT_OAUTH_BASE" | "WECHAT_OA_SCOPE">) {
+  const appid = env.WECHAT_OA_APPID;
+  const secret = env.WECHAT_OA_SECRET;
+  if (!appid || !secret) return null;
+  const scope = env.WECHAT_OA_SCOPE === "snsapi_userinfo" ? "snsapi_userinfo" : "snsapi_base";
+  return {
+    client: createWechatClient({ baseUrl: env.WECHAT_API_BASE, appid, secret }),
+    /** WeChat's authorize page for `redirectUri`; `#wechat_redirect` is part of the documented URL. */
+    authorizeUrl(redirectUri: string, state: string): string {
+      const url = new URL("/connect/oauth2/authorize", env.WECHAT_OAUTH_BASE || "https://open.weixin.qq.com");
+      // WeChat wants the parameters in this order.
+      for (const [k, v] of [["appid", appid], ["redirect_uri", redirectUri], ["response_type", "code"], ["scope", scope], ["state", state]]) url.searchParams.set(k, v);
+      return `${url}#wechat_redirect`;
+    },
+  };
+}
+
 /** Which mini program version subscribe messages and QR codes open (WECHAT_MINIPROGRAM_STATE). */
 export function miniprogramState(env: Pick<Env, "WECHAT_MINIPROGRAM_STATE">): "formal" | "trial" | "developer" {
   const state = env.WECHAT_MINIPROGRAM_STATE;

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { signToken, TOKEN_TTL_MS, type PrincipalRole } from "../../domain/auth/token";
-import { customerById, upsertCustomer } from "../../domain/customers";
+import { customerById, signInWechatCustomer, upsertCustomer } from "../../domain/customers";
 import { staff } from "../../domain/db/schema";
 import type { Db } from "../../domain/db/client";
 import { bumpCustomerSessions, bumpStaffSessions, sessionVersionOf } from "../../domain/auth/session";
@@ -16,7 +16,7 @@ import { totpSetup } from "./admin/staff";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 /** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
-async function issue(env: Env, db: Db, id: string, role: PrincipalRole): Promise<LoginResult> {
+export async function issue(env: Env, db: Db, id: string, role: PrincipalRole): Promise<LoginResult> {
   const expiresAt = Date.now() + (role === "customer" ? TOKEN_TTL_MS.customer : TOKEN_TTL_MS.staff);
   const ver = await sessionVersionOf(db, role, id);
   return { token: await signToken(env.TOKEN_SECRET, { sub: id, role, exp: expiresAt, ver }), expiresAt, role, id };
@@ -36,7 +36,7 @@ export const authRoutes = router()
   .post("/customer", async (c) => {
     const { code } = await readJson(c, customerLoginSchema);
     const session = await sessionOf(c.env, code);
-    const user = await upsertCustomer(c.get("db"), session.openid, session.unionid ?? null);
+    const user = await signInWechatCustomer(c.get("db"), session.openid, session.unionid ?? null);
     return c.json(await issue(c.env, c.get("db"), user.id, "customer"));
   })
   .post("/guest", async (c) => {

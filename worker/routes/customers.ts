@@ -8,7 +8,8 @@ import { type AppEnv, router } from "../http/app";
 import { anyStaff, principal } from "../http/auth";
 import { forbidden, notFound } from "../../domain/errors";
 import { readJson } from "../http/errors";
-import { type CustomerProfile, customerPatchSchema } from "../../protocol";
+import { type CustomerProfile, customerPatchSchema, type H5EntryLink } from "../../protocol";
+import { signEntryLink } from "../../domain/auth/h5-entry";
 
 export function toProfile(u: UserRow): CustomerProfile {
   return {
@@ -41,6 +42,13 @@ async function visibleCustomer(c: Context<AppEnv>, id: string): Promise<UserRow>
 }
 
 export const customerRoutes = router()
+  // A one-time entry link to the H5 page for this customer and this staff member (README "Go live on WeChat").
+  .post("/:id/h5-link", anyStaff(), async (c) => {
+    const customer = await visibleCustomer(c, c.req.param("id"));
+    const { link, claims } = await signEntryLink(c.env.TOKEN_SECRET, customer.id, principal(c).sub);
+    const url = `${new URL(c.req.url).origin}/h5/?link=${encodeURIComponent(link)}`;
+    return c.json({ url, expiresAt: claims.exp } satisfies H5EntryLink, 201);
+  })
   .get("/:id", anyStaff(), async (c) => {
     const customer = await visibleCustomer(c, c.req.param("id"));
     const p = principal(c);

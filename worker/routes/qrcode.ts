@@ -5,12 +5,13 @@ import { z } from "zod";
 import type { Db } from "../../domain/db/client";
 import { staff } from "../../domain/db/schema";
 import { h5EntryUrl, qrImage } from "../../domain/h5-qrcode";
+import { sniffMedia } from "../../domain/media-type";
 import { router } from "../http/app";
 import { managers, requireRole } from "../http/auth";
 import { notFound, parseOr400 } from "../../domain/errors";
 import { QR_ENTRY_PAGE, qrSceneSchema, type StaffQrcodeResult } from "../../protocol";
 import { withWechatToken } from "../../domain/wechat/access-token";
-import type { UnlimitedQrCodeRequest } from "../../domain/wechat/client";
+import type { QrCodeImage, UnlimitedQrCodeRequest } from "../../domain/wechat/client";
 import { miniprogramState, wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 type StaffRow = typeof staff.$inferSelect;
@@ -18,7 +19,8 @@ type StaffRow = typeof staff.$inferSelect;
 const ENV_VERSION = { formal: "release", trial: "trial", developer: "develop" } as const;
 const formatSchema = z.enum(["png", "svg"]).default("png");
 
-export const qrcodeKey = (staffId: string) => `qrcodes/${staffId}.png`;
+export const qrcodeKey = (staffId: string) => `qrcodes/${staffId}`;
+const EXTENSIONS: Record<string, string> = { "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp" };
 const downloadPath = (staffId: string) => `/api/admin/staff/${encodeURIComponent(staffId)}/qrcode`;
 
 async function staffById(db: Db, id: string): Promise<StaffRow> {
@@ -43,14 +45,14 @@ export const staffQrcodeRoutes = router()
       env_version: ENV_VERSION[state],
       width: 430,
     };
-    let png: Uint8Array;
+    let image: QrCodeImage;
     try {
-      png = await withWechatToken(c.env, (token) => wechatClient(c.env).getUnlimitedQrCode(token, request));
+      image = await withWechatToken(c.env, (token) => wechatClient(c.env).getUnlimitedQrCode(token, request));
     } catch (error) {
       throw wechatFailure(error);
     }
     const key = qrcodeKey(row.id);
-    await c.env.MEDIA.put(key, png, { httpMetadata: { contentType: "image/png" }, customMetadata: { scene } });
+    await c.env.MEDIA.put(key, image.bytes, { httpMetadata: { contentType: image.contentType }, customMetadata: { scene } });
     await db.update(staff).set({ qrcodeKey: key }).where(eq(staff.id, row.id));
     const result: StaffQrcodeResult = {
       staffId: row.id,
@@ -65,11 +67,14 @@ export const staffQrcodeRoutes = router()
     const row = await staffById(c.get("db"), c.req.param("id"));
     const object = row.qrcodeKey ? await c.env.MEDIA.get(row.qrcodeKey) : null;
     if (!object) throw notFound("尚未生成小程序码");
-    return new Response(object.body, {
+    // Typed by its bytes: codes stored before this labelled WeChat's JPEG as PNG.
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const contentType = sniffMedia(bytes)?.contentType ?? object.httpMetadata?.contentType ?? "application/octet-stream";
+    return new Response(bytes, {
       headers: {
-        "content-type": "image/png",
-        "content-length": String(object.size),
-        "content-disposition": attachment(`小程序码-${row.code}.png`),
+        "content-type": contentType,
+        "content-length": String(bytes.length),
+        "content-disposition": attachment(`小程序码-${row.code}.${EXTENSIONS[contentType] ?? "jpg"}`),
         "cache-control": "private, no-cache",
       },
     });
