@@ -6,7 +6,7 @@ import type { ConversationRow } from "./db/mappers";
 import { conversations } from "./db/schema";
 import { forbidden, notFound } from "./errors";
 
-export function canSee(p: Principal, row: ConversationRow): boolean {
+export function canSee(p: Pick<Principal, "role" | "sub">, row: Pick<ConversationRow, "customerId" | "staffId">): boolean {
   if (p.role === "customer") return row.customerId === p.sub;
   return row.staffId === p.sub || seesAllConversations(p.role);
 }

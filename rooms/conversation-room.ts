@@ -492,6 +492,12 @@ export class ConversationRoom extends Server<Env> {
 
   // ---------- RPC from the Worker ----------
 
+  /** Who this conversation belongs to, for the Worker's socket check: the room's own row, or D1's before it first started. */
+  async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
+    const row = this.row ?? (await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY))?.row ?? (await loadConversation(createDb(this.env), id))?.row;
+    return row ? { customerId: row.customerId, staffId: row.staffId } : null;
+  }
+
   /** SessionRoom: counts (or closes, when the session was revoked) an identity's sockets here. */
   async identitySockets(tag: string, close: boolean): Promise<number> {
     return identitySockets(this, tag, close);

@@ -70,9 +70,9 @@ export class SessionRoom extends DurableObject<Env> {
    * Registers a socket about to open in `room`; false when the identity already has `cap` open, or
    * when its token's session version was revoked meanwhile (the upgrade read the account before the bump).
    */
-  async admit(identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<boolean> {
+  async admit(identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<Admission> {
     const rooms = await this.load();
-    if (version < ((await this.ctx.storage.get<number>(MIN_VERSION_KEY)) ?? 0)) return false;
+    if (version < ((await this.ctx.storage.get<number>(MIN_VERSION_KEY)) ?? 0)) return "revoked";
     if (this.identity !== identity) {
       this.identity = identity;
       await this.ctx.storage.put("identity", identity);
@@ -84,11 +84,11 @@ export class SessionRoom extends DurableObject<Env> {
       // A list that stays long (a staff member in many conversations) is recounted as it doubles, not on every upgrade.
       this.recountAt = Math.max(64, rooms.size * 2);
     }
-    if (total >= limit) return false;
+    if (total >= limit) return "full";
     const key = refKey(room);
     rooms.set(key, (rooms.get(key) ?? 0) + 1);
     await this.save();
-    return true;
+    return "admitted";
   }
 
   /**
@@ -104,13 +104,16 @@ export class SessionRoom extends DurableObject<Env> {
 
 const sessionRoom = (env: Env, identity: IdentityKey) => env.SessionRoom.getByName(identity);
 
-/** Registers a socket upgrade; false when the identity is at its socket cap. Fails open. */
-export async function admitSocket(env: Env, identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<boolean> {
+/** `revoked`: the token's session was revoked; `full`: the identity is at its socket cap. */
+export type Admission = "admitted" | "revoked" | "full";
+
+/** Registers a socket upgrade. Fails open. */
+export async function admitSocket(env: Env, identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<Admission> {
   try {
     return await sessionRoom(env, identity).admit(identity, room, cap, version);
   } catch (error) {
     console.error("session room unavailable", error);
-    return true;
+    return "admitted";
   }
 }
 

@@ -3,29 +3,27 @@ import type { Lobby } from "partyserver";
 import { IDENTITY_HEADER, type Identity } from "../rooms/identity";
 import { MONITOR_ROOM } from "../rooms/monitor-room";
 import { canSee } from "../domain/access";
-import { createDb } from "../domain/db/client";
-import { conversations } from "../domain/db/schema";
 import type { Env } from "../domain/env";
-import { principalOf } from "./http/auth";
+import { tokenPrincipal } from "./http/auth";
 import { ApiError, errorResponse, forbidden, notFound, unauthorized } from "../domain/errors";
 import { seesAllConversations } from "../domain/auth/token";
-import { eq } from "drizzle-orm";
 import { identityKey } from "../domain/auth/session";
 import { socketCap } from "../domain/rate-limit";
 import { admitSocket, isSocketRoom } from "../rooms/session-room";
 
+/**
+ * The ticket alone says who connects: /api/auth/ticket checked the account when it minted it, a
+ * minute ago at most, and a session revoked since is refused below by the identity's SessionRoom
+ * (its version floor). So an upgrade reads no D1: a burst of reconnects costs signatures and
+ * actor calls, not a queue of database queries.
+ */
 export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: Env): Promise<Request | Response> {
-  let p;
-  try {
-    p = await principalOf(request, env);
-  } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
-    throw error;
-  }
+  const p = await tokenPrincipal(request, env.TOKEN_SECRET);
   if (!p) return errorResponse(unauthorized("登录已失效，请重新登录"));
   let who: Identity;
   if (lobby.className === "ConversationRoom") {
-    const [row] = await createDb(env).select().from(conversations).where(eq(conversations.id, lobby.name)).limit(1);
+    // The room answers from its own row (D1 only before it first started).
+    const row = await env.ConversationRoom.getByName(lobby.name).access(lobby.name);
     // A customer is not told whether someone else's conversation exists.
     if (!row || (p.role === "customer" && !canSee(p, row))) return errorResponse(notFound("会话不存在"));
     if (!canSee(p, row)) return errorResponse(forbidden("无权进入此会话"));
@@ -41,7 +39,8 @@ export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: 
   }
   if (!isSocketRoom(lobby.className)) return errorResponse(notFound());
   const admitted = await admitSocket(env, identityKey(p), { className: lobby.className, name: lobby.name }, socketCap(env.RATE_LIMITS), p.ver);
-  if (!admitted) return errorResponse(new ApiError("rate_limited", "连接数过多，请关闭其他窗口后重试"));
+  if (admitted === "revoked") return errorResponse(unauthorized("登录已失效，请重新登录"));
+  if (admitted === "full") return errorResponse(new ApiError("rate_limited", "连接数过多，请关闭其他窗口后重试"));
   const forwarded = new Request(request);
   forwarded.headers.set(IDENTITY_HEADER, JSON.stringify(who));
   return forwarded;
