@@ -37,7 +37,7 @@ const SNAPSHOT_KEY = "conversation";
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
 /** How long after its timer a pending D1 copy's alarm goes off (it finds nothing to do unless the room stopped). */
-const COPY_BACKSTOP_MS = 30_000;
+const COPY_BACKSTOP_MS = 60_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -462,8 +462,8 @@ export class ConversationRoom extends Server<Env> {
 
   override async onAlarm() {
     this.alarmAt = null;
-    // Handovers D1 has not confirmed yet are written now, so that what D1 has is recorded here.
-    await this.copy.flush(this.copy.waiting()).catch((error) => console.error("D1 copy failed", error));
+    // What D1 has is recorded here (handovers the copier lost go again).
+    await this.copy.settle().catch((error) => console.error("D1 copy failed", error));
     await this.serial(async () => {
       this.copy.persist();
       // The room's own row says when it idles; D1 is read only when it looks due.

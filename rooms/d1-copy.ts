@@ -153,6 +153,19 @@ export class D1Copy {
     }
   }
 
+  /**
+   * Asks the copier what D1 has; handovers it does not know (it restarted or was evicted before
+   * writing them, or wrote them and forgot) are handed over again from what D1 is known to have.
+   */
+  async settle(): Promise<void> {
+    await this.flush();
+    if (!this.waiting()) return;
+    this.handedSeq = this.confirmedSeq;
+    this.handedReads = undefined;
+    this.unconfirmed = [];
+    await this.flush(true);
+  }
+
   private confirm(flushedId: number) {
     while (this.unconfirmed.length > 0 && this.unconfirmed[0].id <= flushedId) {
       const done = this.unconfirmed.shift()!;
