@@ -63,10 +63,15 @@ export class ConversationRoom extends Server<Env> {
     this.db = createDb(this.env);
     this.log = new MessageLog(this.ctx.storage.sql, this.name);
     this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
+    const prefetched = this.prefetched && Date.now() - this.prefetched.at < 5_000 ? this.prefetched.snapshot : undefined;
+    this.prefetched = undefined;
     const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
       this.customer = snapshot.customer;
+    } else if (prefetched) {
+      this.customer = prefetched.customer;
+      this.adopt(prefetched.row);
     } else {
       await this.reload();
     }
@@ -492,9 +497,17 @@ export class ConversationRoom extends Server<Env> {
 
   // ---------- RPC from the Worker ----------
 
+  /** What `access` read from D1 for a room that never started: its start (next, for the socket) takes it from here. */
+  private prefetched: { snapshot: Snapshot; at: number } | undefined;
+
   /** Who this conversation belongs to, for the Worker's socket check: the room's own row, or D1's before it first started. */
   async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
-    const row = this.row ?? (await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY))?.row ?? (await loadConversation(createDb(this.env), id))?.row;
+    let row: ConversationRow | undefined = this.row ?? (await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY))?.row;
+    if (!row) {
+      const found = await loadConversation(createDb(this.env), id);
+      if (found) this.prefetched = { snapshot: found, at: Date.now() };
+      row = found?.row;
+    }
     return row ? { customerId: row.customerId, staffId: row.staffId } : null;
   }
 

@@ -40,6 +40,11 @@ export class MonitorRoom extends Server<Env> {
 
   /** RPC: the staff member's presence or load may have changed (or the account was edited). */
   async staffChanged(staffId: string): Promise<MonitorEntry | null> {
+    // No console open: nothing to push, and a console that connects reads a fresh snapshot.
+    if (this.ctx.getWebSockets().length === 0) {
+      this.sent.clear();
+      return null;
+    }
     const entry = await monitorEntryOf(this.db, staffId);
     if (!entry) {
       // Disabled or removed: consoles drop it with a fresh snapshot.
