@@ -51,6 +51,7 @@ async function connect(): Promise<WebSocket> {
   }
 }
 const ws = await connect();
+ws.on("close", (code, reason) => console.log(`inspector closed the connection (${code} ${reason.toString()})`));
 let nextId = 0;
 const pending = new Map<number, (result: unknown) => void>();
 ws.on("message", (data) => {

@@ -36,8 +36,11 @@ const RECENT_ACKS = 500;
 const SNAPSHOT_KEY = "conversation";
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
-/** How long after its timer a pending D1 copy's alarm goes off (it finds nothing to do unless the room stopped). */
-const COPY_BACKSTOP_MS = 60_000;
+/**
+ * How long after a handover the alarm makes sure D1 has it: only a room whose copier lost its
+ * handover (a crash) and that no client woke since has anything to do then.
+ */
+const COPY_BACKSTOP_MS = 300_000;
 
 type SocketState = Identity & { refused?: { clientId: string; ticket: number } };
 type Customer = { nickname: string | null; avatar: string | null; openid: string } | null;
@@ -65,7 +68,7 @@ export class ConversationRoom extends Server<Env> {
     this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
     const prefetched = this.prefetched && Date.now() - this.prefetched.at < 5_000 ? this.prefetched.snapshot : undefined;
     this.prefetched = undefined;
-    const snapshot = await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY);
+    const snapshot = this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
       this.customer = snapshot.customer;
@@ -121,7 +124,7 @@ export class ConversationRoom extends Server<Env> {
    */
   private setRow(row: ConversationRow) {
     this.row = row;
-    void this.ctx.storage.put(SNAPSHOT_KEY, { row, customer: this.customer } satisfies Snapshot);
+    this.ctx.storage.kv.put(SNAPSHOT_KEY, { row, customer: this.customer } satisfies Snapshot);
   }
 
   /** Takes a row D1 returned, keeping the message fields this room is ahead on. */
@@ -502,7 +505,7 @@ export class ConversationRoom extends Server<Env> {
 
   /** Who this conversation belongs to, for the Worker's socket check: the room's own row, or D1's before it first started. */
   async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
-    let row: ConversationRow | undefined = this.row ?? (await this.ctx.storage.get<Snapshot>(SNAPSHOT_KEY))?.row;
+    let row: ConversationRow | undefined = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row;
     if (!row) {
       const found = await loadConversation(createDb(this.env), id);
       if (found) this.prefetched = { snapshot: found, at: Date.now() };

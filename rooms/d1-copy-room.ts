@@ -15,13 +15,13 @@ import type { Env } from "../domain/env";
 export type CopyBatch = { id: number; conversationId: string; messages: MessageRow[]; fields: FieldsCopy; reads: ReadCopy[] };
 
 /** How long copies wait for company (D1_COPY_DELAY_MS); D1 sees a message within about this. */
-const FLUSH_DELAY_MS = 500;
+const FLUSH_DELAY_MS = 1_000;
 /** This many messages waiting are written without waiting for the delay. */
 const FLUSH_AT = 500;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** Conversations remembered as flushed; one forgotten only makes its room hand over again. */
 const REMEMBERED = 50_000;
-const DEFAULT_SHARDS = 4;
+const DEFAULT_SHARDS = 2;
 
 export function d1CopyRoom(env: Pick<Env, "D1CopyRoom" | "D1_COPY_SHARDS">, conversationId: string): DurableObjectStub<D1CopyRoom> {
   const shards = Number(env.D1_COPY_SHARDS) || DEFAULT_SHARDS;

@@ -58,14 +58,22 @@ export class D1Copy {
     return this.kv.get<number>(COPIED_KEY) ?? 0;
   }
 
+  /** The pending read marks as stored (kept here too: asked for on every message). */
+  private reads: string | undefined = undefined;
+  private readsLoaded = false;
+
   private readsKey(): string | undefined {
-    const reads = this.kv.get<Reads>(READS_KEY);
-    return reads && JSON.stringify(reads);
+    if (!this.readsLoaded) {
+      const reads = this.kv.get<Reads>(READS_KEY);
+      this.reads = reads && JSON.stringify(reads);
+      this.readsLoaded = true;
+    }
+    return this.reads;
   }
 
   /** Something stored here has not been handed over yet. */
   private toHand(): boolean {
-    return this.log.lastSeq() > this.handedSeq || this.readsKey() !== this.handedReads;
+    return this.row().lastSeq > this.handedSeq || this.readsKey() !== this.handedReads;
   }
 
   /** Whether handovers wait for the copier's word that D1 has them. */
@@ -84,7 +92,12 @@ export class D1Copy {
 
   /** Records read marks that moved (in the caller's transaction); returns when the handover is due. */
   changed(read?: { reader: Party; seq: number; at: number }): number {
-    if (read) this.kv.put(READS_KEY, { ...this.kv.get<Reads>(READS_KEY), [read.reader]: { seq: read.seq, at: read.at } } satisfies Reads);
+    if (read) {
+      const reads = { ...this.kv.get<Reads>(READS_KEY), [read.reader]: { seq: read.seq, at: read.at } } satisfies Reads;
+      this.kv.put(READS_KEY, reads);
+      this.reads = JSON.stringify(reads);
+      this.readsLoaded = true;
+    }
     return this.due() ?? Date.now();
   }
 
@@ -93,6 +106,7 @@ export class D1Copy {
     if (this.confirmedSeq > this.copiedSeq()) this.kv.put(COPIED_KEY, this.confirmedSeq);
     if (this.confirmedReads !== undefined && this.readsKey() === this.confirmedReads) {
       this.kv.delete(READS_KEY);
+      this.reads = undefined;
       if (this.handedReads === this.confirmedReads) this.handedReads = undefined;
       this.confirmedReads = undefined;
     }
