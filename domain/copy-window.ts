@@ -5,9 +5,9 @@
 // statistic changes. A conversation's copies go only once its room is seen to hold every message
 // D1 has. Bounded per run: a batch deletes at most BATCH_MESSAGES rows, a run at most
 // MAX_BATCHES batches; the next run goes on where this one stopped.
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
-import { messageRollups } from "./db/schema";
+import { messageRollups, messages } from "./db/schema";
 import { rollupSelect } from "./message-turns";
 import { loadSettings } from "./settings";
 import type { HistoryReader } from "./room-history";
@@ -21,8 +21,8 @@ export type TrimResult = { conversations: number; messages: number; notInRoom: n
 
 /** Whether the conversation's room holds every message D1 has (waking it makes a room that never had its own log adopt D1's). */
 async function roomHasAll(history: HistoryReader, c: { id: string; lastSeq: number }): Promise<boolean> {
-  const { messages } = await history(c.id, { limit: 1 });
-  return (messages.at(-1)?.seq ?? 0) >= c.lastSeq;
+  const newest = (await history(c.id, { limit: 1 })).messages.at(-1);
+  return (newest?.seq ?? 0) >= c.lastSeq;
 }
 
 /** Conversations over before `cutoff` that still have copies, oldest copies first, up to about BATCH_MESSAGES messages. */
@@ -33,12 +33,12 @@ async function trimBatch(db: Db, cutoff: number, skip: Set<string>): Promise<{ i
     WHERE m.sent_at < ${cutoff} AND c.status = 'ended' AND coalesce(c.last_message_at, 0) < ${cutoff} AND coalesce(c.ended_at, 0) < ${cutoff}
     LIMIT ${BATCH_CONVERSATIONS + skip.size}`);
   const batch: { id: string; lastSeq: number }[] = [];
-  let messages = 0;
+  let size = 0;
   for (const row of rows) {
     if (skip.has(row.id)) continue;
-    if (batch.length > 0 && messages + row.lastSeq > BATCH_MESSAGES) break;
+    if (batch.length > 0 && size + row.lastSeq > BATCH_MESSAGES) break;
     batch.push(row);
-    messages += row.lastSeq;
+    size += row.lastSeq;
   }
   return batch;
 }
@@ -60,8 +60,8 @@ export async function trimMessageCopies(db: Db, history: HistoryReader, now: num
     // One transaction: the rollup and the deletion go together or not at all. A rollup already
     // there (copies a late room copy wrote again) is kept, so nothing counts twice.
     const [, deleted] = await db.batch([
-      db.run(sql`INSERT INTO ${messageRollups} (conversation_id, hour, sender_type, sender_id, messages, turns, turn_ms, first_turns, first_ms) ${rollupSelect(scope)} ON CONFLICT DO NOTHING`),
-      db.run(sql`DELETE FROM messages WHERE conversation_id IN (${ids})`),
+      db.insert(messageRollups).select(rollupSelect(scope)).onConflictDoNothing(),
+      db.delete(messages).where(inArray(messages.conversationId, batch.map((b) => b.id))),
     ]);
     result.conversations += batch.length;
     result.messages += changes(deleted);
