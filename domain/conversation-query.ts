@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gte, isNotNull, lt, ne, or, type SQL, sql } from "d
 import type { Db } from "./db/client";
 import { containsText } from "./text-search";
 import { toInboxItem } from "./db/mappers";
-import { conversations, staff, users } from "./db/schema";
+import { conversations, messages, staff, users } from "./db/schema";
 import type { AdminConversation, ConversationSearch } from "../protocol";
 
 /** 待回复: open, and the customer's last message has no staff reply after it (system notes do not count). */
@@ -22,6 +22,10 @@ export function searchWhere(q: Omit<ConversationSearch, "limit" | "offset">): SQ
     q.awaiting ? awaitingReplyWhere() : undefined,
     q.customer
       ? or(eq(conversations.customerId, q.customer), containsText(users.nickname, q.customer), containsText(users.phone, q.customer))
+      : undefined,
+    // D1 has message copies only within the copy window: older conversations do not match.
+    q.keyword
+      ? sql`EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.conversationId} = ${conversations.id} AND ${containsText(messages.text, q.keyword)})`
       : undefined,
   );
 }

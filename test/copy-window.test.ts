@@ -1,7 +1,7 @@
 // The D1 copy window (domain/copy-window.ts): the 5-minute cron deletes D1's copies of messages of
 // conversations over for longer than `messageCopyDays`, while their rooms keep the history:
 // transcripts, the export and the customer's earlier-history page still show every message, and
-// statistics do not change.
+// statistics do not change; content search covers the window.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { conversationsSql, customersSql, type FixtureMessage, messagesSql, mintToken, newConversationId } from "../scripts/fixtures";
@@ -22,13 +22,13 @@ const recent = newConversationId();
 /** The customer's conversation now, whose earlier-history page shows `old`. */
 const current = newConversationId();
 
-const chat = (conversationId: string, at: number, turns: number): FixtureMessage[] =>
+const chat = (conversationId: string, at: number, turns: number, tag: string): FixtureMessage[] =>
   Array.from({ length: turns }, (_, i) => [
-    { conversationId, seq: 2 * i + 1, senderType: "customer" as const, senderId: customer, text: `问题${i + 1}`, sentAt: at + i * 600_000 },
-    { conversationId, seq: 2 * i + 2, senderType: "staff" as const, senderId: "s_kf01", text: `回答${i + 1}`, sentAt: at + i * 600_000 + (i + 1) * 7_000 },
+    { conversationId, seq: 2 * i + 1, senderType: "customer" as const, senderId: customer, text: `${tag}问题${i + 1}`, sentAt: at + i * 600_000 },
+    { conversationId, seq: 2 * i + 2, senderType: "staff" as const, senderId: "s_kf01", text: `${tag}回答${i + 1}`, sentAt: at + i * 600_000 + (i + 1) * 7_000 },
   ]).flat();
-const oldMessages = chat(old, now - 4 * DAY, 3);
-const recentMessages = chat(recent, now - 3 * HOUR, 2);
+const oldMessages = chat(old, now - 4 * DAY, 3, "旧");
+const recentMessages = chat(recent, now - 3 * HOUR, 2, "新");
 
 const fixtures = [
   settingSql("messageCopyDays", 3),
@@ -81,6 +81,9 @@ describe("D1 copy window", () => {
       hourly: (await api(sys, `/api/admin/reports/series?from=${from}&to=${to}&bucket=hour`, { token: admin })).body,
       daily: (await api(sys, `/api/admin/reports/series?from=${from}&to=${to}&bucket=day`, { token: admin })).body,
     });
+    const found = async (keyword: string) =>
+      (await api(sys, `/api/admin/conversations?keyword=${encodeURIComponent(keyword)}`, { token: admin })).body.items.map((c: { id: string }) => c.id);
+    assert.deepEqual(await found("旧问题2"), [old], "content search finds a conversation while D1 has its copies");
     const before = await figures();
     const kf01 = before.stats.staff.find((r: { key: string }) => r.key === "s_kf01");
     assert.ok(kf01.messagesReplied >= 5 && kf01.responses >= 5, "the fixture's replies count before the trim");
@@ -89,6 +92,11 @@ describe("D1 copy window", () => {
     await eventually(async () => (await copies(old)) === 0, 15_000, "the old conversation's copies deleted");
     assert.equal(await copies(recent), 4, "copies inside the window stay");
     assert.deepEqual(await figures(), before, "statistics and reports unchanged");
+    // Content search covers the window; search by the other fields still finds the old conversation.
+    assert.deepEqual(await found("旧问题2"), []);
+    assert.deepEqual(await found("新回答2"), [recent]);
+    const byCustomer = await api(sys, `/api/admin/conversations?customer=${customer}`, { token: admin });
+    assert.deepEqual(new Set(byCustomer.body.items.map((c: { id: string }) => c.id)), new Set([old, recent]));
 
     // The room still has the whole history: the parties' and the admin's transcript read it there.
     const history = await api(sys, `/api/conversations/${old}/messages?limit=50`, { token: admin });
