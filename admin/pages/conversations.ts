@@ -67,7 +67,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
   const [offset, setOffset] = useState(0);
   const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
   const copyDays = useLoad(
-    () => callChecked("/api/admin/settings", z.object({ settings: z.object({ messageCopyDays: z.number() }).loose() })).then((r) => r.settings.messageCopyDays),
+    () => callChecked("/api/admin/settings", z.object({ settings: z.object({ messageCopyDays: z.number() }) })).then((r) => r.settings.messageCopyDays),
     [],
   );
   const list = useLoad(
