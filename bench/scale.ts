@@ -112,7 +112,10 @@ function du(dir: string, match: string): { bytes: number; files: number } {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (p.includes(match)) {
-        bytes += statSync(p).size;
+        // A room's -shm/-wal file may go while it is read (the room was evicted).
+        const size = statSync(p, { throwIfNoEntry: false })?.size;
+        if (size === undefined) continue;
+        bytes += size;
         files++;
       }
     }
