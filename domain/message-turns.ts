@@ -7,6 +7,11 @@ import { type SQL, sql } from "drizzle-orm";
 export const HOUR_MS = 3_600_000;
 
 /**
+ * Asks (a customer message after a staff one, or the conversation's first) and answers (a staff
+ * message after a customer one) alternate in a conversation, so each answer's previous event is
+ * its ask: a window over the events pairs them, with no join (a join of the numbered asks and
+ * answers could take minutes on a month of local D1, as the planner chose a nested loop).
+ *
  * CTEs `msgs` (customer and staff messages of the conversations `scope` selects, as `m`) and
  * `turns` (cid, at: the turn's first customer message, n: 1 for the first turn, ms, staff_id: who answered).
  */
@@ -18,17 +23,18 @@ export function turnCtes(scope: SQL): SQL {
       FROM messages m
       WHERE m.sender_type IN ('customer', 'staff') AND ${scope}
     ),
-    asks AS (
-      SELECT cid, at, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY seq) AS n
-      FROM msgs WHERE type = 'customer' AND (prev IS NULL OR prev = 'staff')
+    events AS (
+      SELECT cid, seq, type, sid, at FROM msgs
+      WHERE (type = 'customer' AND (prev IS NULL OR prev = 'staff')) OR (type = 'staff' AND prev = 'customer')
     ),
-    answers AS (
-      SELECT cid, at, sid, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY seq) AS n
-      FROM msgs WHERE type = 'staff' AND prev = 'customer'
+    paired AS (
+      SELECT cid, type, sid, at,
+             LAG(at) OVER (PARTITION BY cid ORDER BY seq) AS ask_at,
+             SUM(type = 'customer') OVER (PARTITION BY cid ORDER BY seq) AS n
+      FROM events
     ),
     turns AS (
-      SELECT a.cid AS cid, a.at AS at, a.n AS n, r.at - a.at AS ms, r.sid AS staff_id
-      FROM asks a JOIN answers r ON r.cid = a.cid AND r.n = a.n
+      SELECT cid, ask_at AS at, n, at - ask_at AS ms, sid AS staff_id FROM paired WHERE type = 'staff'
     )`;
 }
 
