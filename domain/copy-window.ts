@@ -14,8 +14,8 @@ import type { HistoryReader } from "./room-history";
 
 const DAY_MS = 24 * 3600 * 1000;
 const BATCH_CONVERSATIONS = 50;
-const BATCH_MESSAGES = 5_000;
-const MAX_BATCHES = 40;
+const BATCH_MESSAGES = 2_000;
+const MAX_BATCHES = 100;
 
 export type TrimResult = { conversations: number; messages: number; notInRoom: number };
 
