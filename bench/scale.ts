@@ -261,9 +261,11 @@ async function main() {
     const pastRetention = convs.filter((c) => c.ended && c.last + 30 * 60_000 < now - RETENTION_DAYS * DAY);
     const d1Before = await d1Bytes(persistTo);
     const cron: number[] = [];
+    const cronErrors: string[] = [];
     for (let left = Infinity; ; ) {
-      const run = await timed(() => get(`/__scheduled?cron=${encodeURIComponent(TICK_CRON)}`));
+      const run = await attempt(() => get(`/__scheduled?cron=${encodeURIComponent(TICK_CRON)}`));
       cron.push(run.ms);
+      if (run.error) cronErrors.push(run.error);
       const { m, c } = await d1(persistTo, "SELECT (SELECT count(*) FROM messages) AS m, (SELECT count(*) FROM conversations) AS c");
       if (m + c >= left || cron.length > 200) break;
       left = m + c;
@@ -273,7 +275,7 @@ async function main() {
     const pastRetentionMessages = pastRetention.reduce((s, c) => s + c.seqs, 0);
     row(
       "cron runs (retention, then the copy window) until nothing is left",
-      `${cron.length} runs, slowest ${sec(Math.max(...cron))}; ${n(convs.length - after.c)} conversations past 183 days deleted (${pastRetention.length} expected) with their rooms' storage (rooms' messages ${n(inRooms.messages)} → ${n(inRoomsAfter.messages)}, ${n(inRooms.messages - pastRetentionMessages)} expected); D1 messages ${n(total)} → ${n(after.m)}, ${n(after.r)} rollup rows; D1 in use ${mb(d1Before)} → ${mb(await d1Bytes(persistTo))}`,
+      `${cron.length} runs, slowest ${sec(Math.max(...cron))}${cronErrors.length ? ` (${cronErrors.length} failed: ${cronErrors[0]})` : ""}; ${n(convs.length - after.c)} conversations past 183 days deleted (${pastRetention.length} expected) with their rooms' storage (rooms' messages ${n(inRooms.messages)} → ${n(inRoomsAfter.messages)}, ${n(inRooms.messages - pastRetentionMessages)} expected); D1 messages ${n(total)} → ${n(after.m)}, ${n(after.r)} rollup rows; D1 in use ${mb(d1Before)} → ${mb(await d1Bytes(persistTo))}`,
       sec(cron.reduce((a, b) => a + b, 0)),
     );
 

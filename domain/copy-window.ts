@@ -4,7 +4,7 @@
 // go, what statistics need of them is folded into message_rollups in the same transaction, so no
 // statistic changes. A conversation's copies go only once its room is seen to hold every message
 // D1 has. Bounded per run: a batch deletes at most BATCH_MESSAGES rows, a run at most
-// MAX_BATCHES batches; the next run goes on where this one stopped.
+// MAX_BATCHES batches or RUN_BUDGET_MS; the next run goes on where this one stopped.
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { messageRollups, messages } from "./db/schema";
@@ -16,6 +16,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const BATCH_CONVERSATIONS = 50;
 const BATCH_MESSAGES = 2_000;
 const MAX_BATCHES = 100;
+/** A run stops starting batches after this long (a cron run stays short; the next goes on). */
+const RUN_BUDGET_MS = 60_000;
 
 export type TrimResult = { conversations: number; messages: number; notInRoom: number };
 
@@ -48,7 +50,8 @@ export async function trimMessageCopies(db: Db, history: HistoryReader, now: num
   const cutoff = now - messageCopyDays * DAY_MS;
   const result: TrimResult = { conversations: 0, messages: 0, notInRoom: 0 };
   const skip = new Set<string>();
-  for (let i = 0; i < MAX_BATCHES; i++) {
+  const started = Date.now();
+  for (let i = 0; i < MAX_BATCHES && Date.now() - started < RUN_BUDGET_MS; i++) {
     const candidates = await trimBatch(db, cutoff, skip);
     if (candidates.length === 0) break;
     const kept = await Promise.all(candidates.map((c) => roomHasAll(history, c)));
