@@ -1,10 +1,10 @@
 // The admin's conversation search (F012), shared by the result list and the export stream.
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { containsText } from "./text-search";
-import { toInboxItem, toMessage } from "./db/mappers";
+import { toInboxItem } from "./db/mappers";
 import { conversations, messages, staff, users } from "./db/schema";
-import type { AdminConversation, ConversationSearch, Message } from "../protocol";
+import type { AdminConversation, ConversationSearch } from "../protocol";
 
 /** 待回复: open, and the customer's last message has no staff reply after it (system notes do not count). */
 export function awaitingReplyAfter(sender: "customer" | "staff" | "system", before: boolean): boolean {
@@ -22,6 +22,10 @@ export function searchWhere(q: Omit<ConversationSearch, "limit" | "offset">): SQ
     q.awaiting ? awaitingReplyWhere() : undefined,
     q.customer
       ? or(eq(conversations.customerId, q.customer), containsText(users.nickname, q.customer), containsText(users.phone, q.customer))
+      : undefined,
+    // D1 has message copies only within the copy window: older conversations do not match.
+    q.keyword
+      ? sql`EXISTS (SELECT 1 FROM ${messages} WHERE ${messages.conversationId} = ${conversations.id} AND ${containsText(messages.text, q.keyword)})`
       : undefined,
   );
 }
@@ -74,17 +78,4 @@ export async function countConversations(db: Db, q: Omit<ConversationSearch, "li
     .leftJoin(users, eq(users.id, conversations.customerId))
     .where(searchWhere(q));
   return Number(row?.n ?? 0);
-}
-
-/** The transcripts of several conversations, each in seq order. */
-export async function transcripts(db: Db, ids: string[]): Promise<Map<string, Message[]>> {
-  const byConversation = new Map<string, Message[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return byConversation;
-  const rows = await db
-    .select()
-    .from(messages)
-    .where(inArray(messages.conversationId, ids))
-    .orderBy(asc(messages.conversationId), asc(messages.seq));
-  for (const row of rows) byConversation.get(row.conversationId)?.push(toMessage(row));
-  return byConversation;
 }

@@ -1,9 +1,10 @@
 // A customer's earlier conversations, shown above the current one (newest first, paged back in time).
 import { and, desc, eq, isNotNull, lt } from "drizzle-orm";
 import type { Db } from "./db/client";
-import { type ConversationRow, toMessage } from "./db/mappers";
-import { conversations, messages } from "./db/schema";
+import type { ConversationRow } from "./db/mappers";
+import { conversations } from "./db/schema";
 import type { EarlierPage } from "../protocol";
+import type { HistoryReader } from "./room-history";
 
 /** The customer's started conversation opened last before `createdAt`. */
 async function startedBefore(db: Db, customerId: string, createdAt: number): Promise<ConversationRow | undefined> {
@@ -22,7 +23,7 @@ const cursorOf = (row: ConversationRow, beforeSeq: number) => `${row.id}:${befor
  * One page of messages before `before` (`conversationId:seq`, from the previous page's `next`),
  * within the earlier conversations of `current`'s customer; `next` is null when nothing is older.
  */
-export async function earlierPage(db: Db, current: ConversationRow, q: { before?: string; limit: number }): Promise<EarlierPage> {
+export async function earlierPage(db: Db, history: HistoryReader, current: ConversationRow, q: { before?: string; limit: number }): Promise<EarlierPage> {
   let conversation: ConversationRow | undefined;
   let beforeSeq: number;
   if (q.before) {
@@ -37,16 +38,10 @@ export async function earlierPage(db: Db, current: ConversationRow, q: { before?
     beforeSeq = (conversation?.lastSeq ?? 0) + 1;
   }
   if (!conversation) return { messages: [], next: null };
-  const rows = (
-    await db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversation.id), lt(messages.seq, beforeSeq)))
-      .orderBy(desc(messages.seq))
-      .limit(q.limit)
-  ).reverse();
+  // From the room, which keeps the history past the D1 copy window.
+  const rows = (await history(conversation.id, { before: beforeSeq, limit: q.limit })).messages;
   const oldest = rows[0]?.seq ?? 1;
-  if (rows.length === q.limit && oldest > 1) return { messages: rows.map(toMessage), next: cursorOf(conversation, oldest) };
+  if (rows.length === q.limit && oldest > 1) return { messages: rows, next: cursorOf(conversation, oldest) };
   const previous = await startedBefore(db, current.customerId, conversation.createdAt);
-  return { messages: rows.map(toMessage), next: previous ? cursorOf(previous, previous.lastSeq + 1) : null };
+  return { messages: rows, next: previous ? cursorOf(previous, previous.lastSeq + 1) : null };
 }

@@ -3,13 +3,20 @@
 // first line carries the total, which the console turns into a progress bar.
 import type { Db } from "./db/client";
 import type { ConversationSearch, ExportLine } from "../protocol";
-import { searchConversations, transcripts } from "./conversation-query";
+import { searchConversations } from "./conversation-query";
+import { type HistoryReader, transcripts } from "./room-history";
 
 /** More than this many conversations in one export is refused; narrow the period instead. */
 export const EXPORT_MAX = 20_000;
 const PAGE = 50;
 
-export function exportStream(db: Db, q: Omit<ConversationSearch, "limit" | "offset">, total: number): ReadableStream<Uint8Array> {
+/** Transcripts come from the rooms (`history`), which keep them past the D1 copy window. */
+export function exportStream(
+  db: Db,
+  history: HistoryReader,
+  q: Omit<ConversationSearch, "limit" | "offset">,
+  total: number,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const line = (l: ExportLine) => encoder.encode(`${JSON.stringify(l)}\n`);
   let offset = 0;
@@ -27,7 +34,7 @@ export function exportStream(db: Db, q: Omit<ConversationSearch, "limit" | "offs
         controller.close();
         return;
       }
-      const texts = await transcripts(db, page.map((c) => c.id));
+      const texts = await transcripts(history, page.map((c) => c.id));
       for (const conversation of page) {
         controller.enqueue(line({ type: "conversation", conversation, messages: texts.get(conversation.id) ?? [] }));
       }

@@ -19,10 +19,14 @@
 //   holds the conversation (after any transfer).
 // Team and group rows are aggregated in SQL over the same turns and conversations, not averaged
 // from the staff rows.
+// Conversations whose D1 message copies the copy window removed (domain/copy-window.ts) count
+// through message_rollups, per hour: the same figures for any period that starts and ends on a
+// whole hour (the admin's are whole days), so deleting the copies changes no statistic.
 import { asc, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { staff, staffGroups } from "./db/schema";
 import type { StatsResult, StatsRow } from "../protocol";
+import { turnCtes } from "./message-turns";
 
 type Level = "staff" | "group" | "team";
 const KEY: Record<Level, SQL> = {
@@ -48,42 +52,36 @@ type OutcomeRow = {
 
 function turnsQuery(key: SQL, from: number, to: number): SQL {
   return sql`
-    WITH msgs AS (
-      SELECT m.conversation_id AS cid, m.seq, m.sender_type AS type, m.sender_id AS sid, m.sent_at AS at,
-             LAG(m.sender_type) OVER (PARTITION BY m.conversation_id ORDER BY m.seq) AS prev
-      FROM messages m
-      WHERE m.sender_type IN ('customer', 'staff')
-        AND m.conversation_id IN (SELECT DISTINCT conversation_id FROM messages WHERE sent_at >= ${from} AND sent_at < ${to})
-    ),
-    asks AS (
-      SELECT cid, at, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY seq) AS n
-      FROM msgs WHERE type = 'customer' AND (prev IS NULL OR prev = 'staff')
-    ),
-    answers AS (
-      SELECT cid, at, sid, ROW_NUMBER() OVER (PARTITION BY cid ORDER BY seq) AS n
-      FROM msgs WHERE type = 'staff' AND prev = 'customer'
-    ),
-    turns AS (
-      SELECT a.n AS n, r.at - a.at AS ms, r.sid AS staff_id
-      FROM asks a JOIN answers r ON r.cid = a.cid AND r.n = a.n
-      WHERE a.at >= ${from} AND a.at < ${to}
+    WITH ${turnCtes(sql`m.conversation_id IN (SELECT DISTINCT conversation_id FROM messages WHERE sent_at >= ${from} AND sent_at < ${to})`)},
+    answered AS (
+      SELECT staff_id, 1 AS n, ms, n = 1 AS first_n, CASE WHEN n = 1 THEN ms ELSE 0 END AS first_ms
+      FROM turns WHERE at >= ${from} AND at < ${to}
+      UNION ALL
+      SELECT sender_id, turns, turn_ms, first_turns, first_ms
+      FROM message_rollups WHERE sender_type = 'staff' AND turns > 0 AND hour >= ${from} AND hour < ${to}
     )
     SELECT ${key} AS "key",
-           ROUND(AVG(CASE WHEN t.n = 1 THEN t.ms END) / 1000.0, 1) AS "firstSeconds",
-           TOTAL(t.n = 1) AS "firstCount",
-           ROUND(AVG(t.ms) / 1000.0, 1) AS "avgSeconds",
-           COUNT(*) AS "turnCount"
-    FROM turns t JOIN staff s ON s.id = t.staff_id
+           ROUND(TOTAL(t.first_ms) / NULLIF(TOTAL(t.first_n), 0) / 1000.0, 1) AS "firstSeconds",
+           TOTAL(t.first_n) AS "firstCount",
+           ROUND(TOTAL(t.ms) / TOTAL(t.n) / 1000.0, 1) AS "avgSeconds",
+           TOTAL(t.n) AS "turnCount"
+    FROM answered t JOIN staff s ON s.id = t.staff_id
     GROUP BY 1`;
 }
 
 function messagesQuery(key: SQL, from: number, to: number): SQL {
   return sql`
-    SELECT ${key} AS "key", COUNT(*) AS "replied", COUNT(DISTINCT c.customer_id) AS "served"
-    FROM messages m
-    JOIN conversations c ON c.id = m.conversation_id
-    JOIN staff s ON s.id = m.sender_id
-    WHERE m.sender_type = 'staff' AND m.sent_at >= ${from} AND m.sent_at < ${to}
+    WITH replies AS (
+      SELECT conversation_id AS cid, sender_id AS sid, 1 AS n
+      FROM messages WHERE sender_type = 'staff' AND sent_at >= ${from} AND sent_at < ${to}
+      UNION ALL
+      SELECT conversation_id, sender_id, messages
+      FROM message_rollups WHERE sender_type = 'staff' AND messages > 0 AND hour >= ${from} AND hour < ${to}
+    )
+    SELECT ${key} AS "key", TOTAL(r.n) AS "replied", COUNT(DISTINCT c.customer_id) AS "served"
+    FROM replies r
+    JOIN conversations c ON c.id = r.cid
+    JOIN staff s ON s.id = r.sid
     GROUP BY 1`;
 }
 

@@ -601,6 +601,8 @@ export const conversationSearchSchema = z.object({
   staffId: z.string().max(64).optional(),
   /** Customer id, nickname or phone (substring). */
   customer: z.string().trim().max(64).optional(),
+  /** Text in a message (substring): searches D1's message copies, i.e. the copy window (settings.messageCopyDays). */
+  keyword: z.string().trim().max(100).optional(),
   status: conversationStatusSchema.optional(),
   awaiting: awaitingFlag,
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),

@@ -24,6 +24,11 @@ const fields = {
   /** A visit (an entry without any customer message) is dropped this long after its last activity. */
   visitTimeoutSeconds: z.number().int().min(1, "访问超时至少 1 秒").max(24 * 3600, "访问超时最长 24 小时"),
   retentionDays: z.number().int().min(1).max(3650),
+  /**
+   * D1 keeps message copies (content search) for this many days after a conversation ends; the
+   * rooms keep the whole history for retentionDays. README "Capacity" has the arithmetic.
+   */
+  messageCopyDays: z.number().int("消息副本天数须为整数").min(1, "消息副本至少保留 1 天").max(183, "消息副本最多保留 183 天"),
   /** Every staff account must sign in with a TOTP code (admins set one up for those without). */
   requireTotp: z.boolean(),
 };
@@ -41,5 +46,6 @@ export const DEFAULT_SETTINGS: Settings = {
   sessionTimeoutSeconds: 24 * 3600,
   visitTimeoutSeconds: 30 * 60,
   retentionDays: 183,
+  messageCopyDays: 1,
   requireTotp: false,
 };

@@ -8,7 +8,7 @@ const q = (v: string | number | null | undefined) =>
   v == null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`;
 
 /** Multi-row INSERTs in chunks (SQLite caps the number of terms in one statement). */
-function insertRows(table: string, columns: string[], rows: (string | number | null | undefined)[][], chunk = 200): string {
+export function insertRows(table: string, columns: string[], rows: (string | number | null | undefined)[][], chunk = 200): string {
   const out: string[] = [];
   for (let i = 0; i < rows.length; i += chunk) {
     const values = rows.slice(i, i + chunk).map((r) => `(${r.map(q).join(", ")})`);

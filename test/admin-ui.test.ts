@@ -97,6 +97,19 @@ describe("admin console", () => {
     await page.close();
   });
 
+  it("searches message content within the D1 copy window and says how far it reaches", async () => {
+    const page = await signIn("sup01", "demo123");
+    await page.getByRole("link", { name: "会话记录" }).click();
+    await page.getByTestId("keyword-scope").getByText("内容搜索覆盖最近 1 天", { exact: false }).waitFor();
+    const table = page.getByTestId("conversation-table");
+    await table.locator('tr[data-id="c_s2"]').waitFor();
+    await page.getByLabel("消息内容").fill("年化约 3.2%");
+    await page.getByRole("button", { name: "查询" }).click();
+    await table.locator('tr[data-id="c_s2"]').waitFor({ state: "detached" });
+    assert.deepEqual(await table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id"))), ["c_s1"]);
+    await page.close();
+  });
+
   it("lets a supervisor see every conversation, open a transcript and export Excel and PDF", async () => {
     const page = await signIn("sup01", "demo123");
     await page.getByRole("link", { name: "会话记录" }).click();

@@ -30,6 +30,8 @@ const messages = (conversationId: string, at: number): FixtureMessage[] => [
 
 const fixtures = [
   settingSql("retentionDays", 30),
+  // The copies of recentEnded stay (test/copy-window.test.ts covers the window).
+  settingSql("messageCopyDays", 30),
   customersSql([{ id: "u_keep01", createdAt: now - 90 * DAY }]),
   conversationsSql([
     // Open while the test uploads their media (uploads into ended conversations are refused), ended right after.

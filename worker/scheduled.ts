@@ -6,7 +6,8 @@ import { conversations, staff } from "../domain/db/schema";
 import type { Env } from "../domain/env";
 import { DAILY_CRON, dailyBackup } from "../domain/backup";
 import { applyRetention } from "../domain/retention";
-import { conversationRoom, staffRoom } from "./rooms-client";
+import { trimMessageCopies } from "../domain/copy-window";
+import { conversationRoom, roomHistory, staffRoom } from "./rooms-client";
 import { idleBy, loadSettings } from "../domain/settings";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
@@ -33,7 +34,7 @@ export async function reconcilePresence(env: Env): Promise<number> {
   return offline;
 }
 
-/** The daily cron (DAILY_CRON) backs up; every other tick sweeps idle conversations and applies retention. */
+/** The daily cron (DAILY_CRON) backs up; every other tick sweeps idle conversations, applies retention and the D1 copy window. */
 export async function runScheduled(env: Env, now: number, cron?: string): Promise<void> {
   const steps: [string, () => Promise<unknown>][] =
     cron === DAILY_CRON
@@ -42,6 +43,7 @@ export async function runScheduled(env: Env, now: number, cron?: string): Promis
           ["idle sweep", () => sweepIdleConversations(env, now)],
           ["presence", () => reconcilePresence(env)],
           ["retention", () => applyRetention(env, now)],
+          ["copy window", () => trimMessageCopies(createDb(env), roomHistory(env), now)],
         ];
   const failed: unknown[] = [];
   // One failing step does not keep the others from running.

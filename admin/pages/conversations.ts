@@ -66,6 +66,10 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
   const [filter, setFilter] = useState<Record<string, string | number | undefined>>({});
   const [offset, setOffset] = useState(0);
   const staff = useLoad(() => callChecked("/api/admin/staff", z.object({ staff: z.array(adminStaffSchema) })), []);
+  const copyDays = useLoad(
+    () => callChecked("/api/admin/settings", z.object({ settings: z.object({ messageCopyDays: z.number() }) })).then((r) => r.settings.messageCopyDays),
+    [],
+  );
   const list = useLoad(
     () => callChecked(`/api/admin/conversations?${query({ ...filter, limit: PAGE, offset })}`, z.object({ items: z.array(adminConversationSchema), total: z.number() })),
     [JSON.stringify(filter), offset],
@@ -77,7 +81,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
     setOffset(0);
     // 待回复 is a view over the open conversations, not a status of its own.
     const view = v.status === "awaiting" ? { awaiting: "true" } : { status: v.status || undefined };
-    setFilter({ ...rangeOf(v), staffId: v.staffId || undefined, customer: v.customer || undefined, ...view });
+    setFilter({ ...rangeOf(v), staffId: v.staffId || undefined, customer: v.customer || undefined, keyword: v.keyword || undefined, ...view });
   };
   const total = list.data?.total ?? 0;
   return html`<div class=${props.param ? "grid split" : "grid"}>
@@ -87,9 +91,11 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
         <label>结束日期<input type="date" name="to" /></label>
         <label>客服<select name="staffId"><option value="">全部客服</option>${(staff.data?.staff ?? []).map((s) => html`<option value=${s.id}>${s.name}（${s.code}）</option>`)}</select></label>
         <label>顾客<input name="customer" placeholder="昵称、电话或 ID" /></label>
+        <label>消息内容<input name="keyword" placeholder="关键词" maxlength="100" /></label>
         <label>状态<select name="status"><option value="">全部</option><option value="awaiting">待回复</option>${Object.entries(STATUS_NAMES).map(([k, n]) => html`<option value=${k}>${n}</option>`)}</select></label>
         <button type="submit" class="primary">查询</button>
       </form>
+      <p class="muted small" data-testid="keyword-scope">内容搜索覆盖最近 ${copyDays.data ?? "…"} 天结束的会话（及进行中的会话）；更早的会话可按时间、客服、顾客和状态查询，记录和导出完整。</p>
       <${Alert} error=${list.error} />
       <div class="table-wrap"><table class="table" data-testid="conversation-table">
         <thead><tr><th>开始时间</th><th>顾客</th><th>客服</th><th>状态</th><th>消息</th><th>评分</th><th>结果</th><th>最后消息</th></tr></thead>

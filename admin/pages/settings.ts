@@ -18,6 +18,7 @@ const FIELD_LABELS: Record<string, string> = {
   uploadMaxBytes: "上传文件大小上限",
   sessionTimeoutSeconds: "会话超时",
   retentionDays: "保留天数",
+  messageCopyDays: "内容搜索天数",
   requireTotp: "动态验证码",
 };
 
@@ -60,6 +61,7 @@ export function SettingsPage(props: { session: Session }) {
       sessionTimeoutSeconds: Math.round(Number(v.sessionTimeoutHours) * 3600),
       visitTimeoutSeconds: Math.round(Number(v.visitTimeoutMinutes) * 60),
       retentionDays: Number(v.retentionDays),
+      messageCopyDays: Number(v.messageCopyDays),
       requireTotp: checked("requireTotp").length > 0,
     };
     action.run(async () => {
@@ -92,6 +94,8 @@ export function SettingsPage(props: { session: Session }) {
         <h3>数据保留</h3>
         <label>聊天记录和媒体文件保留天数<input name="retentionDays" type="number" min="1" max="3650" defaultValue=${s.retentionDays} /></label>
         <p class="muted small">超过保留期的消息和图片、语音文件会被定时任务删除（会话和统计数字保留）。</p>
+        <label>内容搜索覆盖天数<input name="messageCopyDays" type="number" min="1" max="183" defaultValue=${s.messageCopyDays} /></label>
+        <p class="muted small">会话结束超过此天数后，其消息只保存在会话自身的存储中：记录、导出和统计照常，按消息内容搜索只覆盖这段时间。数值越大，数据库占用越多（按需求负载每天约 6 GB，上限 10 GB）。</p>
         <h3>安全</h3>
         <label class="check"><input type="checkbox" name="requireTotp" defaultChecked=${s.requireTotp} />所有账号登录必须使用动态验证码</label>
         <${Alert} error=${action.error} ok=${action.ok} />

@@ -231,3 +231,24 @@ export const usedEntryLinks = sqliteTable(
   },
   (t) => [index("used_entry_links_expires").on(t.expiresAt)],
 );
+
+/**
+ * What statistics need of the messages of a conversation whose D1 copies the copy window removed
+ * (domain/copy-window.ts): per hour (UTC, ms) and sender, the messages sent and the customer
+ * turns that sender answered (counted in the hour the turn started), with their response times.
+ */
+export const messageRollups = sqliteTable(
+  "message_rollups",
+  {
+    conversationId: text("conversation_id").notNull(),
+    hour: integer("hour").notNull(),
+    senderType: text("sender_type", { enum: ["customer", "staff"] }).notNull(),
+    senderId: text("sender_id").notNull(),
+    messages: integer("messages").notNull(),
+    turns: integer("turns").notNull(),
+    turnMs: integer("turn_ms").notNull(),
+    firstTurns: integer("first_turns").notNull(),
+    firstMs: integer("first_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.hour, t.senderType, t.senderId] }), index("message_rollups_hour").on(t.hour)],
+);

@@ -10,7 +10,7 @@ import { anyone, anyStaff, principal, requireRole } from "../http/auth";
 import { ApiError, badRequest, forbidden, parseOr400 } from "../../domain/errors";
 import { readJson } from "../http/errors";
 import { earlierQuerySchema, historyQuerySchema, inboxQuerySchema, outcomeRequestSchema, ratingRequestSchema, transferRequestSchema } from "../../protocol";
-import { conversationRoom } from "../rooms-client";
+import { conversationRoom, roomHistory } from "../rooms-client";
 import { staffCard } from "../../domain/staff-card";
 import { customerOpenid } from "../../domain/customers";
 import { screenCustomerMessage } from "../../domain/wechat/content-check";
@@ -67,7 +67,7 @@ export const conversationRoutes = router()
   .get("/:id/earlier", requireRole("customer"), async (c) => {
     const db = c.get("db");
     const current = await conversationFor(db, principal(c), c.req.param("id"));
-    return c.json(await earlierPage(db, current, parseOr400(earlierQuerySchema, c.req.query())));
+    return c.json(await earlierPage(db, roomHistory(c.env), current, parseOr400(earlierQuerySchema, c.req.query())));
   })
   .post("/:id/transfer", anyStaff(), async (c) => {
     const db = c.get("db");

@@ -5,6 +5,7 @@ import { router } from "../../http/app";
 import { badRequest, parseOr400 } from "../../../domain/errors";
 import { conversationSearchSchema } from "../../../protocol";
 import { countConversations, searchConversations } from "../../../domain/conversation-query";
+import { roomHistory } from "../../rooms-client";
 
 export const adminConversationRoutes = router()
   .get("/", async (c) => {
@@ -18,7 +19,7 @@ export const adminConversationRoutes = router()
     const db = c.get("db");
     const total = await countConversations(db, q);
     if (total > EXPORT_MAX) throw badRequest(`一次最多导出 ${EXPORT_MAX} 个会话，当前 ${total} 个，请缩小时间范围`);
-    return new Response(exportStream(db, q, total), {
+    return new Response(exportStream(db, roomHistory(c.env), q, total), {
       headers: { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-export-total": String(total) },
     });
   });
