@@ -292,7 +292,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const connectWallMs = Date.now() - connectStart - pairsMs;
     log(`  ${sides.length + listeners.length} sockets open in ${(connectWallMs / 1000).toFixed(1)} s${o.connectMode === "burst" ? ` (${targets.length} in one burst after ${(prepareMs / 1000).toFixed(1)} s getting their URLs)` : ""}`);
     const attempted = targets.length + feeds.length;
-    const failedUpFront = attempted - sides.length - listeners.length;
+    // Feeds reopened while the rest connected are in `listeners` too.
+    const failedUpFront = attempted - sides.length - (listeners.length - feedReconnects);
 
     // ---------- traffic ----------
     trafficStart = Date.now();
