@@ -10,6 +10,8 @@ import WebSocket from "ws";
 const { values: args } = parseArgs({
   options: {
     port: { type: "string", default: "9229" },
+    /** A DevTools target URL as is (e.g. the runtime's own, from its /json/list), instead of the port's first. */
+    url: { type: "string" },
     wait: { type: "string", default: "30" },
     seconds: { type: "string", default: "20" },
     top: { type: "string", default: "40" },
@@ -33,7 +35,7 @@ async function target(): Promise<string> {
   }
 }
 
-const url = await target();
+const url = args.url ?? (await target());
 console.log(`inspector ${url}; profiling in ${args.wait} s for ${args.seconds} s`);
 await sleep(Number(args.wait) * 1000);
 async function connect(): Promise<WebSocket> {
