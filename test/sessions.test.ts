@@ -20,6 +20,7 @@ const sys = useTestSystem({
       { id: "s_rv2", code: "rv2", name: "降级主管", password: "pass-1234", role: "supervisor" },
       { id: "s_rv3", code: "rv3", name: "改密客服", password: "pass-1234" },
       { id: "s_rv4", code: "rv4", name: "无动态码客服", password: "pass-1234" },
+      { id: "s_rv5", code: "rv5", name: "单独启用动态码客服", password: "pass-1234" },
       { id: "s_adm2", code: "adm2", name: "动态码管理员", password: "pass-1234", role: "admin", totpSecret: ADMIN_TOTP },
     ]),
     customersSql([{ id: "u_rv1" }, { id: "u_rv2" }, { id: "u_rv3" }]),
@@ -120,6 +121,19 @@ describe("revocable sessions", () => {
     assert.equal((await api(sys, "/api/admin/settings", { method: "PUT", token: admin.token, body: { requireTotp: false } })).status, 200);
   });
 
+
+  it("an admin turning TOTP on for one account ends that account's sessions opened without a code", async () => {
+    const admin = await loginStaff(sys, "adm2", "pass-1234", totpCode(ADMIN_TOTP));
+    const rv5 = await loginStaff(sys, "rv5", "pass-1234");
+    const inbox = await open(staffPath("s_rv5"), rv5.token);
+    const secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+    await timeToClose("TOTP for one account", [inbox], () =>
+      api(sys, "/api/admin/staff/s_rv5/totp", { token: admin.token, body: { secret, code: totpCode(secret) } }),
+    );
+    assert.equal((await api(sys, "/api/auth/me", { token: rv5.token })).status, 401);
+    const withCode = await loginStaff(sys, "rv5", "pass-1234", totpCode(secret));
+    assert.equal((await api(sys, "/api/auth/me", { token: withCode.token })).status, 200);
+  });
 
   it("keeps the login token out of URLs: sockets take a minute-long ticket, API routes only the header", async () => {
     const kf01 = await loginStaff(sys, "kf01");

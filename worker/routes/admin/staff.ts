@@ -79,6 +79,9 @@ export async function enableTotp(c: Context<AppEnv>, row: StaffRow) {
   if (!verifyTotp(body.secret, body.code)) throw badRequest("动态码不正确，请核对手机上的验证器后重试");
   const sealed = await sealTotpSecret(c.env.TOKEN_SECRET, body.secret);
   await c.get("db").update(staff).set({ totpSecret: sealed, totpEnabled: true, totpLastStep: 0 }).where(eq(staff.id, row.id));
+  // An admin turning TOTP on for someone else ends the sessions that account opened without a
+  // code (as "TOTP for everyone" does); enrolling oneself keeps the session that just proved it.
+  if (row.id !== principal(c).sub) await revokeStaff(c, row.id);
   return c.json({ totpEnabled: true });
 }
 
