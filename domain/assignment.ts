@@ -1,7 +1,7 @@
 // Who takes a new conversation (seed rules 6.1):
 // outside working hours the on-duty staff; otherwise the exclusive staff (by scene or the
 // customer's binding) when reachable; else the default staff with the least current load.
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { staff } from "./db/schema";
 import { currentLoads } from "./monitor";
@@ -59,6 +59,30 @@ export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRe
     settings,
     opts,
   );
+}
+
+/** How often an entry chooses again when concurrent entries claimed its choice first. */
+const CLAIM_ATTEMPTS = 8;
+
+/**
+ * Chooses and claims the staff member for a new conversation. Balancing by load alone lets
+ * entries that arrive together all read the same loads and pile onto one staff member (a new
+ * conversation holds no load until its first message); so a choice among default staff counts
+ * only if nobody was assigned to that staff member since it was read, and otherwise the entry
+ * chooses again, now seeing them as the most recently assigned.
+ */
+export async function assignStaff(db: Db, settings: Settings, opts: AssignmentRequest & { now: number }): Promise<Assignment | null> {
+  for (let attempt = 1; ; attempt++) {
+    const assignment = await chooseStaff(db, settings, opts);
+    if (!assignment) return null;
+    // Later than every earlier claim, even within one millisecond, so equals rotate strictly.
+    const claimed = await db
+      .update(staff)
+      .set({ lastAssignedAt: sql`max(${opts.now}, (SELECT max(${staff.lastAssignedAt}) FROM ${staff}) + 1)` })
+      .where(and(eq(staff.id, assignment.staff.id), eq(staff.lastAssignedAt, assignment.staff.lastAssignedAt)))
+      .returning({ id: staff.id });
+    if (claimed.length > 0 || assignment.reason !== "default" || attempt >= CLAIM_ATTEMPTS) return assignment;
+  }
 }
 
 /**

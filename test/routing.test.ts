@@ -182,6 +182,22 @@ describe("visits and conversations", () => {
     for (const s of sockets) s.close();
   });
 
+  it("spreads customers entering at the same moment over default staff of equal load", async () => {
+    const ours = [await newStaff({ isDefault: true }), await newStaff({ isDefault: true }), await newStaff({ isDefault: true })];
+    const sockets = await Promise.all(ours.map((s) => goOnline(s.id, s.login.token)));
+    const customers = [];
+    for (let i = 0; i < 9; i++) customers.push(await loginCustomer(sys));
+    const entries = await Promise.all(customers.map((c) => enter(sys, c.token)));
+    const perStaff = new Map<string, number>();
+    for (const e of entries) perStaff.set(staffCodeOf(e.staff), (perStaff.get(staffCodeOf(e.staff)) ?? 0) + 1);
+    assert.deepEqual(
+      [...perStaff.entries()].sort(),
+      ours.map((s) => [s.code, 3]).sort(),
+      "each of the three takes three",
+    );
+    for (const s of sockets) s.close();
+  });
+
   it("lets a visit expire after the short visit timeout while conversations run on", async () => {
     const started = await startedConversation(sys);
     const set = await api(sys, "/api/admin/settings", { method: "PUT", token: admin, body: { visitTimeoutSeconds: 1 } });

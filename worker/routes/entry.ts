@@ -1,5 +1,5 @@
 import { and, desc, eq, ne } from "drizzle-orm";
-import { chooseStaff, takesOverByScene } from "../../domain/assignment";
+import { assignStaff, takesOverByScene } from "../../domain/assignment";
 import { customerById } from "../../domain/customers";
 import { conversations, staff, users } from "../../domain/db/schema";
 import { router } from "../http/app";
@@ -64,7 +64,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
     }
   }
 
-  const assignment = await chooseStaff(db, settings, {
+  const assignment = await assignStaff(db, settings, {
     exclusiveCode: exclusive?.code,
     exclusiveStaffId: exclusive?.id ?? customer.exclusiveStaffId,
     now,
@@ -72,10 +72,7 @@ export const entryRoutes = router().post("/", requireRole("customer"), async (c)
   if (!assignment) throw new ApiError("no_staff", "暂无可用客服，请稍后再试");
 
   const id = `c_${crypto.randomUUID().replace(/-/g, "")}`;
-  await db.batch([
-    db.insert(conversations).values({ id, customerId: customer.id, staffId: assignment.staff.id, source: assignment.source, createdAt: now }),
-    db.update(staff).set({ lastAssignedAt: now }).where(eq(staff.id, assignment.staff.id)),
-  ]);
+  await db.insert(conversations).values({ id, customerId: customer.id, staffId: assignment.staff.id, source: assignment.source, createdAt: now });
   const result: EntryResult = {
     conversationId: id,
     staff: staffCard(assignment.staff),
