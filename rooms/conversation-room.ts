@@ -25,6 +25,7 @@ import { endConversation, loadConversation, recordTransfer, type TransferSource 
 import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
 import { MessageLog } from "./message-log";
 import { D1Copy } from "./d1-copy";
+import { increasingIds } from "./increasing-ids";
 import { d1CopyRoom } from "./d1-copy-room";
 import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
@@ -66,15 +67,10 @@ export class ConversationRoom extends Server<Env> {
     this.db = createDb(this.env);
     this.log = new MessageLog(this.ctx.storage.sql, this.name);
     this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
-    const prefetched = this.prefetched && Date.now() - this.prefetched.at < 5_000 ? this.prefetched.snapshot : undefined;
-    this.prefetched = undefined;
     const snapshot = this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = snapshot.row;
       this.customer = snapshot.customer;
-    } else if (prefetched) {
-      this.customer = prefetched.customer;
-      this.adopt(prefetched.row);
     } else {
       await this.reload();
     }
@@ -219,13 +215,8 @@ export class ConversationRoom extends Server<Env> {
    * the sends in arrival order, so a send queued before the refused one still goes through.
    * The mark lives in the socket's own state: a reconnecting client keeps its connection id.
    */
-  private lastTicket = 0;
-
   /** Increasing even across hibernation, which forgets the field but not the socket's mark. */
-  private nextTicket(): number {
-    this.lastTicket = Math.max(this.lastTicket + 1, Date.now() * 1000);
-    return this.lastTicket;
-  }
+  private readonly nextTicket = increasingIds();
 
   private refuse(conn: Connection<SocketState>, clientId: string, ticket: number, code: "rate_limited" | "internal", message: string) {
     if (!conn.state?.refused) conn.setState((s) => ({ ...(s as SocketState), refused: { clientId, ticket } }));
@@ -500,15 +491,15 @@ export class ConversationRoom extends Server<Env> {
 
   // ---------- RPC from the Worker ----------
 
-  /** What `access` read from D1 for a room that never started: its start (next, for the socket) takes it from here. */
-  private prefetched: { snapshot: Snapshot; at: number } | undefined;
-
-  /** Who this conversation belongs to, for the Worker's socket check: the room's own row, or D1's before it first started. */
+  /**
+   * Who this conversation belongs to, for the Worker's socket check: the room's own row, or, before
+   * it first started, D1's, kept as its snapshot so that its start (next, for the socket) reads no D1.
+   */
   async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
     let row: ConversationRow | undefined = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row;
     if (!row) {
       const found = await loadConversation(createDb(this.env), id);
-      if (found) this.prefetched = { snapshot: found, at: Date.now() };
+      if (found) this.ctx.storage.kv.put(SNAPSHOT_KEY, found satisfies Snapshot);
       row = found?.row;
     }
     return row ? { customerId: row.customerId, staffId: row.staffId } : null;

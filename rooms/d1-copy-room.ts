@@ -10,6 +10,7 @@ import { createDb } from "../domain/db/client";
 import type { MessageRow } from "../domain/db/mappers";
 import { type FieldsCopy, type ReadCopy, writeMessageCopies } from "../domain/db/message-copy";
 import type { Env } from "../domain/env";
+import { shardOf } from "../domain/shard";
 
 /** One room's handover: `id` increases per conversation, even across the room's restarts. */
 export type CopyBatch = { id: number; conversationId: string; messages: MessageRow[]; fields: FieldsCopy; reads: ReadCopy[] };
@@ -24,10 +25,7 @@ const REMEMBERED = 50_000;
 const DEFAULT_SHARDS = 2;
 
 export function d1CopyRoom(env: Pick<Env, "D1CopyRoom" | "D1_COPY_SHARDS">, conversationId: string): DurableObjectStub<D1CopyRoom> {
-  const shards = Number(env.D1_COPY_SHARDS) || DEFAULT_SHARDS;
-  let hash = 0;
-  for (let i = 0; i < conversationId.length; i++) hash = (hash * 31 + conversationId.charCodeAt(i)) | 0;
-  return env.D1CopyRoom.getByName(`shard-${Math.abs(hash) % shards}`);
+  return env.D1CopyRoom.getByName(shardOf(conversationId, Number(env.D1_COPY_SHARDS) || DEFAULT_SHARDS));
 }
 
 type Pending = { messages: Map<string, MessageRow>; fields: Map<string, FieldsCopy>; reads: Map<string, ReadCopy>; handed: Map<string, number> };

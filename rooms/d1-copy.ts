@@ -11,6 +11,7 @@ import type { ConversationRow } from "../domain/db/mappers";
 import { messageFieldsOf, type ReadCopy } from "../domain/db/message-copy";
 import { messages } from "../domain/db/schema";
 import type { CopyBatch, D1CopyRoom } from "./d1-copy-room";
+import { increasingIds } from "./increasing-ids";
 import type { MessageLog } from "./message-log";
 
 type Party = "customer" | "staff";
@@ -18,7 +19,7 @@ type Reads = Partial<Record<Party, { seq: number; at: number }>>;
 
 const BATCH = 200;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
-/** How long after a handover the room asks again whether D1 has it (the copier writes every ~0.5 s). */
+/** How long after a handover the room asks again whether D1 has it (the copier writes about every second). */
 const CONFIRM_MS = 5_000;
 const COPIED_KEY = "d1.copiedSeq";
 const READS_KEY = "d1.reads";
@@ -35,7 +36,6 @@ export class D1Copy {
   /** Handed over since waking (memory only: after a restart the room hands over from `copiedSeq`). */
   private handedSeq: number;
   private handedReads: string | undefined;
-  private lastId = 0;
   private lastHandAt = 0;
   /** Handovers the copier has not confirmed yet, oldest first. */
   private unconfirmed: Handover[] = [];
@@ -137,7 +137,7 @@ export class D1Copy {
         const readsKey = this.readsKey();
         if (rows.length === 0 && readsKey === this.handedReads && !this.waiting() && !now) return;
         const row = this.row();
-        const reads = (readsKey ? (JSON.parse(readsKey) as Reads) : {}) as Reads;
+        const reads: Reads = readsKey ? JSON.parse(readsKey) : {};
         const batch: CopyBatch = {
           id: this.nextId(),
           conversationId: this.conversationId,
@@ -189,10 +189,7 @@ export class D1Copy {
   }
 
   /** Increasing across the room's restarts too (the copier may remember ids of an earlier run). */
-  private nextId(): number {
-    this.lastId = Math.max(this.lastId + 1, Date.now() * 1000);
-    return this.lastId;
-  }
+  private readonly nextId = increasingIds();
 
   /**
    * A room without a log of its own whose conversation already has messages (stored in D1 by an

@@ -6,16 +6,12 @@ import { ApiError, errorResponse } from "../../domain/errors";
 import { rateLimits, RATE_LIMITED_MESSAGE, type RatePolicy, type Verdict } from "../../domain/rate-limit";
 import type { AppEnv } from "./app";
 import { tokenPrincipal } from "./auth";
+import { shardOf } from "../../domain/shard";
 
 // ---------- shared limiter (Durable Object shards) ----------
 
 const SHARDS = 32;
 
-function shardOf(key: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return `shard-${(h >>> 0) % SHARDS}`;
-}
 
 /**
  * Counts one hit of `key` under `policy` (or, with `peek`, only asks whether one would be allowed);
@@ -26,7 +22,7 @@ export async function hit(env: Env, policy: RatePolicy, key: string, peek = fals
   if (!rule) return { allowed: true };
   const bucketKey = `${policy}|${key.slice(0, 200)}`;
   try {
-    const stub = env.RateLimiter.get(env.RateLimiter.idFromName(shardOf(bucketKey)));
+    const stub = env.RateLimiter.get(env.RateLimiter.idFromName(shardOf(bucketKey, SHARDS)));
     return await (peek ? stub.peek(bucketKey, rule) : stub.hit(bucketKey, rule));
   } catch (error) {
     console.error("rate limiter unavailable", error);
