@@ -1,6 +1,6 @@
 // `npm start`: the whole system on this machine — local D1, R2 and Durable Objects under
 // .wrangler/state, the fake WeChat API, demo data on first run — and prints where to go.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeWechat } from "../fake-wechat/server";
 import { buildAssets } from "./build-assets";
@@ -11,19 +11,27 @@ import { rootDir } from "./wrangler";
 const port = Number(process.env.PORT ?? 8787);
 const wechatPort = Number(process.env.WECHAT_FAKE_PORT ?? 9400);
 
+const stateDir = join(rootDir, ".wrangler/state");
+
+/**
+ * The local TOKEN_SECRET, kept with the local state so sign-ins survive a restart. Not in
+ * `.dev.vars`: `wrangler types` reads that file and would add the secret to the generated Env,
+ * which `npm test` then finds out of date.
+ */
 function tokenSecret(): string {
-  const file = join(rootDir, ".dev.vars");
-  const existing = existsSync(file) ? readFileSync(file, "utf8").match(/^TOKEN_SECRET=(.+)$/m)?.[1] : undefined;
-  if (existing) return existing.trim();
+  const file = join(stateDir, "token-secret");
+  const existing = existsSync(file) ? readFileSync(file, "utf8").trim() : "";
+  if (existing) return existing;
   const secret = crypto.randomUUID().replace(/-/g, "") + crypto.randomUUID().replace(/-/g, "");
-  writeFileSync(file, `TOKEN_SECRET=${secret}\n`, { flag: "a" });
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
 
 await buildAssets({ sourcemaps: true });
 const wechat = await startFakeWechat({ port: wechatPort, log: true });
 const system = await startSystem({
-  persistTo: join(rootDir, ".wrangler/state"),
+  persistTo: stateDir,
   port,
   wechatBaseUrl: wechat.url,
   inheritOutput: true,
