@@ -35,6 +35,11 @@ import { identitySockets, identityTag } from "./identity-sockets";
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
 const SNAPSHOT_KEY = "conversation";
+/**
+ * A message changes the row in memory only; the snapshot is written again once it is this many
+ * messages behind (and on every other change). A room that wakes replays the messages after it.
+ */
+const SNAPSHOT_EVERY = 32;
 /** How long at most a refused send holds back the later ones of its socket. */
 const HOLD_BACK_MS = 30_000;
 /**
@@ -69,7 +74,7 @@ export class ConversationRoom extends Server<Env> {
     this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
     const snapshot = this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
-      this.row = snapshot.row;
+      this.row = this.replay(snapshot.row);
       this.customer = snapshot.customer;
     } else {
       await this.reload();
@@ -120,12 +125,25 @@ export class ConversationRoom extends Server<Env> {
    */
   private setRow(row: ConversationRow) {
     this.row = row;
+    this.snapshotSeq = row.lastSeq;
     this.ctx.storage.kv.put(SNAPSHOT_KEY, { row, customer: this.customer } satisfies Snapshot);
+  }
+
+  /** The row's lastSeq as last written to the snapshot. */
+  private snapshotSeq = 0;
+
+  /** A row (the snapshot, or D1's) brought up to this room's log: the messages after it, applied in order. */
+  private replay(row: ConversationRow): ConversationRow {
+    this.snapshotSeq = row.lastSeq;
+    for (let rows = this.log.after(row.lastSeq, 200); rows.length > 0; rows = this.log.after(row.lastSeq, 200)) {
+      for (const m of rows) row = afterMessage(row, m);
+    }
+    return row;
   }
 
   /** Takes a row D1 returned, keeping the message fields this room is ahead on. */
   private adopt(d1Row: ConversationRow) {
-    this.setRow(mergeD1Row(d1Row, this.row));
+    this.setRow(this.replay(mergeD1Row(d1Row, this.row)));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -257,19 +275,21 @@ export class ConversationRoom extends Server<Env> {
 
   private async handleSend(conn: Connection<SocketState>, who: Identity, frame: SendFrame, screened: Promise<Screening>) {
     if (this.stale) await this.reload();
-    // A resend of a stored message gets its original ack, even after the conversation ended.
-    const known = this.acks.get(frame.clientId) ?? this.log.byClientId(frame.clientId);
+    const content = frame.content;
+    const owned = "mediaKey" in content ? await this.ownsMedia(content.mediaKey) : true;
+    const screening = await screened;
+    // A resend of a stored message gets its original ack, even after the conversation ended. One
+    // this room no longer remembers is found by the store (the log's unique client id).
+    const known = this.acks.get(frame.clientId) ?? (this.row.status === "ended" ? this.log.byClientId(frame.clientId) : undefined);
     if (known) return this.ackAgain(conn, frame.clientId, known);
     if (this.row.status === "ended") {
       sendFrame(conn, { type: "error", code: "conversation_ended", message: "会话已结束，请重新进入", clientId: frame.clientId });
       return;
     }
-    const content = frame.content;
-    if ("mediaKey" in content && !(await this.ownsMedia(content.mediaKey))) {
+    if (!owned) {
       sendFrame(conn, { type: "error", code: "bad_frame", message: "媒体文件不属于此会话", clientId: frame.clientId });
       return;
     }
-    const screening = await screened;
     if (screening === "refuse") {
       sendFrame(conn, { type: "error", code: "content_risky", message: "消息含有违规内容，未能发送", clientId: frame.clientId });
       return;
@@ -285,6 +305,7 @@ export class ConversationRoom extends Server<Env> {
       flagged: screening === "flag",
       sentAt: Date.now(),
     });
+    if (!message) return this.ackAgain(conn, frame.clientId, this.log.byClientId(frame.clientId)!);
     this.remember(message.clientId, { seq: message.seq, sentAt: message.sentAt });
     // A conversation holds load from its first message (rule 6.3), and assignment, the monitor and
     // statistics read that from D1: this one copy per conversation goes before the ack. Should D1
@@ -302,21 +323,23 @@ export class ConversationRoom extends Server<Env> {
   /**
    * Stores a message in this room's log with the conversation row in one transaction (no await in
    * between: the output gate releases the ack only once both are durable); D1 gets a copy later.
+   * Undefined: the log already has a message with this client id (a resend), and nothing changed.
    */
-  private store(m: NewMessage): MessageRow {
+  private store(m: NewMessage): MessageRow | undefined {
     const message = messageRow(m);
     this.copy.persist();
-    this.log.append(message);
-    this.setRow(afterMessage(this.row, message));
+    if (!this.log.append(message)) return undefined;
+    this.copy.stored(message);
+    this.row = afterMessage(this.row, message);
+    if (this.row.lastSeq - this.snapshotSeq >= SNAPSHOT_EVERY) this.setRow(this.row);
     this.copySoon(this.copy.changed());
     return message;
   }
 
   /** Stores a message of the system (transfer notes, auto replies) and shows it to everyone here. */
   private async postSystemMessage(clientId: string, senderId: string, content: NewMessage["content"]) {
-    if (this.log.byClientId(clientId)) return;
     const message = this.store({ conversationId: this.row.id, seq: this.row.lastSeq + 1, clientId, senderType: "system", senderId, content, flagged: false, sentAt: Date.now() });
-    this.broadcastFrame({ type: "message", message: toMessage(message) });
+    if (message) this.broadcastFrame({ type: "message", message: toMessage(message) });
   }
 
   private async sendAutoReplies(firstMessage: boolean) {
@@ -433,7 +456,8 @@ export class ConversationRoom extends Server<Env> {
    * alarm about once per backstop period instead of twice per message.
    */
   private copySoon(due: number) {
-    this.copyTimer ??= setTimeout(() => {
+    if (due <= Date.now()) this.copyNow();
+    else this.copyTimer ??= setTimeout(() => {
       this.copyTimer = undefined;
       this.copyNow();
     }, Math.max(0, due - Date.now()));
@@ -464,7 +488,7 @@ export class ConversationRoom extends Server<Env> {
     // What D1 has is recorded here (handovers the copier lost go again).
     await this.copy.settle().catch((error) => console.error("D1 copy failed", error));
     await this.serial(async () => {
-      this.copy.persist();
+      this.copy.persist(true);
       // The room's own row says when it idles; D1 is read only when it looks due.
       const settings = await loadSettings(this.db);
       const idle = () => this.row.status !== "ended" && Date.now() >= idleDeadline(this.row, settings);
@@ -481,7 +505,7 @@ export class ConversationRoom extends Server<Env> {
   private async finish(reason: string) {
     // An ended conversation is whole in D1 (earlier-history pages, transcripts and exports read it there).
     await this.copy.flush(true).catch((error) => console.error("D1 copy before the end failed; the alarm retries", error));
-    this.copy.persist();
+    this.copy.persist(true);
     const ended = await endConversation(this.db, this.row.id, reason, Date.now());
     if (!ended) return;
     this.adopt(ended);
@@ -562,6 +586,7 @@ export class ConversationRoom extends Server<Env> {
   async flagMessage(seq: number): Promise<boolean> {
     const message = this.log.flag(seq);
     if (!message) return false;
+    this.copy.rewritten();
     this.broadcastFrame({ type: "message", message: toMessage(message) }, [...this.getConnections("customer")].map((c) => c.id));
     return true;
   }

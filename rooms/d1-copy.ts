@@ -7,7 +7,7 @@
 // write is idempotent by (conversation, seq).
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../domain/db/client";
-import type { ConversationRow } from "../domain/db/mappers";
+import type { ConversationRow, MessageRow } from "../domain/db/mappers";
 import { messageFieldsOf, type ReadCopy } from "../domain/db/message-copy";
 import { messages } from "../domain/db/schema";
 import type { CopyBatch, D1CopyRoom } from "./d1-copy-room";
@@ -18,6 +18,13 @@ type Party = "customer" | "staff";
 type Reads = Partial<Record<Party, { seq: number; at: number }>>;
 
 const BATCH = 200;
+const RECENT_MAX = 1_000;
+/**
+ * A message's commit records `copiedSeq` only once D1 is this far ahead of the stored value (each
+ * record is one more page in the commit); the alarm records the rest. After a crash the room hands
+ * over again from the stored value, so at most this many messages more (D1 writes are idempotent).
+ */
+const RECORD_EVERY = 32;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** How long after a handover the room asks again whether D1 has it (the copier writes about every second). */
 const CONFIRM_MS = 5_000;
@@ -35,6 +42,12 @@ export class D1Copy {
   private retryAt = 0;
   /** Handed over since waking (memory only: after a restart the room hands over from `copiedSeq`). */
   private handedSeq: number;
+  /**
+   * Messages stored since the last handover, in seq order, so a handover reads no storage (a read
+   * outside the store's turn costs a transaction of its own). Used only while it starts right
+   * after `handedSeq`; otherwise (after a restart, a settle, or past `RECENT_MAX`) the log is read.
+   */
+  private recent: MessageRow[] = [];
   private handedReads: string | undefined;
   private lastHandAt = 0;
   /** Handovers the copier has not confirmed yet, oldest first. */
@@ -51,12 +64,12 @@ export class D1Copy {
     private readonly conversationId: string,
     private readonly row: () => ConversationRow,
   ) {
-    this.handedSeq = this.confirmedSeq = this.copiedSeq();
+    this.storedSeq = this.kv.get<number>(COPIED_KEY) ?? 0;
+    this.handedSeq = this.confirmedSeq = this.storedSeq;
   }
 
-  copiedSeq(): number {
-    return this.kv.get<number>(COPIED_KEY) ?? 0;
-  }
+  /** `copiedSeq` as stored. */
+  private storedSeq: number;
 
   /** The pending read marks as stored (kept here too: asked for on every message). */
   private reads: string | undefined = undefined;
@@ -86,8 +99,27 @@ export class D1Copy {
     if (this.failures > 0) return this.retryAt;
     if (this.toHand()) return now;
     if (this.waiting()) return this.lastHandAt + CONFIRM_MS;
-    if (this.confirmedSeq > this.copiedSeq() || (this.readsKey() !== undefined && this.readsKey() === this.confirmedReads)) return now + CONFIRM_MS;
+    if (this.confirmedSeq > this.storedSeq || (this.readsKey() !== undefined && this.readsKey() === this.confirmedReads)) return now + CONFIRM_MS;
     return null;
+  }
+
+  /** A message just stored in the log (same turn), to hand over from memory. */
+  stored(message: MessageRow) {
+    const last = this.recent[this.recent.length - 1];
+    if (last && last.seq !== message.seq - 1) this.recent = [];
+    if (this.recent.length >= RECENT_MAX) this.recent.shift();
+    this.recent.push(message);
+  }
+
+  /** A stored message changed (flagged): the next handover reads it from the log. */
+  rewritten() {
+    this.recent = [];
+  }
+
+  private rowsAfterHanded(): MessageRow[] {
+    if (this.recent.length > 0 && this.recent[0].seq === this.handedSeq + 1) return this.recent.slice(0, BATCH);
+    if (this.row().lastSeq <= this.handedSeq) return [];
+    return this.log.after(this.handedSeq, BATCH);
   }
 
   /** Records read marks that moved (in the caller's transaction); returns when the handover is due. */
@@ -101,9 +133,15 @@ export class D1Copy {
     return this.due() ?? Date.now();
   }
 
-  /** Writes what the copier confirmed D1 has; call it inside a transaction the room commits anyway. */
-  persist() {
-    if (this.confirmedSeq > this.copiedSeq()) this.kv.put(COPIED_KEY, this.confirmedSeq);
+  /**
+   * Writes what the copier confirmed D1 has; call it inside a transaction the room commits anyway.
+   * Without `all`, `copiedSeq` waits until it moved by RECORD_EVERY.
+   */
+  persist(all = false) {
+    if (this.confirmedSeq > this.storedSeq && (all || this.confirmedSeq - this.storedSeq >= RECORD_EVERY)) {
+      this.kv.put(COPIED_KEY, this.confirmedSeq);
+      this.storedSeq = this.confirmedSeq;
+    }
     if (this.confirmedReads !== undefined && this.readsKey() === this.confirmedReads) {
       this.kv.delete(READS_KEY);
       this.reads = undefined;
@@ -117,13 +155,17 @@ export class D1Copy {
    * before this resolves. One handover runs at a time. Rejects when the copier refused.
    */
   flush(now = false): Promise<void> {
-    if (this.queued && (this.queued.now || !now)) return this.queued.promise;
+    if (this.queued) {
+      // Not started yet, so it can still take the `now` of this ask.
+      this.queued.now ||= now;
+      return this.queued.promise;
+    }
     const entry = { now, promise: Promise.resolve() };
     entry.promise = this.tail
       .catch(() => undefined)
       .then(() => {
         if (this.queued === entry) this.queued = undefined;
-        return this.handOver(now);
+        return this.handOver(entry.now);
       });
     this.queued = entry;
     this.tail = entry.promise;
@@ -133,7 +175,7 @@ export class D1Copy {
   private async handOver(now: boolean) {
     try {
       for (;;) {
-        const rows = this.log.after(this.handedSeq, BATCH);
+        const rows = this.rowsAfterHanded();
         const readsKey = this.readsKey();
         if (rows.length === 0 && readsKey === this.handedReads && !this.waiting() && !now) return;
         const row = this.row();
@@ -153,6 +195,7 @@ export class D1Copy {
         const last = rows.length < BATCH;
         const flushedId = await this.copier().take(batch, now && last);
         if (rows.length > 0) this.handedSeq = rows[rows.length - 1].seq;
+        while (this.recent.length > 0 && this.recent[0].seq <= this.handedSeq) this.recent.shift();
         this.handedReads = readsKey;
         this.lastHandAt = Date.now();
         this.unconfirmed.push({ id: batch.id, seq: this.handedSeq, reads: readsKey });
@@ -199,7 +242,8 @@ export class D1Copy {
     if (lastSeq === 0 || this.kv.get(COPIED_KEY) !== undefined || this.log.lastSeq() > 0) return;
     const rows = await this.db.select().from(messages).where(eq(messages.conversationId, this.conversationId)).orderBy(asc(messages.seq));
     for (const row of rows) this.log.append(row);
-    this.kv.put(COPIED_KEY, rows.length > 0 ? rows[rows.length - 1].seq : 0);
-    this.handedSeq = this.confirmedSeq = this.copiedSeq();
+    this.storedSeq = rows.length > 0 ? rows[rows.length - 1].seq : 0;
+    this.kv.put(COPIED_KEY, this.storedSeq);
+    this.handedSeq = this.confirmedSeq = this.storedSeq;
   }
 }

@@ -21,12 +21,15 @@ export class MessageLog {
     );
   }
 
-  /** Stores a message; the caller has checked its client id is new and its seq the next one. */
-  append(m: MessageRow) {
-    this.sql.exec(
-      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /**
+   * Stores a message (its seq must be the next one); false when the log already has its client id
+   * (a resend: nothing is written).
+   */
+  append(m: MessageRow): boolean {
+    return this.sql.exec(
+      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING`,
       m.seq, m.clientId, m.senderType, m.senderId, m.kind, m.text, m.mediaKey, m.durationMs, m.flagged ? 1 : 0, m.sentAt, m.readAt,
-    );
+    ).rowsWritten > 0;
   }
 
   byClientId(clientId: string): { seq: number; sentAt: number } | undefined {

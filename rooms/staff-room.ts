@@ -19,6 +19,9 @@ import { identitySockets } from "./identity-sockets";
 /** `seenAt`: when the room last heard from the socket other than by its heartbeat (connect, frames). */
 type SocketState = Identity & { seenAt: number };
 
+/** Conversation rooms told of a presence change at the same time. */
+const PRESENCE_FAN_OUT = 8;
+
 export class StaffRoom extends Server<Env> {
   static override options = { hibernate: true };
 
@@ -99,14 +102,27 @@ export class StaffRoom extends Server<Env> {
     const frame: ServerFrame = { type: "presence", staffId: this.name, presence: next };
     this.broadcast(JSON.stringify(frame));
     this.notifyMonitor();
-    if (changed) this.ctx.waitUntil(this.tellCustomers(frame));
+    // One fan-out after another, so no room is left with an older presence.
+    if (changed) this.ctx.waitUntil((this.customersTold = this.customersTold.then(() => this.tellCustomers(frame))));
   }
 
-  /** The staff card on the page of every customer this staff member serves shows the change. */
+  private customersTold: Promise<void> = Promise.resolve();
+
+  /**
+   * The staff card on the page of every customer this staff member serves shows the change. A few
+   * rooms at a time: most are asleep, and a staff member with hundreds of conversations (times the
+   * staff signing in together) would otherwise wake thousands of rooms at once.
+   */
   private async tellCustomers(frame: Extract<ServerFrame, { type: "presence" }>) {
     try {
       const ids = await openConversationIds(this.db, this.name);
-      await Promise.all(ids.map((id) => this.env.ConversationRoom.getByName(id).staffPresence(frame)));
+      const next = ids.values();
+      const worker = async () => {
+        for (const id of next) {
+          await this.env.ConversationRoom.getByName(id).staffPresence(frame).catch((error) => console.error("presence to a customer failed", error));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PRESENCE_FAN_OUT, ids.length) }, worker));
     } catch (error) {
       console.error("presence to customers failed", error);
     }
