@@ -31,6 +31,7 @@ import { autoReplies } from "./auto-reply";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { IdentityFrameLimits } from "./frame-limits";
 import { identitySockets, identityTag } from "./identity-sockets";
+import { broadcastTo, hasSocket } from "./room-broadcast";
 
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
@@ -221,7 +222,7 @@ export class ConversationRoom extends Server<Env> {
         return metered ? this.handleSync(metered, frame.after) : undefined;
       }
       case "typing":
-        if (this.limits.typing(who)) this.broadcastFrame({ type: "typing", by: who.party }, [conn.id]);
+        if (this.limits.typing(who)) this.broadcastFrame({ type: "typing", by: who.party }, { without: conn });
         return;
     }
   }
@@ -264,8 +265,8 @@ export class ConversationRoom extends Server<Env> {
     return true;
   }
 
-  private broadcastFrame(frame: ServerFrame, without?: string[]) {
-    this.broadcast(JSON.stringify(frame), without);
+  private broadcastFrame(frame: ServerFrame, to?: { tag?: string; without?: WebSocket }) {
+    broadcastTo(this.ctx, JSON.stringify(frame), to);
   }
 
   private screen(who: Identity, frame: SendFrame): Promise<Screening> {
@@ -312,7 +313,7 @@ export class ConversationRoom extends Server<Env> {
     // fail, the message is still stored here and the alarm retries the copy.
     if (firstMessage) await this.copy.flush(true).catch((error) => console.error("D1 copy of a first message failed", error));
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
-    this.broadcastFrame({ type: "message", message: toMessage(message) }, [conn.id]);
+    this.broadcastFrame({ type: "message", message: toMessage(message) }, { without: conn });
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
     this.notifyInbox(firstMessage);
     if (who.party === "staff") this.pushIfAway(message);
@@ -357,7 +358,7 @@ export class ConversationRoom extends Server<Env> {
 
   /** A staff reply to a customer with no socket here goes out as a subscribe message (domain/push.ts), off the ack path. */
   private pushIfAway(message: MessageRow) {
-    if ([...this.getConnections("customer")].length > 0) return;
+    if (hasSocket(this.ctx, "customer")) return;
     const customerId = this.row.customerId;
     this.notifyChain = this.notifyChain
       .then(() => pushStaffReply(this.env, this.db, message, customerId))
@@ -587,7 +588,7 @@ export class ConversationRoom extends Server<Env> {
     const message = this.log.flag(seq);
     if (!message) return false;
     this.copy.rewritten();
-    this.broadcastFrame({ type: "message", message: toMessage(message) }, [...this.getConnections("customer")].map((c) => c.id));
+    this.broadcastFrame({ type: "message", message: toMessage(message) }, { tag: "staff" });
     return true;
   }
 

@@ -15,6 +15,7 @@ import { HEARTBEAT, parseFrame, type Presence, type ServerFrame, staffClientFram
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
 import { identitySockets } from "./identity-sockets";
+import { broadcastTo } from "./room-broadcast";
 
 /** `seenAt`: when the room last heard from the socket other than by its heartbeat (connect, frames). */
 type SocketState = Identity & { seenAt: number };
@@ -153,7 +154,7 @@ export class StaffRoom extends Server<Env> {
    * rooms call it on a plain stub.
    */
   async deliver(frame: ServerFrame, loadChanged = false): Promise<void> {
-    this.broadcast(JSON.stringify(frame));
+    broadcastTo(this.ctx, JSON.stringify(frame));
     if (loadChanged) this.notifyMonitor();
   }
 

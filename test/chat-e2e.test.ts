@@ -4,6 +4,7 @@ import {
   ALWAYS_WORKING,
   api,
   chatClient,
+  conversationPath,
   enter,
   eventually,
   loginCustomer,
@@ -71,6 +72,16 @@ describe("customer and staff talk through the real runtime", () => {
       assert.equal(list.body.items[0].status, "active");
       return true;
     }, 5000, "D1 copy of the conversation");
+    // A sender's own socket gets the ack, never its message back; the other party gets the message.
+    const raw = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await raw.opened;
+    raw.send({ type: "send", clientId: "no-echo-1", content: { kind: "text", text: "第三条" } });
+    await raw.waitFor("ack", (f) => f.clientId === "no-echo-1");
+    await eventually(() => staffSide.includes("第三条"), 5000, "staff receives the third");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(raw.frames.filter((f) => f.type === "message" && f.message.clientId === "no-echo-1").length, 0);
+    await eventually(() => customerSide.includes("第三条"), 5000, "the customer's other socket receives it");
+    raw.close();
     staffChat.close();
     customerChat.close();
     vip.socket.close();
