@@ -45,12 +45,3 @@ export async function monitorEntryOf(db: Db, staffId: string): Promise<MonitorEn
   const loads = await currentLoads(db, [staffId]);
   return monitorEntry(row, loads.get(staffId) ?? 0);
 }
-
-/** The conversations (and visits) a staff member serves now: their customers' pages show the staff card. */
-export async function openConversationIds(db: Db, staffId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(and(eq(conversations.staffId, staffId), inArray(conversations.status, ["pending", "active"])));
-  return rows.map((r) => r.id);
-}

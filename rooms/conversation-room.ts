@@ -173,8 +173,25 @@ export class ConversationRoom extends Server<Env> {
   }
 
   override onConnect(conn: Connection<Identity>, ctx: ConnectionContext) {
-    conn.setState(identityOf(ctx.request));
+    const who = identityOf(ctx.request);
+    conn.setState(who);
     sendFrame(conn, { type: "conversation", conversation: this.state() });
+    if (who.party === "customer") this.tellWatching(this.row.staffId, true);
+  }
+
+  override onClose(conn: Connection<Identity>) {
+    if (conn.state?.party === "customer" && !hasSocket(this.ctx, "customer")) this.tellWatching(this.row.staffId, false);
+  }
+
+  /**
+   * Tells the serving staff member's room whether this conversation's customer has the chat page
+   * open: staff presence changes reach only those rooms (rooms/staff-room.ts).
+   */
+  private tellWatching(staffId: string, watching: boolean) {
+    const id = this.row.id;
+    this.notifyChain = this.notifyChain
+      .then(() => this.staffRoom(staffId).watching(id, watching))
+      .catch((error) => console.error("watching notify failed", error));
   }
 
   override async onMessage(conn: Connection<SocketState>, raw: WSMessage) {
@@ -544,9 +561,13 @@ export class ConversationRoom extends Server<Env> {
     });
   }
 
-  /** The serving staff member's presence changed: the customer's staff card shows it. Needs nothing from onStart. */
-  async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<void> {
-    this.broadcastFrame(frame);
+  /**
+   * The serving staff member's presence changed: the customer's staff card shows it. Answers
+   * whether a customer's page is still open here. Needs nothing from onStart.
+   */
+  async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<boolean> {
+    this.broadcastFrame(frame, { tag: "customer" });
+    return hasSocket(this.ctx, "customer");
   }
 
   /** Ends the conversation if it has been idle past the timeout; used by the cron sweep. */
@@ -575,6 +596,10 @@ export class ConversationRoom extends Server<Env> {
       this.broadcastFrame({ type: "conversation", conversation: this.state() });
       this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" }, true);
       this.notifyInbox(true);
+      if (hasSocket(this.ctx, "customer")) {
+        this.tellWatching(from, false);
+        this.tellWatching(this.row.staffId, true);
+      }
       await this.scheduleTimeout();
       return this.state();
     });

@@ -10,7 +10,6 @@ import { type Connection, type ConnectionContext, Server, type WSMessage } from 
 import { createDb, type Db } from "../domain/db/client";
 import { staff } from "../domain/db/schema";
 import type { Env } from "../domain/env";
-import { openConversationIds } from "../domain/monitor";
 import { HEARTBEAT, parseFrame, type Presence, type ServerFrame, staffClientFrameSchema, type StaffStatus } from "../protocol";
 import { type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
@@ -20,6 +19,8 @@ import { broadcastTo } from "./room-broadcast";
 /** `seenAt`: when the room last heard from the socket other than by its heartbeat (connect, frames). */
 type SocketState = Identity & { seenAt: number };
 
+/** Storage keys of the conversations whose customer has the chat page open. */
+const WATCH_PREFIX = "watch:";
 /** Conversation rooms told of a presence change at the same time. */
 const PRESENCE_FAN_OUT = 8;
 
@@ -110,17 +111,22 @@ export class StaffRoom extends Server<Env> {
   private customersTold: Promise<void> = Promise.resolve();
 
   /**
-   * The staff card on the page of every customer this staff member serves shows the change. A few
-   * rooms at a time: most are asleep, and a staff member with hundreds of conversations (times the
-   * staff signing in together) would otherwise wake thousands of rooms at once.
+   * The staff card on the page of every customer this staff member serves shows the change: the
+   * rooms whose customer has the page open (`watching`), a few at a time. Waking every open
+   * conversation's room instead woke thousands at once when staff signed in together, and each
+   * awake room holds its SQLite files open (10,000 customers ran out of file descriptors).
    */
   private async tellCustomers(frame: Extract<ServerFrame, { type: "presence" }>) {
     try {
-      const ids = await openConversationIds(this.db, this.name);
+      const ids = [...this.ctx.storage.kv.list({ prefix: WATCH_PREFIX })].map(([key]) => key.slice(WATCH_PREFIX.length));
       const next = ids.values();
       const worker = async () => {
         for (const id of next) {
-          await this.env.ConversationRoom.getByName(id).staffPresence(frame).catch((error) => console.error("presence to a customer failed", error));
+          const open = await this.env.ConversationRoom.getByName(id)
+            .staffPresence(frame)
+            .catch((error) => console.error("presence to a customer failed", error));
+          // The page closed without the room noticing (say, the room restarted meanwhile).
+          if (open === false) this.ctx.storage.kv.delete(WATCH_PREFIX + id);
         }
       };
       await Promise.all(Array.from({ length: Math.min(PRESENCE_FAN_OUT, ids.length) }, worker));
@@ -147,6 +153,12 @@ export class StaffRoom extends Server<Env> {
   }
 
   // ---------- RPC from conversation rooms and the Worker ----------
+
+  /** A conversation room: its customer opened the chat page (true) or closed its last socket there (false). */
+  async watching(conversationId: string, open: boolean): Promise<void> {
+    if (open) this.ctx.storage.kv.put(WATCH_PREFIX + conversationId, true);
+    else this.ctx.storage.kv.delete(WATCH_PREFIX + conversationId);
+  }
 
   /**
    * Pushes an inbox frame to every open socket of this staff member; `loadChanged` (a conversation

@@ -102,6 +102,53 @@ describe("presence", () => {
     mon.socket.close();
   });
 
+  it("tells the customer pages that are open, follows a transfer, and a page opened later reads the card", async () => {
+    const first = await newStaff();
+    const second = await newStaff();
+    const firstFeed = await inbox(first);
+    const secondFeed = await inbox(second);
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token, first.code);
+    let page = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await page.opened;
+    await page.waitFor("conversation");
+
+    // Busy and back: the open page sees both.
+    firstFeed.socket.send({ type: "status", presence: "busy" });
+    await page.waitFor("presence", (f) => f.staffId === first.id && f.presence === "busy");
+    firstFeed.socket.send({ type: "status", presence: "online" });
+    await page.waitFor("presence", (f) => f.staffId === first.id && f.presence === "online");
+
+    // The page closed: a change meanwhile reaches no socket, and the reopened page reads the card.
+    page.close();
+    await page.closed;
+    firstFeed.socket.frames.length = 0;
+    firstFeed.socket.send({ type: "status", presence: "busy" });
+    await firstFeed.socket.waitFor("presence", (f) => f.presence === "busy");
+    assert.equal(await staffCardPresence(customer.token, entry.conversationId), "busy");
+    page = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await page.opened;
+    await page.waitFor("conversation");
+
+    // Transferred: the page now follows the new staff member, not the old one.
+    const moved = await api(sys, `/api/conversations/${entry.conversationId}/transfer`, { token: first.token, body: { toStaffId: second.id } });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    await page.waitFor("conversation", (f) => f.conversation.staffId === second.id);
+    secondFeed.socket.send({ type: "status", presence: "busy" });
+    await page.waitFor("presence", (f) => f.staffId === second.id && f.presence === "busy");
+    page.frames.length = 0;
+    firstFeed.socket.frames.length = 0;
+    firstFeed.socket.send({ type: "status", presence: "online" });
+    await firstFeed.socket.waitFor("presence", (f) => f.presence === "online");
+    secondFeed.socket.send({ type: "status", presence: "online" });
+    await page.waitFor("presence", (f) => f.staffId === second.id && f.presence === "online");
+    assert.equal(page.frames.some((f) => f.type === "presence" && f.staffId === first.id), false, "the old staff member's changes no longer reach the page");
+
+    page.close();
+    firstFeed.close();
+    secondFeed.close();
+  });
+
   it("turns a staff member offline when the connection is torn down without a close frame", async () => {
     const staff = await newStaff();
     const mon = await monitor();
