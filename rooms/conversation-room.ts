@@ -72,7 +72,8 @@ export class ConversationRoom extends Server<Env> {
   override async onStart() {
     this.db = createDb(this.env);
     this.log = new MessageLog(this.ctx.storage.sql, this.name);
-    this.copy = new D1Copy(this.db, () => d1CopyRoom(this.env, this.name), this.ctx.storage.kv, this.log, this.name, () => this.row);
+    const copier = d1CopyRoom(this.env, this.name);
+    this.copy = new D1Copy(this.db, () => copier, this.ctx.storage.kv, this.log, this.name, () => this.row);
     const snapshot = this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY);
     if (snapshot) {
       this.row = this.replay(snapshot.row);
@@ -438,19 +439,23 @@ export class ConversationRoom extends Server<Env> {
       .then(() => {
         const { item, loadChanged } = this.inboxPending!;
         this.inboxPending = null;
-        return this.staffRoom(item.staffId).deliver({ type: "inbox", item }, loadChanged);
+        return this.staffRoom(item.staffId).deliver(JSON.stringify({ type: "inbox", item } satisfies ServerFrame), loadChanged);
       })
       .catch((error) => console.error("inbox notify failed", error));
   }
 
   /** StaffRoom.deliver needs nothing from onStart, so a plain stub does (no partyserver start round trip). */
   private staffRoom(staffId: string): DurableObjectStub<StaffRoom> {
-    return this.env.StaffRoom.getByName(staffId);
+    if (this.staffStub?.id !== staffId) this.staffStub = { id: staffId, stub: this.env.StaffRoom.getByName(staffId) };
+    return this.staffStub.stub;
   }
+
+  /** The serving staff member's room (kept: a stub costs a name hash). */
+  private staffStub: { id: string; stub: DurableObjectStub<StaffRoom> } | undefined;
 
   private toStaffRoom(staffId: string, frame: ServerFrame, loadChanged: boolean) {
     this.notifyChain = this.notifyChain
-      .then(() => this.staffRoom(staffId).deliver(frame, loadChanged))
+      .then(() => this.staffRoom(staffId).deliver(JSON.stringify(frame), loadChanged))
       .catch((error) => console.error("inbox notify failed", error));
   }
 

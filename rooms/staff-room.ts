@@ -161,12 +161,12 @@ export class StaffRoom extends Server<Env> {
   }
 
   /**
-   * Pushes an inbox frame to every open socket of this staff member; `loadChanged` (a conversation
+   * Pushes an inbox frame (a ServerFrame, as JSON) to every open socket of this staff member; `loadChanged` (a conversation
    * opened, ended or moved) refreshes the live monitor. Needs nothing from onStart: conversation
    * rooms call it on a plain stub.
    */
-  async deliver(frame: ServerFrame, loadChanged = false): Promise<void> {
-    broadcastTo(this.ctx, JSON.stringify(frame));
+  async deliver(frame: string, loadChanged = false): Promise<void> {
+    broadcastTo(this.ctx, frame);
     if (loadChanged) this.notifyMonitor();
   }
 
