@@ -571,7 +571,7 @@ export class ConversationRoom extends Server<Env> {
    * whether a customer's page is still open here. Needs nothing from onStart.
    */
   async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<boolean> {
-    this.broadcastFrame(frame, { tag: "customer" });
+    this.broadcastFrame(frame);
     return hasSocket(this.ctx, "customer");
   }
 

@@ -20,11 +20,13 @@ type Reads = Partial<Record<Party, { seq: number; at: number }>>;
 const BATCH = 200;
 const RECENT_MAX = 1_000;
 /**
- * A message's commit records `copiedSeq` only once D1 is this far ahead of the stored value (each
- * record is one more page in the commit); the alarm records the rest. After a crash the room hands
- * over again from the stored value, so at most this many messages more (D1 writes are idempotent).
+ * In a burst, a message's commit records `copiedSeq` only once D1 is this far ahead of the stored
+ * value or the last record is RECORD_AFTER_MS old (each record is one more page in the commit);
+ * the alarm records the rest. A room that restarts (or wakes from hibernation) hands over again
+ * from the stored value, so at most that many messages more (D1 writes are idempotent).
  */
 const RECORD_EVERY = 32;
+const RECORD_AFTER_MS = 5_000;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** How long after a handover the room asks again whether D1 has it (the copier writes about every second). */
 const CONFIRM_MS = 5_000;
@@ -68,8 +70,9 @@ export class D1Copy {
     this.handedSeq = this.confirmedSeq = this.storedSeq;
   }
 
-  /** `copiedSeq` as stored. */
+  /** `copiedSeq` as stored, and when this room last wrote it. */
   private storedSeq: number;
+  private storedAt = 0;
 
   /** The pending read marks as stored (kept here too: asked for on every message). */
   private reads: string | undefined = undefined;
@@ -135,12 +138,14 @@ export class D1Copy {
 
   /**
    * Writes what the copier confirmed D1 has; call it inside a transaction the room commits anyway.
-   * Without `all`, `copiedSeq` waits until it moved by RECORD_EVERY.
+   * Without `all`, `copiedSeq` may wait (RECORD_EVERY).
    */
-  persist(all = false) {
-    if (this.confirmedSeq > this.storedSeq && (all || this.confirmedSeq - this.storedSeq >= RECORD_EVERY)) {
+  persist(all = false, now = Date.now()) {
+    const due = all || this.confirmedSeq - this.storedSeq >= RECORD_EVERY || now - this.storedAt >= RECORD_AFTER_MS;
+    if (this.confirmedSeq > this.storedSeq && due) {
       this.kv.put(COPIED_KEY, this.confirmedSeq);
       this.storedSeq = this.confirmedSeq;
+      this.storedAt = now;
     }
     if (this.confirmedReads !== undefined && this.readsKey() === this.confirmedReads) {
       this.kv.delete(READS_KEY);
