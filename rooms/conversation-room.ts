@@ -181,7 +181,7 @@ export class ConversationRoom extends Server<Env> {
   }
 
   override onClose(conn: Connection<Identity>) {
-    if (conn.state?.party === "customer" && !hasSocket(this.ctx, "customer")) this.tellWatching(this.row.staffId, false);
+    if (conn.state?.party === "customer" && !hasSocket(this.ctx, { tag: "customer", without: conn })) this.tellWatching(this.row.staffId, false);
   }
 
   /**
@@ -376,7 +376,7 @@ export class ConversationRoom extends Server<Env> {
 
   /** A staff reply to a customer with no socket here goes out as a subscribe message (domain/push.ts), off the ack path. */
   private pushIfAway(message: MessageRow) {
-    if (hasSocket(this.ctx, "customer")) return;
+    if (hasSocket(this.ctx, { tag: "customer" })) return;
     const customerId = this.row.customerId;
     this.notifyChain = this.notifyChain
       .then(() => pushStaffReply(this.env, this.db, message, customerId))
@@ -572,7 +572,7 @@ export class ConversationRoom extends Server<Env> {
    */
   async staffPresence(frame: Extract<ServerFrame, { type: "presence" }>): Promise<boolean> {
     this.broadcastFrame(frame);
-    return hasSocket(this.ctx, "customer");
+    return hasSocket(this.ctx, { tag: "customer" });
   }
 
   /** Ends the conversation if it has been idle past the timeout; used by the cron sweep. */
@@ -601,7 +601,7 @@ export class ConversationRoom extends Server<Env> {
       this.broadcastFrame({ type: "conversation", conversation: this.state() });
       this.toStaffRoom(from, { type: "inbox-remove", conversationId: this.row.id, reason: "transfer" }, true);
       this.notifyInbox(true);
-      if (hasSocket(this.ctx, "customer")) {
+      if (hasSocket(this.ctx, { tag: "customer" })) {
         this.tellWatching(from, false);
         this.tellWatching(this.row.staffId, true);
       }

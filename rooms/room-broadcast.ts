@@ -3,9 +3,16 @@
 // socket of our rooms is partyserver's, so that work (a V8 deserialization per socket per frame)
 // is skipped. `without` is compared by identity: within an isolate a socket is one object.
 
-export function broadcastTo(ctx: DurableObjectState, data: string, opts: { tag?: string; without?: WebSocket } = {}): void {
-  for (const ws of ctx.getWebSockets(opts.tag)) {
-    if (ws === opts.without || ws.readyState !== WebSocket.OPEN) continue;
+type Which = { tag?: string; without?: WebSocket };
+
+function* openSockets(ctx: DurableObjectState, which: Which): Generator<WebSocket> {
+  for (const ws of ctx.getWebSockets(which.tag)) {
+    if (ws !== which.without && ws.readyState === WebSocket.OPEN) yield ws;
+  }
+}
+
+export function broadcastTo(ctx: DurableObjectState, data: string, which: Which = {}): void {
+  for (const ws of openSockets(ctx, which)) {
     try {
       ws.send(data);
     } catch {
@@ -14,7 +21,7 @@ export function broadcastTo(ctx: DurableObjectState, data: string, opts: { tag?:
   }
 }
 
-/** Whether a socket with this tag is open here. */
-export function hasSocket(ctx: DurableObjectState, tag: string): boolean {
-  return ctx.getWebSockets(tag).some((ws) => ws.readyState === WebSocket.OPEN);
+/** Whether a socket is open here (`without`: one being closed, whatever state it reports). */
+export function hasSocket(ctx: DurableObjectState, which: Which): boolean {
+  return !openSockets(ctx, which).next().done;
 }

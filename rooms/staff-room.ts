@@ -102,7 +102,7 @@ export class StaffRoom extends Server<Env> {
     this.presence = next;
     await this.db.update(staff).set({ presence: next }).where(eq(staff.id, this.name));
     const frame: ServerFrame = { type: "presence", staffId: this.name, presence: next };
-    this.broadcast(JSON.stringify(frame));
+    broadcastTo(this.ctx, JSON.stringify(frame));
     this.notifyMonitor();
     // One fan-out after another, so no room is left with an older presence.
     if (changed) this.ctx.waitUntil((this.customersTold = this.customersTold.then(() => this.tellCustomers(frame))));
@@ -161,9 +161,9 @@ export class StaffRoom extends Server<Env> {
   }
 
   /**
-   * Pushes an inbox frame (a ServerFrame, as JSON) to every open socket of this staff member; `loadChanged` (a conversation
-   * opened, ended or moved) refreshes the live monitor. Needs nothing from onStart: conversation
-   * rooms call it on a plain stub.
+   * Pushes an inbox frame (a ServerFrame, as JSON) to every open socket of this staff member;
+   * `loadChanged` (a conversation opened, ended or moved) refreshes the live monitor. Needs nothing
+   * from onStart: conversation rooms call it on a plain stub.
    */
   async deliver(frame: string, loadChanged = false): Promise<void> {
     broadcastTo(this.ctx, frame);
