@@ -11,13 +11,14 @@
 //   D1 copy          the batched copy of those messages, measured after their acks (copy delay 3 s)
 //   customer message the staff message's work plus the content check and the auto-reply check
 //   wake             a staff message to rooms left idle past their eviction, minus a staff message
-// The same population and system setup as `npm run bench` (bench/setup.ts); the relay's CPU per
-// message for the same message step is printed beside it.
+// The same population and system setup as `npm run bench` (bench/setup.ts). The same message step
+// runs against the bare ws relay and against that relay as Durable Objects on workerd
+// (bench/workerd-relay): the runtime's own cost per message, apart from kefu's.
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { openLocalD1, selectAll } from "../scripts/local-d1";
 import { cpuMeter } from "./process-stats";
-import { type BenchPair, population, startKefu, startRelay, stopAllOnExit } from "./setup";
+import { type BenchPair, population, type Relay, startKefu, startRelay, startWorkerdRelay, stopAllOnExit } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -181,17 +182,25 @@ try {
   await kefu.stop();
 }
 
-log("\n[relay] the same staff message step against the bare ws relay");
-const relay = await startRelay();
-try {
-  const all = await openRooms(pop.pairs, relay.urlFor);
-  await Promise.all(all.map((room) => message(room, "staff")));
-  const idle = await idleRate([relay.pid]);
-  results.relayMessage = await measure([relay.pid], idle, "relay message", all, (room) => message(room, "staff"));
-  for (const s of all.flatMap((r) => [r.customer, r.staff])) s.ws.terminate();
-} finally {
-  relay.stop();
+/** The same staff message step against a relay: CPU per message of what it runs on. */
+async function relayStep(name: string, relay: Relay, party: "customer" | "staff"): Promise<number> {
+  try {
+    const all = await openRooms(pop.pairs, relay.urlFor);
+    await Promise.all(all.map((room) => message(room, party)));
+    const idle = await idleRate(relay.pids);
+    const cost = await measure(relay.pids, idle, name, all, (room) => message(room, party));
+    for (const s of all.flatMap((r) => [r.customer, r.staff])) s.ws.terminate();
+    return cost;
+  } finally {
+    await relay.stop();
+  }
 }
+
+log("\n[relay] the same message steps against the bare ws relay, and against that relay on workerd: bare, with a SQLite write before each ack, and with an HTTP call before each customer message");
+results.relayMessage = await relayStep("relay message", await startRelay(), "staff");
+results.workerdRelay = await relayStep("workerd relay", await startWorkerdRelay("bare", log), "staff");
+results.workerdRelayStore = await relayStep("+ store", await startWorkerdRelay("store", log), "staff");
+results.workerdRelayCheck = await relayStep("+ store + check", await startWorkerdRelay("store+check", log), "customer");
 
 const r = (v: number) => round(v, 3);
 log("\nruntime CPU per message, by phase (ms)");
@@ -206,7 +215,12 @@ const phases: [string, number][] = [
   ["staff message, all in (with its D1 copy)", results.staffMessage + results.d1Copy],
   ["customer message, all in (with its D1 copy)", results.customerMessage + results.d1Copy],
   ["bare relay message", results.relayMessage],
+  ["the relay on workerd (Durable Objects, an RPC per message)", results.workerdRelay],
+  ["  + a SQLite write before the ack (staff message's floor)", results.workerdRelayStore],
+  ["  + an HTTP call first (customer message's floor)", results.workerdRelayCheck],
 ];
 for (const [name, v] of phases) log(`  ${name.padEnd(62)} ${r(v).toString().padStart(8)}`);
-log(`\nratio to the relay (staff / customer message with copy): ${r((results.staffMessage + results.d1Copy) / results.relayMessage)}× / ${r((results.customerMessage + results.d1Copy) / results.relayMessage)}×`);
+const ratios = (base: number) => `${r((results.staffMessage + results.d1Copy) / base)}× / ${r((results.customerMessage + results.d1Copy) / base)}×`;
+log(`\nratio (staff / customer message with copy) to the bare relay: ${ratios(results.relayMessage)}`);
+log(`to their floors on workerd (the workerd relay with a write, and with a write and an HTTP call): ${r((results.staffMessage + results.d1Copy) / results.workerdRelayStore)}× / ${r((results.customerMessage + results.d1Copy) / results.workerdRelayCheck)}×`);
 process.exit(0);

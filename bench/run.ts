@@ -9,7 +9,10 @@
 // Latencies are measured after a warm-up (every room's first message, a cold start of the whole
 // system at once, falls in it), and the warm-up's own are reported apart.
 // Then the same traffic against a bare `ws` relay (no persistence, no auth): the machine's
-// ceiling. Prints a table with our figures as ratios to the relay's, and writes
+// ceiling; and against the floor: that relay as Durable Objects on workerd with a SQLite write
+// before each ack and an HTTP call before each customer message (bench/workerd-relay), the least
+// any design that keeps the product's durability and content check pays on this runtime.
+// Prints a table with our figures as ratios to the relay's, the floor's beside it, and writes
 // bench/results/<stamp>-<customers>.json and .svg (latency over time). Everything stays on
 // 127.0.0.1 and every phase is bounded in time.
 import { spawn, spawnSync } from "node:child_process";
@@ -22,7 +25,7 @@ import { latencyChart } from "./chart";
 import { type LoadOptions, type LoadPair, type LoadResult, runLoad } from "./load";
 import { cpuMeter, sampleRss } from "./process-stats";
 import { applySettings, type PublicFlow, publicFlow, type SignInFigures } from "./public-flow";
-import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay, stopAllOnExit } from "./setup";
+import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay, startWorkerdRelay, stopAllOnExit } from "./setup";
 import { round } from "./stats";
 
 const { values: args } = parseArgs({
@@ -38,6 +41,10 @@ const { values: args } = parseArgs({
     "staff-sockets": { type: "string" },
     drain: { type: "string", default: "15" },
     "no-baseline": { type: "boolean", default: false },
+    /** Skip the third run: the relay on workerd with a write and an HTTP call per message (bench/workerd-relay). */
+    "no-floor": { type: "boolean", default: false },
+    /** What the third run's relay adds per message: `store+check` (the floor), `store`, or `bare`. */
+    floor: { type: "string", default: "store+check" },
     "no-replies": { type: "boolean", default: false },
     "via-proxy": { type: "boolean", default: false },
     /** Raise the offered rate step by step until p99 passes 1 s (see `ramp`). */
@@ -72,6 +79,7 @@ const warmupMs = Number(args.warmup) * 1000;
 const staffSockets = Math.min(customers, Number(args["staff-sockets"] ?? 2000));
 const onDuty = Math.min(staffCount, Number(args["on-duty"] ?? Math.max(1, Math.ceil(staffCount / 10))));
 const sceneShare = Math.min(1, Math.max(0, Number(args.scene)));
+const floorMode = choice("floor", args.floor, ["store+check", "store", "bare"] as const);
 
 const log = (line: string) => console.log(line);
 
@@ -143,25 +151,32 @@ async function main() {
     await kefu.stop();
   }
 
-  // ---------- the bare relay ----------
+  // ---------- the baselines: the bare relay, and the product's floor on workerd ----------
+  const measureRelay = async (r: Relay): Promise<{ result: LoadResult; process: ProcessFigures }> => {
+    try {
+      const rss = sampleRss(r.pids);
+      const idleRssMb = rss.now();
+      const cpu = cpuMeter(r.pids);
+      const measured = windowCpu(r.pids);
+      const result = await runLoad({ ...common, ...relayTarget(r, pop, pairs).load, window: measured });
+      return { result, process: { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: r.pids.length, alive: r.pids.every(isAlive) } };
+    } finally {
+      await r.stop();
+    }
+  };
   let relay: LoadResult | null = null;
   let relayProcess: ProcessFigures | null = null;
+  let floor: { result: LoadResult; process: ProcessFigures } | null = null;
   if (!args["no-baseline"]) {
-    log("\n[2/2] bare ws relay (no persistence, no auth): the machine's ceiling");
-    const r = await startRelay();
-    try {
-      const rss = sampleRss([r.pid]);
-      const idleRssMb = rss.now();
-      const cpu = cpuMeter([r.pid]);
-      const measured = windowCpu([r.pid]);
-      relay = await runLoad({ ...common, ...relayTarget(r, pop, pairs).load, window: measured });
-      relayProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: 1, alive: isAlive(r.pid) };
-    } finally {
-      r.stop();
-    }
+    log("\n[2/3] bare ws relay (no persistence, no auth): the machine's ceiling");
+    ({ result: relay, process: relayProcess } = await measureRelay(await startRelay()));
+  }
+  if (!args["no-floor"]) {
+    log(`\n[3/3] the floor: the relay as Durable Objects on workerd${floorMode === "bare" ? "" : ", with a SQLite write before each ack"}${floorMode === "store+check" ? " and an HTTP call (the content check's) before each customer message" : ""}`);
+    floor = await measureRelay(await startWorkerdRelay(floorMode, log));
   }
 
-  report({ started, load0, ours, oursProcess, stored, signIn, relay, relayProcess });
+  report({ started, load0, ours, oursProcess, stored, signIn, relay, relayProcess, floor });
 }
 
 type Common = Omit<LoadOptions, TargetKeys>;
@@ -194,7 +209,7 @@ async function kefuTarget(kefu: Kefu, pop: Population): Promise<Target> {
 
 /** The relay with the same traffic shape: staff sockets open up front (the relay keeps no history to sync). */
 function relayTarget(r: Relay, pop: Population, pairs: LoadPair[]): Target {
-  return { name: "relay", pids: [r.pid], load: { pairs, urlFor: r.urlFor, inboxes: r.feeds(pop.staffIds) } };
+  return { name: "relay", pids: r.pids, load: { pairs, urlFor: r.urlFor, inboxes: r.feeds(pop.staffIds) } };
 }
 type Step = { offered: number; delivered: number; c2sP99: number; s2cP99: number; lost: number; cpuBusy: number; cpuMsPerMessage: number };
 
@@ -280,6 +295,7 @@ type Report = {
   signIn: SignInFigures | null;
   relay: LoadResult | null;
   relayProcess: ProcessFigures | null;
+  floor: { result: LoadResult; process: ProcessFigures } | null;
 };
 
 function report(r: Report) {
@@ -357,6 +373,13 @@ function report(r: Report) {
   if (Object.keys(ours.connect.errors).length > 0) console.log(`kefu connect errors: ${JSON.stringify(ours.connect.errors)}`);
   if (relay && Object.keys(relay.connect.errors).length > 0) console.log(`relay connect errors: ${JSON.stringify(relay.connect.errors)}`);
   console.log(`inbox frames received by staff feeds: ${ours.inboxFrames}${relay ? ` (relay: ${relay.inboxFrames})` : ""}`);
+  if (r.floor) {
+    const f = r.floor.result;
+    const fp = r.floor.process;
+    console.log(
+      `\nthe floor (the relay on workerd, ${floorMode}): ${round(perMessage(fp, f), 3)} ms CPU/message, ${round(busy(fp), 0)} % of a core, p99 c→s ${round(f.customerToStaff.p99, 1)} ms, s→c ${round(f.staffToCustomer.p99, 1)} ms, ${f.lost} undelivered${fp.alive ? "" : ", a process DIED"}; kefu ${ratio(perMessage(r.oursProcess, ours), perMessage(fp, f))} the floor${relay && r.relayProcess ? `, the floor ${ratio(perMessage(fp, f), perMessage(r.relayProcess, relay))} the bare relay` : ""}`,
+    );
+  }
 
   const stamp = r.started.toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const dir = join(rootDir, "bench/results");
@@ -373,6 +396,7 @@ function report(r: Report) {
         params: params(),
         kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored, signIn: r.signIn },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
+        floor: r.floor ? { mode: floorMode, ...(({ series: _s, ...rest }) => rest)(r.floor.result), process: r.floor.process } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
       },
       null,

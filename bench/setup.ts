@@ -105,11 +105,7 @@ export type Kefu = {
 
 export async function startKefu(pop: Population, o: { viaProxy?: boolean; vars?: Record<string, string>; log: (line: string) => void }): Promise<Kefu> {
   // The fake WeChat API answers every customer message's content check: its own process.
-  const { child: wechatChild, match: wechatUrl } = await startTsxChild(
-    join(rootDir, "fake-wechat/server.ts"),
-    ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET],
-    /listening on (\S+)/,
-  );
+  const { child: wechatChild, match: wechatUrl } = await startFakeWechat();
   // The seeded customers opened the mini program just now, so WeChat checks their text (43104 otherwise).
   const visits = await fetch(`${wechatUrl[1]}/__fake/visits`, {
     method: "POST",
@@ -215,16 +211,63 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export type Relay = Awaited<ReturnType<typeof startRelay>>;
+export type Relay = {
+  pids: number[];
+  urlFor: (party: "customer" | "staff", p: LoadPair) => string;
+  feeds: (staffIds: string[]) => Feed[];
+  stop: () => unknown;
+};
 
 /** The bare ws relay (bench/relay.ts) in a process of its own. */
-export async function startRelay() {
+export async function startRelay(): Promise<Relay> {
   const { child, match } = await startTsxChild(join(rootDir, "bench/relay.ts"), [], /"port":(\d+)/);
   const port = Number(match[1]);
   return {
-    pid: child.pid!,
+    pids: [child.pid!],
     urlFor: (party: "customer" | "staff", p: LoadPair) => `ws://127.0.0.1:${port}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
     feeds: (staffIds: string[]): Feed[] => staffIds.map((staffId) => ({ staffId, url: () => `ws://127.0.0.1:${port}/inbox/${staffId}` })),
     stop: started(() => child.kill("SIGTERM")),
   };
+}
+
+async function startFakeWechat() {
+  return startTsxChild(join(rootDir, "fake-wechat/server.ts"), ["--port", String(await freePort()), "--appid", FAKE_APPID, "--secret", FAKE_SECRET], /listening on (\S+)/);
+}
+
+/** What the workerd relay adds to each message (bench/workerd-relay/worker.ts). */
+export type WorkerdRelayMode = "bare" | "store" | "store+check";
+
+/**
+ * The same relay as Durable Objects on kefu's runtime (bench/workerd-relay): what workerd itself
+ * costs per message (sockets, actor events, an RPC), apart from what kefu does.
+ */
+export async function startWorkerdRelay(mode: WorkerdRelayMode, log: (line: string) => void): Promise<Relay> {
+  const persistTo = mkdtempSync(join(tmpdir(), "kefu-workerd-relay-"));
+  // The check's HTTP call goes to the fake WeChat API, which answers it (an invalid-token error: the same round trip).
+  const wechat = mode === "store+check" ? await startFakeWechat() : null;
+  const vars: Record<string, string> = mode === "bare" ? {} : { RELAY_STORE: "1" };
+  if (wechat) vars.RELAY_CHECK_URL = `${wechat.match[1]}/wxa/msg_sec_check?access_token=bench`;
+  const { startWorker } = await import("../scripts/system");
+  const system = await startWorker({ persistTo, wechatBaseUrl: "http://127.0.0.1:9", config: join(rootDir, "bench/workerd-relay/wrangler.toml"), vars }).catch((error) => {
+    wechat?.child.kill("SIGTERM");
+    throw error;
+  });
+  const stop = started(async () => {
+    await system.stop();
+    wechat?.child.kill("SIGTERM");
+    rmSync(persistTo, { recursive: true, force: true });
+  });
+  try {
+    const pids = findWorkerds(system.process.pid!);
+    const base = `ws://127.0.0.1:${await runtimePort(pids, system.port, log)}`;
+    return {
+      pids,
+      urlFor: (party, p) => `${base}/room/${p.conversationId}?party=${party}&staff=${p.staffId}`,
+      feeds: (staffIds) => staffIds.map((staffId) => ({ staffId, url: () => `${base}/inbox/${staffId}` })),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

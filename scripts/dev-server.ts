@@ -5,7 +5,7 @@
 // 0.25 ms, and 2 ms per D1 batch instead of 0.7 ms. Production has no inspector attached, so the
 // tests and benchmarks run without it; `--inspect` turns it on for debugging.
 //
-//   tsx scripts/dev-server.ts --port 8787 --persist-to .wrangler/state [--var K:V]... [--inspect [port]]
+//   tsx scripts/dev-server.ts [--config wrangler.toml] --port 8787 --persist-to .wrangler/state [--var K:V]... [--inspect [port]]
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
@@ -14,6 +14,7 @@ import { rootDir } from "./wrangler";
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: "8787" },
+    config: { type: "string", default: join(rootDir, "wrangler.toml") },
     "persist-to": { type: "string", default: join(rootDir, ".wrangler/state") },
     var: { type: "string", multiple: true, default: [] },
     inspect: { type: "string" },
@@ -28,7 +29,7 @@ const bindings = Object.fromEntries(
 );
 
 const worker = await unstable_startWorker({
-  config: join(rootDir, "wrangler.toml"),
+  config: values.config,
   bindings,
   // `wrangler dev` derives this from compatibility_flags; its API takes it as given (nodejs_compat, v2).
   build: { nodejsCompatMode: "v2" },

@@ -26,6 +26,8 @@ export type SystemOptions = {
   inheritOutput?: boolean;
   /** Turn on the DevTools inspector on this port (off by default: see scripts/dev-server.ts). */
   inspect?: number;
+  /** Another wrangler config than the product's (the benchmark's workerd relay). */
+  config?: string;
 };
 
 export type RunningSystem = { url: string; port: number; persistTo: string; process: ChildProcess; stop(): Promise<void> };
@@ -116,6 +118,7 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     // KEFU_INSPECT_PORT: DevTools for any system a test or benchmark starts (bench/profile.ts uses it).
     ...(inspect ? ["--inspect", String(inspect)] : []),
+    ...(opts.config ? ["--config", opts.config] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: rootDir,
