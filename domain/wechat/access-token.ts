@@ -23,12 +23,12 @@ function keep(token: string): string {
 
 /** Runs `fn` with the shared token; a token WeChat rejects is refreshed once and `fn` retried once. */
 export function withWechatToken<T>(env: Pick<Env, "WechatTokenRoom">, fn: (token: string) => Promise<T>): Promise<T> {
-  const room = tokenRoom(env);
+  // The room's stub (a name hash) only when the isolate's token will not do.
   return withAccessToken(
-    async () => (local && local.until > Date.now() ? local.token : keep(await room.token())),
+    async () => (local && local.until > Date.now() ? local.token : keep(await tokenRoom(env).token())),
     async (bad) => {
       if (local?.token === bad) local = null;
-      return keep(await room.invalidate(bad));
+      return keep(await tokenRoom(env).invalidate(bad));
     },
     fn,
   );

@@ -216,13 +216,13 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  function url(path: string, query: Record<string, string>): URL {
-    const u = new URL(base + path);
-    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-    return u;
+  /** A string, not a URL object: fetch parses it once either way. */
+  function url(path: string, query: Record<string, string>): string {
+    const search = new URLSearchParams(query).toString();
+    return search ? `${base}${path}?${search}` : base + path;
   }
 
-  async function send(route: WechatRoute, target: URL, body?: unknown): Promise<Response> {
+  async function send(route: WechatRoute, target: string, body?: unknown): Promise<Response> {
     const init: RequestInit = body === undefined
       ? { method: "GET" }
       : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
@@ -242,8 +242,11 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     } catch (cause) {
       throw new WechatUnreachableError(route, isTimeout(cause) ? "timeout" : "bad_response", { cause });
     }
-    const err = errorSchema.safeParse(json);
-    if (err.success && err.data.errcode !== 0) throw new WechatError(err.data.errcode, err.data.errmsg, route);
+    // Only an answer with a non-zero errcode is an error (most carry none, or 0): one schema parse each.
+    if (typeof json === "object" && json !== null && "errcode" in json && json.errcode !== 0) {
+      const err = errorSchema.safeParse(json);
+      if (err.success) throw new WechatError(err.data.errcode, err.data.errmsg, route);
+    }
     const ok = schema.safeParse(json);
     if (!ok.success) throw new WechatUnreachableError(route, "bad_response", { cause: ok.error });
     return ok.data;
