@@ -26,7 +26,7 @@ const RECENT_MAX = 1_000;
  * from the stored value, so at most that many messages more (D1 writes are idempotent).
  */
 const RECORD_EVERY = 32;
-const RECORD_AFTER_MS = 5_000;
+const RECORD_AFTER_MS = 30_000;
 const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** How long after a handover the room asks again whether D1 has it (the copier writes about every second). */
 const CONFIRM_MS = 5_000;
