@@ -217,7 +217,7 @@ type Step = { offered: number; delivered: number; c2sP99: number; s2cP99: number
  * `--ramp`: raises the offered rate (messages per second both ways: customer messages plus the
  * staff replies) step by step, each step a short run of its own, until p99 passes 1 s or
  * messages go undelivered; the saturation rate is the last step that held. Kefu first, then the
- * relay on the same steps.
+ * relay and the floor (bench/workerd-relay) on the same steps.
  */
 async function ramp(pop: Population, common: Common) {
   const rates = String(args["ramp-rates"]).split(",").map(Number);
@@ -259,19 +259,26 @@ async function ramp(pop: Population, common: Common) {
   } finally {
     await kefu.stop();
   }
+  const relaySteps = async (relay: Relay): Promise<Step[]> => {
+    try {
+      return await runSteps(relayTarget(relay, pop, pairs));
+    } finally {
+      await relay.stop();
+    }
+  };
   log("\n[ramp] bare ws relay");
-  const relay = await startRelay();
-  let theirs: Step[];
-  try {
-    theirs = await runSteps(relayTarget(relay, pop, pairs));
-  } finally {
-    relay.stop();
+  const theirs = await relaySteps(await startRelay());
+  let floor: Step[] | null = null;
+  if (!args["no-floor"]) {
+    log(`\n[ramp] the floor: the relay on workerd (${floorMode})`);
+    floor = await relaySteps(await startWorkerdRelay(floorMode, log));
   }
-  log(`\nsaturation (last step with p99 ≤ 1 s both ways and nothing undelivered): kefu ${saturation(ours)} messages/s, relay ${saturation(theirs)}${theirs.length === rates.length ? "+ (never saturated)" : ""} messages/s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+  const held = (steps: Step[]) => `${saturation(steps)}${steps.length === rates.length && saturation(steps) === rates.at(-1) ? "+ (never saturated)" : ""}`;
+  log(`\nsaturation (last step with p99 ≤ 1 s both ways and nothing undelivered): kefu ${saturation(ours)} messages/s, relay ${held(theirs)}${floor ? `, the floor ${held(floor)}` : ""} messages/s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
   const dir = join(rootDir, "bench/results");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}-ramp-${customers}.json`);
-  writeFileSync(file, JSON.stringify({ machine: { cpus: cpus().length, loadAverageAtStart: loadavg() }, params: params(), rates, kefu: ours, relay: theirs, saturation: { kefu: saturation(ours), relay: saturation(theirs) } }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine: { cpus: cpus().length, loadAverageAtStart: loadavg() }, params: params(), rates, kefu: ours, relay: theirs, floor: floor && { mode: floorMode, steps: floor }, saturation: { kefu: saturation(ours), relay: saturation(theirs), floor: floor && saturation(floor) } }, null, 2));
   log(`wrote ${file}`);
 }
 
