@@ -228,9 +228,11 @@ async function ramp(pop: Population, common: Common) {
       // Each customer message brings a reply: `rate` both ways is rate / 2 customer messages per second.
       const intervalMs = (customers / (rate / 2)) * 1000;
       const measured = windowCpu(t.pids);
-      // The first step's warm-up is the run's (--warmup): every room's first message, a cold start
-      // of all of them at once, falls in it, as in a plain run; later steps find the rooms awake.
-      const warmupMs = steps.length === 0 ? common.warmupMs : stepCommon.warmupMs;
+      // Every room's first message of a step falls in its warm-up, as in a plain run: each step opens
+      // its sockets anew, and rooms hibernate while the rest connect, so that message wakes them.
+      // The first step warms up for --warmup (the cold start of every room), later ones for one
+      // and a half intervals at their rate.
+      const warmupMs = Math.max(stepCommon.warmupMs, intervalMs * 1.5, steps.length === 0 ? common.warmupMs : 0);
       const r = await runLoad({ ...stepCommon, warmupMs, intervalMs, ...t.load, window: measured });
       const cpuSeconds = measured.seconds();
       const windowS = stepCommon.durationMs / 1000;
