@@ -208,8 +208,8 @@ async function kefuTarget(kefu: Kefu, pop: Population): Promise<Target> {
 }
 
 /** The relay with the same traffic shape: staff sockets open up front (the relay keeps no history to sync). */
-function relayTarget(r: Relay, pop: Population, pairs: LoadPair[]): Target {
-  return { name: "relay", pids: r.pids, load: { pairs, urlFor: r.urlFor, inboxes: r.feeds(pop.staffIds) } };
+function relayTarget(r: Relay, pop: Population, pairs: LoadPair[], name = "relay"): Target {
+  return { name, pids: r.pids, load: { pairs, urlFor: r.urlFor, inboxes: r.feeds(pop.staffIds) } };
 }
 type Step = { offered: number; delivered: number; c2sP99: number; s2cP99: number; lost: number; cpuBusy: number; cpuMsPerMessage: number };
 
@@ -264,9 +264,9 @@ async function ramp(pop: Population, common: Common) {
   } finally {
     await kefu.stop();
   }
-  const relaySteps = async (relay: Relay): Promise<Step[]> => {
+  const relaySteps = async (relay: Relay, name: string): Promise<Step[]> => {
     try {
-      return await runSteps(relayTarget(relay, pop, pairs));
+      return await runSteps(relayTarget(relay, pop, pairs, name));
     } finally {
       await relay.stop();
     }
@@ -274,12 +274,12 @@ async function ramp(pop: Population, common: Common) {
   let theirs: Step[] | null = null;
   if (!args["no-baseline"]) {
     log("\n[ramp] bare ws relay");
-    theirs = await relaySteps(await startRelay());
+    theirs = await relaySteps(await startRelay(), "relay");
   }
   let floor: Step[] | null = null;
   if (!args["no-floor"]) {
     log(`\n[ramp] the floor: the relay on workerd (${floorMode})`);
-    floor = await relaySteps(await startWorkerdRelay(floorMode, log));
+    floor = await relaySteps(await startWorkerdRelay(floorMode, log), "floor");
   }
   const held = (steps: Step[]) => `${saturation(steps)}${steps.length === rates.length && saturation(steps) === rates.at(-1) ? "+ (never saturated)" : ""}`;
   log(`\nsaturation (last step with p99 ≤ 1 s both ways and nothing undelivered): kefu ${saturation(ours)}${theirs ? `, relay ${held(theirs)}` : ""}${floor ? `, the floor ${held(floor)}` : ""} messages/s; load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
