@@ -61,8 +61,12 @@ export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRe
   );
 }
 
-/** How often an entry chooses again when concurrent entries claimed its choice first. */
-const CLAIM_ATTEMPTS = 8;
+/**
+ * How often an entry chooses again when concurrent entries claimed its choice first. Each round
+ * at least one of them wins, so the last of N entries arriving together may need N rounds: 8 let
+ * the ninth of nine simultaneous entries settle on a staff member others had just taken.
+ */
+const CLAIM_ATTEMPTS = 32;
 
 /**
  * Chooses and claims the staff member for a new conversation. Balancing by load alone lets
