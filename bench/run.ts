@@ -401,7 +401,8 @@ function report(r: Report) {
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `${stamp}-${customers}`);
   const { series: oursSeries, ...oursFigures } = ours;
-  const relayFigures = relay ? (({ series: _s, ...rest }) => rest)(relay) : null;
+  const figures = ({ series: _s, ...rest }: LoadResult) => rest;
+  const relayFigures = relay ? figures(relay) : null;
   writeFileSync(
     `${base}.json`,
     JSON.stringify(
@@ -411,7 +412,7 @@ function report(r: Report) {
         params: params(),
         kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored, signIn: r.signIn },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
-        floor: r.floor ? { mode: floorMode, ...(({ series: _s, ...rest }) => rest)(r.floor.result), process: r.floor.process } : null,
+        floor: r.floor ? { mode: floorMode, ...figures(r.floor.result), process: r.floor.process } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
       },
       null,

@@ -68,6 +68,11 @@ export class ConversationRoom extends Server<Env> {
   private chain: Promise<unknown> = Promise.resolve();
   /** Inbox notifications keep their order too, without holding up acks. */
   private notifyChain: Promise<unknown> = Promise.resolve();
+
+  /** Runs `send` after the notifications queued before it; a failure is logged and does not stop the ones after. */
+  private afterNotifies(what: string, send: () => Promise<unknown>) {
+    this.notifyChain = this.notifyChain.then(send).catch((error) => console.error(`${what} failed`, error));
+  }
   private readonly limits = new IdentityFrameLimits(this.env);
 
   /** The messages, in this room's own storage (acks are given from there); D1 gets copies. */
@@ -195,9 +200,7 @@ export class ConversationRoom extends Server<Env> {
    */
   private tellWatching(staffId: string, watching: boolean) {
     const id = this.row.id;
-    this.notifyChain = this.notifyChain
-      .then(() => this.staffRoom(staffId).watching(id, watching))
-      .catch((error) => console.error("watching notify failed", error));
+    this.afterNotifies("watching notify", () => this.staffRoom(staffId).watching(id, watching));
   }
 
   override async onMessage(conn: Connection<SocketState>, raw: WSMessage) {
@@ -383,9 +386,7 @@ export class ConversationRoom extends Server<Env> {
   private pushIfAway(message: MessageRow) {
     if (hasSocket(this.ctx, { tag: "customer" })) return;
     const customerId = this.row.customerId;
-    this.notifyChain = this.notifyChain
-      .then(() => pushStaffReply(this.env, this.db, message, customerId))
-      .catch((error) => console.error("push failed", error));
+    this.afterNotifies("push", () => pushStaffReply(this.env, this.db, message, customerId));
   }
 
   /** A customer's image or voice goes to WeChat's asynchronous check (domain/wechat/media-check.ts), off the ack path. */
@@ -440,13 +441,11 @@ export class ConversationRoom extends Server<Env> {
     const queued = this.inboxPending;
     this.inboxPending = { item: toInboxItem(this.row, this.customer), loadChanged: loadChanged || (queued?.loadChanged ?? false) };
     if (queued) return;
-    this.notifyChain = this.notifyChain
-      .then(() => {
-        const { item, loadChanged } = this.inboxPending!;
-        this.inboxPending = null;
-        return this.staffRoom(item.staffId).deliver(JSON.stringify({ type: "inbox", item } satisfies ServerFrame), loadChanged);
-      })
-      .catch((error) => console.error("inbox notify failed", error));
+    this.afterNotifies("inbox notify", () => {
+      const { item, loadChanged } = this.inboxPending!;
+      this.inboxPending = null;
+      return this.staffRoom(item.staffId).deliver(JSON.stringify({ type: "inbox", item } satisfies ServerFrame), loadChanged);
+    });
   }
 
   /** StaffRoom.deliver needs nothing from onStart, so a plain stub does (no partyserver start round trip). */
@@ -459,9 +458,7 @@ export class ConversationRoom extends Server<Env> {
   private staffStub: { id: string; stub: DurableObjectStub<StaffRoom> } | undefined;
 
   private toStaffRoom(staffId: string, frame: ServerFrame, loadChanged: boolean) {
-    this.notifyChain = this.notifyChain
-      .then(() => this.staffRoom(staffId).deliver(JSON.stringify(frame), loadChanged))
-      .catch((error) => console.error("inbox notify failed", error));
+    this.afterNotifies("inbox notify", () => this.staffRoom(staffId).deliver(JSON.stringify(frame), loadChanged));
   }
 
   /**

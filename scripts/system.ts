@@ -116,7 +116,7 @@ export async function startWorker(opts: SystemOptions): Promise<RunningSystem> {
     "--persist-to",
     opts.persistTo,
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    // KEFU_INSPECT_PORT: DevTools for any system a test or benchmark starts (bench/profile.ts uses it).
+    // KEFU_INSPECT_PORT: DevTools for any system a test or benchmark starts.
     ...(inspect ? ["--inspect", String(inspect)] : []),
     ...(opts.config ? ["--config", opts.config] : []),
   ];
