@@ -33,7 +33,9 @@ export default {
     if (url.pathname.startsWith("/api/")) return app.fetch(request, env, ctx);
     return env.ASSETS.fetch(request);
   },
-  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(runScheduled(env, controller.scheduledTime, controller.cron));
+  // Awaited, not handed to waitUntil: the run is reported failed when a step fails, and
+  // wrangler's /__scheduled answers only once the steps are done.
+  async scheduled(controller: ScheduledController, env: Env) {
+    await runScheduled(env, controller.scheduledTime, controller.cron);
   },
 } satisfies ExportedHandler<Env>;
