@@ -1,21 +1,27 @@
-// One actor per identity (`staff:<id>`, `customer:<id>`): which rooms that identity has sockets in.
-// The Worker registers every socket upgrade here before it reaches the room (and is refused past
-// the identity's socket cap); when the identity's session is revoked (domain/auth/session.ts) this
-// actor tells each of those rooms to close the identity's sockets, so nothing has to poll.
+// Which rooms each identity (`staff:<id>`, `customer:<id>`) has sockets in. The Worker registers
+// every socket upgrade here before it reaches the room (and is refused past the identity's socket
+// cap); when the identity's session is revoked (domain/auth/session.ts) the identity's rooms are
+// told to close its sockets, so nothing has to poll.
+//
+// Identities are spread over SESSION_SHARDS actors by a hash, not one actor each: a burst of
+// first-time customers would otherwise create an actor, with its SQLite files, per customer, and
+// that doubled the cost of opening a conversation's first socket.
 //
 // Counts are upper bounds (sockets close without telling us); at the cap, or when the list grows
 // long, they are recounted from the rooms themselves.
 import { DurableObject } from "cloudflare:workers";
 import type { IdentityKey } from "../domain/auth/session";
 import type { Env } from "../domain/env";
+import { shardOf } from "../domain/shard";
 import type { IdentitySockets } from "./identity-sockets";
 
 export const SOCKET_ROOM_CLASSES = ["ConversationRoom", "StaffRoom", "MonitorRoom"] as const;
 export type RoomRef = { className: (typeof SOCKET_ROOM_CLASSES)[number]; name: string };
 export const isSocketRoom = (className: string): className is RoomRef["className"] => (SOCKET_ROOM_CLASSES as readonly string[]).includes(className);
 
-const ROOMS_KEY = "rooms";
-const MIN_VERSION_KEY = "minVersion";
+const SESSION_SHARDS = 64;
+/** A list of rooms longer than this is recounted before the next admission. */
+const RECOUNT_AT = 64;
 
 function stubOf(env: Env, ref: RoomRef): IdentitySockets {
   return env[ref.className].getByName(ref.name) as unknown as IdentitySockets;
@@ -27,43 +33,54 @@ const parseRef = (key: string): RoomRef => {
   return { className: key.slice(0, slash) as RoomRef["className"], name: key.slice(slash + 1) };
 };
 
-export class SessionRoom extends DurableObject<Env> {
+/** One identity's record, stored under its key. */
+type Sessions = {
   /** Rooms by `Class/name`, with the number of sockets admitted there (an upper bound). */
-  private rooms?: Map<string, number>;
-  private identity?: IdentityKey;
-  private recountAt = 64;
+  rooms: Record<string, number>;
+  /** Upgrades carrying a lower session version are refused. */
+  minVersion?: number;
+  /** A list that stays long (a staff member in many conversations) is recounted as it doubles, not on every upgrade. */
+  recountAt?: number;
+};
 
-  private async load(): Promise<Map<string, number>> {
-    this.rooms ??= new Map(Object.entries((await this.ctx.storage.get<Record<string, number>>(ROOMS_KEY)) ?? {}));
-    this.identity ??= await this.ctx.storage.get<IdentityKey>("identity");
-    return this.rooms;
+const total = (s: Sessions) => Object.values(s.rooms).reduce((a, b) => a + b, 0);
+
+export class SessionRoom extends DurableObject<Env> {
+  private read(identity: IdentityKey): Sessions {
+    return this.ctx.storage.kv.get<Sessions>(identity) ?? { rooms: {} };
   }
 
-  private async save() {
-    await this.ctx.storage.put(ROOMS_KEY, Object.fromEntries(this.rooms!));
+  private write(identity: IdentityKey, s: Sessions) {
+    if (Object.keys(s.rooms).length === 0 && s.minVersion === undefined) this.ctx.storage.kv.delete(identity);
+    else this.ctx.storage.kv.put(identity, s);
   }
 
-  /** Counts sockets from the rooms themselves and forgets rooms with none. */
-  private async recount(identity: IdentityKey, close = false): Promise<number> {
-    const rooms = await this.load();
+  /**
+   * Counts (or closes) the identity's sockets in the rooms themselves and forgets rooms with none.
+   * `open`: the sockets counted (a room that did not answer counts as stored).
+   */
+  private async recount(identity: IdentityKey, close = false): Promise<{ sessions: Sessions; open: number }> {
+    const listed = this.read(identity).rooms;
     const counts = await Promise.all(
-      [...rooms.keys()].map(async (key) => {
+      Object.keys(listed).map(async (key) => {
         try {
           return [key, await stubOf(this.env, parseRef(key)).identitySockets(identity, close)] as const;
         } catch (error) {
           console.error("identity sockets failed", key, error);
-          return [key, rooms.get(key) ?? 0] as const;
+          return [key, null] as const;
         }
       }),
     );
-    let total = 0;
+    // Read again: upgrades of this identity admitted while the rooms answered are kept.
+    const sessions = this.read(identity);
+    let open = 0;
     for (const [key, n] of counts) {
-      if (n === 0 || close) rooms.delete(key);
-      else rooms.set(key, n);
-      total += n;
+      open += n ?? listed[key] ?? 0;
+      if (n === null) continue;
+      if (n === 0 || close) delete sessions.rooms[key];
+      else sessions.rooms[key] = n;
     }
-    await this.save();
-    return total;
+    return { sessions, open };
   }
 
   /**
@@ -71,23 +88,21 @@ export class SessionRoom extends DurableObject<Env> {
    * when its token's session version was revoked meanwhile (the upgrade read the account before the bump).
    */
   async admit(identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<Admission> {
-    const rooms = await this.load();
-    if (version < ((await this.ctx.storage.get<number>(MIN_VERSION_KEY)) ?? 0)) return "revoked";
-    if (this.identity !== identity) {
-      this.identity = identity;
-      await this.ctx.storage.put("identity", identity);
-    }
+    let s = this.read(identity);
+    if (version < (s.minVersion ?? 0)) return "revoked";
     const limit = cap ?? Infinity;
-    let total = [...rooms.values()].reduce((a, b) => a + b, 0);
-    if (total >= limit || rooms.size > this.recountAt) {
-      total = await this.recount(identity);
-      // A list that stays long (a staff member in many conversations) is recounted as it doubles, not on every upgrade.
-      this.recountAt = Math.max(64, rooms.size * 2);
+    if (total(s) >= limit || Object.keys(s.rooms).length > (s.recountAt ?? RECOUNT_AT)) {
+      s = (await this.recount(identity)).sessions;
+      s.recountAt = Math.max(RECOUNT_AT, Object.keys(s.rooms).length * 2);
+      if (version < (s.minVersion ?? 0)) return "revoked";
+      if (total(s) >= limit) {
+        this.write(identity, s);
+        return "full";
+      }
     }
-    if (total >= limit) return "full";
     const key = refKey(room);
-    rooms.set(key, (rooms.get(key) ?? 0) + 1);
-    await this.save();
+    s.rooms[key] = (s.rooms[key] ?? 0) + 1;
+    this.write(identity, s);
     return "admitted";
   }
 
@@ -96,13 +111,15 @@ export class SessionRoom extends DurableObject<Env> {
    * are refused from now on. Returns how many sockets were open.
    */
   async revoke(identity: IdentityKey, newVersion: number): Promise<number> {
-    this.identity = identity;
-    await this.ctx.storage.put({ identity, [MIN_VERSION_KEY]: newVersion });
-    return this.recount(identity, true);
+    const before = this.read(identity);
+    this.write(identity, { ...before, minVersion: Math.max(newVersion, before.minVersion ?? 0) });
+    const { sessions, open } = await this.recount(identity, true);
+    this.write(identity, sessions);
+    return open;
   }
 }
 
-const sessionRoom = (env: Env, identity: IdentityKey) => env.SessionRoom.getByName(identity);
+const sessionRoom = (env: Env, identity: IdentityKey) => env.SessionRoom.getByName(shardOf(identity, SESSION_SHARDS));
 
 /** `revoked`: the token's session was revoked; `full`: the identity is at its socket cap. */
 export type Admission = "admitted" | "revoked" | "full";
