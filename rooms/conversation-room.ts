@@ -36,6 +36,8 @@ import { broadcastTo, hasSocket } from "./room-broadcast";
 /** `refused`: the first send of this socket refused for now, and when it arrived (see `refuse`). */
 const RECENT_ACKS = 500;
 const SNAPSHOT_KEY = "conversation";
+/** Where partyserver keeps a room's name (NAME_STORAGE_KEY in its source). */
+const PARTYSERVER_NAME_KEY = "__ps_name";
 /**
  * A message changes the row in memory only; the snapshot is written again once it is this many
  * messages behind (and on every other change). A room that wakes replays the messages after it.
@@ -545,13 +547,31 @@ export class ConversationRoom extends Server<Env> {
    * it first started, D1's, kept as its snapshot so that its start (next, for the socket) reads no D1.
    */
   async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
-    let row: ConversationRow | undefined = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row;
-    if (!row) {
-      const found = await loadConversation(createDb(this.env), id);
-      if (found) this.ctx.storage.kv.put(SNAPSHOT_KEY, found satisfies Snapshot);
-      row = found?.row;
-    }
+    const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare(id)))?.row;
     return row ? { customerId: row.customerId, staffId: row.staffId } : null;
+  }
+
+  /** The D1 read of a new room's first access, shared: a conversation's two sockets often arrive together. */
+  private firstAccess?: Promise<Snapshot | null>;
+
+  /**
+   * A new room takes its snapshot from D1 and writes, in the same commit, what its start would
+   * otherwise write in commits of its own: the message table, and partyserver's name record
+   * (its start writes `__ps_name` unless it is there). Each commit is an fsync locally, and a burst
+   * of first connections was bound by them.
+   */
+  private async prepare(id: string): Promise<Snapshot | null> {
+    try {
+      const found = await loadConversation(createDb(this.env), id);
+      if (found) {
+        this.ctx.storage.kv.put(SNAPSHOT_KEY, found satisfies Snapshot);
+        MessageLog.createTable(this.ctx.storage.sql);
+        if (this.ctx.id.name) this.ctx.storage.kv.put(PARTYSERVER_NAME_KEY, this.ctx.id.name);
+      }
+      return found;
+    } finally {
+      this.firstAccess = undefined;
+    }
   }
 
   /** SessionRoom: counts (or closes, when the session was revoked) an identity's sockets here. */

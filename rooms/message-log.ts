@@ -13,6 +13,11 @@ export class MessageLog {
     private readonly sql: SqlStorage,
     private readonly conversationId: string,
   ) {
+    MessageLog.createTable(sql);
+  }
+
+  /** Creates the table (a no-op once it exists). */
+  static createTable(sql: SqlStorage) {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS messages (
         seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, sender_type TEXT NOT NULL, sender_id TEXT NOT NULL,
