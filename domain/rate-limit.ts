@@ -7,7 +7,8 @@
 // The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
 // key, so every isolate and every machine sees the same count; an identity's frame buckets live in
 // the ConversationRoom, the only place that conversation's frames arrive. The socket cap is
-// counted by that identity's SessionRoom (rooms/session-room.ts); only its `limit` counts.
+// counted by that identity's SessionRoom (rooms/session-room.ts), only its `limit` counting, and
+// so are the identity's upgrades (socket_token), which it sees every one of.
 import { z } from "zod";
 
 export const RATE_POLICIES = [
@@ -156,9 +157,12 @@ export class FrameLimiter {
   }
 }
 
-/** How many sockets one identity may hold open at once; null: no cap. */
-export function socketCap(spec: string | undefined): number | null {
-  return rateLimits(spec).sockets_identity?.limit ?? null;
+/** What one identity's socket upgrades are held to: how many it may hold open at once (null: no cap), and how often it may upgrade. */
+export type SocketLimits = { cap: number | null; upgrades: RateRule | null };
+
+export function socketLimits(spec: string | undefined): SocketLimits {
+  const limits = rateLimits(spec);
+  return { cap: limits.sockets_identity?.limit ?? null, upgrades: limits.socket_token };
 }
 
 export const RATE_LIMITED_MESSAGE = "操作太频繁，请稍后再试";

@@ -1,6 +1,6 @@
 // Which rooms each identity (`staff:<id>`, `customer:<id>`) has sockets in. The Worker registers
 // every socket upgrade here before it reaches the room (and is refused past the identity's socket
-// cap); when the identity's session is revoked (domain/auth/session.ts) the identity's rooms are
+// cap or upgrade rate); when the identity's session is revoked (domain/auth/session.ts) the identity's rooms are
 // told to close its sockets, so nothing has to poll.
 //
 // Identities are spread over SESSION_SHARDS actors by a hash, not one actor each: a burst of
@@ -12,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { IdentityKey } from "../domain/auth/session";
 import type { Env } from "../domain/env";
+import { BucketMap, type SocketLimits } from "../domain/rate-limit";
 import { shardOf } from "../domain/shard";
 import type { IdentitySockets } from "./identity-sockets";
 
@@ -46,6 +47,9 @@ type Sessions = {
 const total = (s: Sessions) => Object.values(s.rooms).reduce((a, b) => a + b, 0);
 
 export class SessionRoom extends DurableObject<Env> {
+  /** Upgrades per identity (socket_token), in memory as the Worker's other buckets are (rooms/rate-limiter.ts). */
+  private readonly upgrades = new BucketMap();
+
   private read(identity: IdentityKey): Sessions {
     return this.ctx.storage.kv.get<Sessions>(identity) ?? { rooms: {} };
   }
@@ -84,13 +88,18 @@ export class SessionRoom extends DurableObject<Env> {
   }
 
   /**
-   * Registers a socket about to open in `room`; false when the identity already has `cap` open, or
-   * when its token's session version was revoked meanwhile (the upgrade read the account before the bump).
+   * Registers a socket about to open in `room`, unless the identity's token's session version was
+   * revoked meanwhile (the upgrade read the account before the bump), it upgrades too often, or it
+   * already holds its cap of sockets open.
    */
-  async admit(identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<Admission> {
+  async admit(identity: IdentityKey, room: RoomRef, limits: SocketLimits, version: number): Promise<Admission> {
     let s = this.read(identity);
     if (version < (s.minVersion ?? 0)) return "revoked";
-    const limit = cap ?? Infinity;
+    if (limits.upgrades) {
+      const verdict = this.upgrades.take(identity, limits.upgrades);
+      if (!verdict.allowed) return { retryAfterMs: verdict.retryAfterMs };
+    }
+    const limit = limits.cap ?? Infinity;
     if (total(s) >= limit || Object.keys(s.rooms).length > (s.recountAt ?? RECOUNT_AT)) {
       s = (await this.recount(identity)).sessions;
       s.recountAt = Math.max(RECOUNT_AT, Object.keys(s.rooms).length * 2);
@@ -121,13 +130,13 @@ export class SessionRoom extends DurableObject<Env> {
 
 const sessionRoom = (env: Env, identity: IdentityKey) => env.SessionRoom.getByName(shardOf(identity, SESSION_SHARDS));
 
-/** `revoked`: the token's session was revoked; `full`: the identity is at its socket cap. */
-export type Admission = "admitted" | "revoked" | "full";
+/** `revoked`: the token's session was revoked; `full`: the identity is at its socket cap; `retryAfterMs`: it upgrades too often. */
+export type Admission = "admitted" | "revoked" | "full" | { retryAfterMs: number };
 
 /** Registers a socket upgrade. Fails open. */
-export async function admitSocket(env: Env, identity: IdentityKey, room: RoomRef, cap: number | null, version: number): Promise<Admission> {
+export async function admitSocket(env: Env, identity: IdentityKey, room: RoomRef, limits: SocketLimits, version: number): Promise<Admission> {
   try {
-    return await sessionRoom(env, identity).admit(identity, room, cap, version);
+    return await sessionRoom(env, identity).admit(identity, room, limits, version);
   } catch (error) {
     console.error("session room unavailable", error);
     return "admitted";

@@ -8,7 +8,8 @@ import { tokenPrincipal } from "./http/auth";
 import { ApiError, errorResponse, forbidden, notFound, unauthorized } from "../domain/errors";
 import { seesAllConversations } from "../domain/auth/token";
 import { identityKey } from "../domain/auth/session";
-import { socketCap } from "../domain/rate-limit";
+import { socketLimits } from "../domain/rate-limit";
+import { tooManyRequests } from "./http/rate-limit";
 import { admitSocket, isSocketRoom } from "../rooms/session-room";
 
 /**
@@ -38,9 +39,10 @@ export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: 
     return errorResponse(notFound());
   }
   if (!isSocketRoom(lobby.className)) return errorResponse(notFound());
-  const admitted = await admitSocket(env, identityKey(p), { className: lobby.className, name: lobby.name }, socketCap(env.RATE_LIMITS), p.ver);
+  const admitted = await admitSocket(env, identityKey(p), { className: lobby.className, name: lobby.name }, socketLimits(env.RATE_LIMITS), p.ver);
   if (admitted === "revoked") return errorResponse(unauthorized("登录已失效，请重新登录"));
   if (admitted === "full") return errorResponse(new ApiError("rate_limited", "连接数过多，请关闭其他窗口后重试"));
+  if (admitted !== "admitted") return errorResponse(tooManyRequests(admitted));
   const forwarded = new Request(request);
   forwarded.headers.set(IDENTITY_HEADER, JSON.stringify(who));
   return forwarded;
