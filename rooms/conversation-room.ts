@@ -4,7 +4,8 @@ import { type Connection, type ConnectionContext, Server, type WSMessage } from 
 import { createDb, type Db } from "../domain/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../domain/db/mappers";
 import type { Env } from "../domain/env";
-import { actorError } from "../domain/errors";
+import { actorError, errorResponse, forbidden, notFound } from "../domain/errors";
+import { canSee } from "../domain/access";
 import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
@@ -543,15 +544,22 @@ export class ConversationRoom extends Server<Env> {
   // ---------- RPC from the Worker ----------
 
   /**
-   * Who this conversation belongs to, for the Worker's socket check: the room's own row, or, before
-   * it first started, D1's, kept as its snapshot so that its start (next, for the socket) reads no D1.
+   * A socket upgrade (the only request the Worker lets through) is checked here, against the room's
+   * own row, or, before it first started, D1's, kept as its snapshot so that its start reads no D1.
+   * The Worker verified the token and says who connects in the identity header; checking here
+   * instead of in a call of its own saves an actor call per socket.
    */
-  async access(id: string): Promise<{ customerId: string; staffId: string } | null> {
-    const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare(id)))?.row;
-    return row ? { customerId: row.customerId, staffId: row.staffId } : null;
+  override async fetch(request: Request): Promise<Response> {
+    const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare(this.name)))?.row;
+    const who = identityOf(request);
+    const p = { role: who.role, sub: who.id };
+    // A customer is not told whether someone else's conversation exists.
+    if (!row || (p.role === "customer" && !canSee(p, row))) return errorResponse(notFound("会话不存在"));
+    if (!canSee(p, row)) return errorResponse(forbidden("无权进入此会话"));
+    return super.fetch(request);
   }
 
-  /** The D1 read of a new room's first access, shared: a conversation's two sockets often arrive together. */
+  /** The D1 read of a new room's first upgrade, shared: a conversation's two sockets often arrive together. */
   private firstAccess?: Promise<Snapshot | null>;
 
   /**

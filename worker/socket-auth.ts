@@ -2,7 +2,6 @@
 import type { Lobby } from "partyserver";
 import { IDENTITY_HEADER, type Identity } from "../rooms/identity";
 import { MONITOR_ROOM } from "../rooms/monitor-room";
-import { canSee } from "../domain/access";
 import type { Env } from "../domain/env";
 import { tokenPrincipal } from "./http/auth";
 import { ApiError, errorResponse, forbidden, notFound, unauthorized } from "../domain/errors";
@@ -23,11 +22,7 @@ export async function authorizeSocket(request: Request, lobby: Lobby<Env>, env: 
   if (!p) return errorResponse(unauthorized("登录已失效，请重新登录"));
   let who: Identity;
   if (lobby.className === "ConversationRoom") {
-    // The room answers from its own row (D1 only before it first started).
-    const row = await env.ConversationRoom.getByName(lobby.name).access(lobby.name);
-    // A customer is not told whether someone else's conversation exists.
-    if (!row || (p.role === "customer" && !canSee(p, row))) return errorResponse(notFound("会话不存在"));
-    if (!canSee(p, row)) return errorResponse(forbidden("无权进入此会话"));
+    // The room checks the right to join against its own row (rooms/conversation-room.ts fetch).
     who = { party: p.role === "customer" ? "customer" : "staff", id: p.sub, role: p.role };
   } else if (lobby.className === "StaffRoom") {
     if (p.role === "customer" || p.sub !== lobby.name) return errorResponse(forbidden("只能连接自己的工作台"));
