@@ -32,14 +32,27 @@ export type SystemOptions = {
 
 export type RunningSystem = { url: string; port: number; persistTo: string; process: ChildProcess; stop(): Promise<void> };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port for a server started later (wrangler binds it seconds after this returns), taken below
+ * the kernel's ephemeral range (32768–60999 on Linux): a port of that range, once released, can
+ * become the local port of any of the thousands of client sockets a test run opens, and workerd
+ * then failed to bind it and wrangler hung ("Address already in use", a whole test file lost).
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = PORTS.from + Math.floor(Math.random() * (PORTS.to - PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORTS.from}–${PORTS.to}`);
+}
+
+const PORTS = { from: 20_000, to: 32_000 };
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
