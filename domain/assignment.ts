@@ -1,7 +1,7 @@
 // Who takes a new conversation (seed rules 6.1):
 // outside working hours the on-duty staff; otherwise the exclusive staff (by scene or the
 // customer's binding) when reachable; else the default staff with the least current load.
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { staff } from "./db/schema";
 import { currentLoads } from "./monitor";
@@ -61,32 +61,53 @@ export async function chooseStaff(db: Db, settings: Settings, opts: AssignmentRe
   );
 }
 
-/**
- * How often an entry chooses again when concurrent entries claimed its choice first. Each round
- * at least one of them wins, so the last of N entries arriving together may need N rounds: 8 let
- * the ninth of nine simultaneous entries settle on a staff member others had just taken.
- */
-const CLAIM_ATTEMPTS = 32;
+/** Pools balanced by load (rule 6.1), with how their members rank by presence, as pickStaff ranks them. */
+const BALANCED_POOLS = {
+  default: { member: "s.is_default", rank: "CASE s.presence WHEN 'online' THEN 0 WHEN 'busy' THEN 1 ELSE 2 END" },
+  on_duty: { member: "s.is_on_duty", rank: "CASE s.presence WHEN 'offline' THEN 1 ELSE 0 END" },
+} as const;
+
+/** Later than every earlier claim, even within one millisecond, so equals rotate strictly. */
+const nextClaimAt = (now: number) => sql`max(${now}, (SELECT max(${staff.lastAssignedAt}) FROM ${staff}) + 1)`;
 
 /**
- * Chooses and claims the staff member for a new conversation. Balancing by load alone lets
+ * Claims the least loaded member of a pool in one statement: the choice is made again when the
+ * statement runs, and D1 runs one at a time, so each of many entries arriving together sees the
+ * claims before it (the newest claim ranks last among equals). Load counts started conversations,
+ * as currentLoads does.
+ */
+async function claimLeastLoaded(db: Db, pool: keyof typeof BALANCED_POOLS, now: number): Promise<StaffRow | undefined> {
+  const { member, rank } = BALANCED_POOLS[pool];
+  const [claimed] = await db
+    .update(staff)
+    .set({ lastAssignedAt: nextClaimAt(now) })
+    .where(
+      sql`${staff.id} = (SELECT s.id FROM staff s WHERE s.disabled = 0 AND ${sql.raw(member)} = 1
+        ORDER BY ${sql.raw(rank)},
+          (SELECT count(*) FROM conversations c WHERE c.staff_id = s.id AND c.status IN ('pending', 'active') AND c.started_at IS NOT NULL),
+          s.last_assigned_at, s.code
+        LIMIT 1)`,
+    )
+    .returning();
+  return claimed;
+}
+
+/**
+ * Chooses and claims the staff member for a new conversation. Balancing by load alone would let
  * entries that arrive together all read the same loads and pile onto one staff member (a new
- * conversation holds no load until its first message); so a choice among default staff counts
- * only if nobody was assigned to that staff member since it was read, and otherwise the entry
- * chooses again, now seeing them as the most recently assigned.
+ * conversation holds no load until its first message); so a choice within a balanced pool is
+ * made again by the claim itself, which also marks the one chosen as the most recently assigned.
  */
 export async function assignStaff(db: Db, settings: Settings, opts: AssignmentRequest & { now: number }): Promise<Assignment | null> {
-  for (let attempt = 1; ; attempt++) {
-    const assignment = await chooseStaff(db, settings, opts);
-    if (!assignment) return null;
-    // Later than every earlier claim, even within one millisecond, so equals rotate strictly.
-    const claimed = await db
-      .update(staff)
-      .set({ lastAssignedAt: sql`max(${opts.now}, (SELECT max(${staff.lastAssignedAt}) FROM ${staff}) + 1)` })
-      .where(and(eq(staff.id, assignment.staff.id), eq(staff.lastAssignedAt, assignment.staff.lastAssignedAt)))
-      .returning({ id: staff.id });
-    if (claimed.length > 0 || assignment.reason !== "default" || attempt >= CLAIM_ATTEMPTS) return assignment;
+  const assignment = await chooseStaff(db, settings, opts);
+  if (!assignment) return null;
+  if (assignment.reason === "default" || assignment.reason === "on_duty") {
+    const claimed = await claimLeastLoaded(db, assignment.reason, opts.now);
+    // None: the pool emptied since it was read (staff disabled); the choice read stands.
+    return claimed ? { ...assignment, staff: claimed } : assignment;
   }
+  await db.update(staff).set({ lastAssignedAt: nextClaimAt(opts.now) }).where(eq(staff.id, assignment.staff.id));
+  return assignment;
 }
 
 /**

@@ -1,7 +1,9 @@
 // Who takes a new conversation (rule 6.1), over staff rows with their loads; no database.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Candidate, pickStaff } from "../../domain/assignment";
+import { assignStaff, type Candidate, pickStaff } from "../../domain/assignment";
+import type { Db } from "../../domain/db/client";
+import { seededDb } from "./sqlite-db";
 import { DEFAULT_SETTINGS, type Settings } from "../../domain/settings";
 
 const WORKING = Date.UTC(2026, 0, 5, 2); // Monday 10:00 in Beijing
@@ -89,5 +91,34 @@ describe("assignment choice", () => {
     assert.deepEqual(choose(unreachable, settings(), { exclusiveCode: "vip01", now: WORKING }), ["vip01", "qr", "fallback"]);
     assert.deepEqual(choose(noDefaults, settings(), { now: WORKING }), ["vip01", "direct", "fallback"]); // least load
     assert.equal(choose([staff("admin", { role: "admin" })], settings(), { now: WORKING }), null);
+  });
+});
+
+describe("assignStaff: the claim over a database", () => {
+  const alwaysWorking = settings({ workingHours: { ...DEFAULT_SETTINGS.workingHours, enabled: false } });
+  const extraDefaults = ["kf03", "kf04"].map((code) => `INSERT INTO staff (id, code, name, role, is_default, password_hash, created_at) VALUES ('s_${code}', '${code}', '${code}', 'staff', 1, 'x', 0);`).join("\n");
+  const enterTogether = async (db: Db, n: number) => {
+    const assigned = await Promise.all(Array.from({ length: n }, () => assignStaff(db, alwaysWorking, { now: WORKING })));
+    const counts: Record<string, number> = {};
+    for (const a of assigned) counts[a!.staff.code] = (counts[a!.staff.code] ?? 0) + 1;
+    return counts;
+  };
+
+  it("spreads entries that arrive together evenly over default staff of equal load, without retrying", async () => {
+    const db = await seededDb(extraDefaults);
+    // 40 at once: the old optimistic claim needed up to one round per simultaneous entry.
+    assert.deepEqual(await enterTogether(db, 40), { kf01: 10, kf02: 10, kf03: 10, kf04: 10 });
+  });
+
+  it("gives none to a staff member whose started conversations make them the most loaded", async () => {
+    const db = await seededDb(
+      `${extraDefaults}
+      INSERT INTO users (id, openid, created_at, last_active_at) VALUES ('u_load1', 'o_load1', 0, 0);
+      INSERT INTO conversations (id, customer_id, staff_id, status, source, created_at, started_at) VALUES
+        ('c_load1', 'u_load1', 's_kf01', 'active', 'direct', 0, 1), ('c_load2', 'u_load1', 's_kf01', 'pending', 'direct', 0, 1);`,
+    );
+    const counts = await enterTogether(db, 6);
+    assert.equal(counts.kf01, undefined, JSON.stringify(counts));
+    assert.deepEqual(counts, { kf02: 2, kf03: 2, kf04: 2 });
   });
 });
