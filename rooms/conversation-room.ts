@@ -541,7 +541,7 @@ export class ConversationRoom extends Server<Env> {
     this.notifyInbox(true);
   }
 
-  // ---------- RPC from the Worker ----------
+  // ---------- from the Worker ----------
 
   /**
    * A socket upgrade (the only request the Worker lets through) is checked here, against the room's
@@ -550,7 +550,7 @@ export class ConversationRoom extends Server<Env> {
    * instead of in a call of its own saves an actor call per socket.
    */
   override async fetch(request: Request): Promise<Response> {
-    const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare(this.name)))?.row;
+    const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare()))?.row;
     const who = identityOf(request);
     const p = { role: who.role, sub: who.id };
     // A customer is not told whether someone else's conversation exists.
@@ -568,9 +568,9 @@ export class ConversationRoom extends Server<Env> {
    * (its start writes `__ps_name` unless it is there). Each commit is an fsync locally, and a burst
    * of first connections was bound by them.
    */
-  private async prepare(id: string): Promise<Snapshot | null> {
+  private async prepare(): Promise<Snapshot | null> {
     try {
-      const found = await loadConversation(createDb(this.env), id);
+      const found = await loadConversation(createDb(this.env), this.name);
       if (found) {
         this.ctx.storage.kv.put(SNAPSHOT_KEY, found satisfies Snapshot);
         MessageLog.createTable(this.ctx.storage.sql);

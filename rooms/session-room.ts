@@ -1,7 +1,7 @@
 // Which rooms each identity (`staff:<id>`, `customer:<id>`) has sockets in. The Worker registers
 // every socket upgrade here before it reaches the room (and is refused past the identity's socket
-// cap or upgrade rate); when the identity's session is revoked (domain/auth/session.ts) the identity's rooms are
-// told to close its sockets, so nothing has to poll.
+// cap or upgrade rate); when the identity's session is revoked (domain/auth/session.ts), the
+// identity's rooms are told to close its sockets, so nothing has to poll.
 //
 // Identities are spread over SESSION_SHARDS actors by a hash, not one actor each: a burst of
 // first-time customers would otherwise create an actor, with its SQLite files, per customer, and
