@@ -29,7 +29,7 @@ import { D1Copy } from "./d1-copy";
 import { increasingIds } from "./increasing-ids";
 import { d1CopyRoom } from "./d1-copy-room";
 import { autoReplies } from "./auto-reply";
-import { type Identity, identityOf, sendFrame } from "./identity";
+import { answerCodelessClose, type Identity, identityOf, sendFrame } from "./identity";
 import { IdentityFrameLimits } from "./frame-limits";
 import { identitySockets, identityTag } from "./identity-sockets";
 import { broadcastTo, hasSocket } from "./room-broadcast";
@@ -193,7 +193,8 @@ export class ConversationRoom extends Server<Env> {
     if (who.party === "customer") this.tellWatching(this.row.staffId, true);
   }
 
-  override onClose(conn: Connection<Identity>) {
+  override onClose(conn: Connection<Identity>, code: number) {
+    answerCodelessClose(conn, code);
     if (conn.state?.party === "customer" && !hasSocket(this.ctx, { tag: "customer", without: conn })) this.tellWatching(this.row.staffId, false);
   }
 

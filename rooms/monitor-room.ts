@@ -6,7 +6,7 @@ import { createDb, type Db } from "../domain/db/client";
 import type { Env } from "../domain/env";
 import { monitorEntryOf, monitorSnapshot } from "../domain/monitor";
 import type { MonitorEntry, MonitorFrame } from "../protocol";
-import { identityOf } from "./identity";
+import { answerCodelessClose, identityOf } from "./identity";
 import { identitySockets, identityTag } from "./identity-sockets";
 
 export const MONITOR_ROOM = "main";
@@ -27,6 +27,10 @@ export class MonitorRoom extends Server<Env> {
     const staff = await monitorSnapshot(this.db);
     for (const entry of staff) this.sent.set(entry.staffId, JSON.stringify(entry));
     send(conn, { type: "monitor", staff });
+  }
+
+  override onClose(conn: Connection, code: number) {
+    answerCodelessClose(conn, code);
   }
 
   override getConnectionTags(_conn: Connection, ctx: ConnectionContext): string[] {

@@ -11,7 +11,7 @@ import { createDb, type Db } from "../domain/db/client";
 import { staff } from "../domain/db/schema";
 import type { Env } from "../domain/env";
 import { HEARTBEAT, parseFrame, type Presence, type ServerFrame, staffClientFrameSchema, type StaffStatus } from "../protocol";
-import { type Identity, identityOf, sendFrame } from "./identity";
+import { answerCodelessClose, type Identity, identityOf, sendFrame } from "./identity";
 import { notifyMonitor } from "./monitor-room";
 import { identitySockets } from "./identity-sockets";
 import { broadcastTo } from "./room-broadcast";
@@ -46,7 +46,8 @@ export class StaffRoom extends Server<Env> {
     sendFrame(conn, { type: "presence", staffId: this.name, presence: this.presence });
   }
 
-  override async onClose(conn: Connection) {
+  override async onClose(conn: Connection, code: number) {
+    answerCodelessClose(conn, code);
     await this.updatePresence(false, conn.id);
   }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { queryAllJson } from "../scripts/wrangler";
-import { ALWAYS_WORKING, api, conversationPath, eventually, RawSocket, useTestSystem } from "./harness";
+import { ALWAYS_WORKING, api, conversationPath, eventually, RawSocket, staffPath, useTestSystem } from "./harness";
 import { makeWorld, PNG, ROUTES, uploadForm, type World } from "./route-table";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -219,6 +219,21 @@ describe(`fuzz (seed ${SEED})`, () => {
     assert.ok(errors.every((e) => e.type === "error" && e.message.length > 0));
     assert.equal(socket.frames.filter((f) => f.type === "ack").length, 0, "nothing acknowledged");
     socket.close();
+  });
+
+  it("answers a close frame without a code (a bare close()) on every kind of room", async () => {
+    const rooms: [string, string][] = [
+      [conversationPath(world.conversationId), world.tokens.customer!],
+      [staffPath(world.staffId), world.tokens.staff!],
+      ["/parties/monitor-room/main", world.tokens.supervisor!],
+    ];
+    for (const [path, token] of rooms) {
+      const socket = new RawSocket(sys, path, token);
+      await socket.opened;
+      socket.ws.close();
+      // 1000 is the room's answer; an unanswered close ends as 1006 when the runtime drops the connection.
+      assert.equal((await socket.closed).code, 1000, path);
+    }
   });
 
   it("stored nothing, and the system still works", async () => {
