@@ -22,8 +22,7 @@ async function goOnline(code: string) {
 const presenceOf = async (code: string) => (await api(sys, "/api/colleagues", { token: admin })).body.staff.find((s: any) => s.code === code).presence;
 async function goOffline(code: string) {
   const socket = online.get(code);
-  socket?.close();
-  await socket?.closed;
+  await socket?.closeHandshake();
   online.delete(code);
   // The staff room records presence on close; wait until entry would see it.
   await eventually(async () => (await presenceOf(code)) === "offline", 5000, `${code} offline`);

@@ -206,6 +206,19 @@ export class RawSocket {
   close() {
     this.ws.close();
   }
+
+  /**
+   * Closes from this side and resolves once the room's answering close frame is in: the room has
+   * run its onClose. The TCP close behind it takes seconds locally (wrangler's dev proxy) and is
+   * not waited for. `_closeFrameReceived` is ws's own record of that frame (it has no event for it).
+   */
+  async closeHandshake(): Promise<void> {
+    this.ws.close();
+    const ws = this.ws as WebSocket & { _closeFrameReceived?: boolean };
+    while (!ws._closeFrameReceived && ws.readyState !== ws.CLOSED) await new Promise((r) => setTimeout(r, 5));
+    ws.terminate();
+    await this.closed;
+  }
 }
 
 export const conversationPath = (id: string) => `/parties/conversation-room/${id}`;

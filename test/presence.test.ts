@@ -120,8 +120,7 @@ describe("presence", () => {
     await page.waitFor("presence", (f) => f.staffId === first.id && f.presence === "online");
 
     // The page closed: a change meanwhile reaches no socket, and the reopened page reads the card.
-    page.close();
-    await page.closed;
+    await page.closeHandshake();
     firstFeed.socket.frames.length = 0;
     firstFeed.socket.send({ type: "status", presence: "busy" });
     await firstFeed.socket.waitFor("presence", (f) => f.presence === "busy");

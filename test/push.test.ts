@@ -182,8 +182,7 @@ describe("push on staff reply", () => {
     const whileOnline = await reply(s.chat, "在线时的回复");
     await customerSocket.waitFor("message", (f) => f.message.seq === whileOnline, WAIT);
     // Once the close handshake is done the room no longer counts the socket as connected.
-    customerSocket.close();
-    await customerSocket.closed;
+    await customerSocket.closeHandshake();
     // Pushes run in order, so once the later one is recorded the earlier one was decided.
     const afterLeaving = await reply(s.chat, "离开后的回复");
     const list = await settled(s, 1);
