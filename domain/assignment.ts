@@ -3,8 +3,8 @@
 // customer's binding) when reachable; else the default staff with the least current load.
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "./db/client";
-import { staff } from "./db/schema";
-import { currentLoads } from "./monitor";
+import { conversations, staff } from "./db/schema";
+import { currentLoads, holdsLoad } from "./monitor";
 import { isWorkingTime, type Settings } from "./settings";
 
 export type StaffRow = typeof staff.$inferSelect;
@@ -73,8 +73,7 @@ const nextClaimAt = (now: number) => sql`max(${now}, (SELECT max(${staff.lastAss
 /**
  * Claims the least loaded member of a pool in one statement: the choice is made again when the
  * statement runs, and D1 runs one at a time, so each of many entries arriving together sees the
- * claims before it (the newest claim ranks last among equals). Load counts started conversations,
- * as currentLoads does.
+ * claims before it (the newest claim ranks last among equals).
  */
 async function claimLeastLoaded(db: Db, pool: keyof typeof BALANCED_POOLS, now: number): Promise<StaffRow | undefined> {
   const { member, rank } = BALANCED_POOLS[pool];
@@ -84,7 +83,7 @@ async function claimLeastLoaded(db: Db, pool: keyof typeof BALANCED_POOLS, now: 
     .where(
       sql`${staff.id} = (SELECT s.id FROM staff s WHERE s.disabled = 0 AND ${sql.raw(member)} = 1
         ORDER BY ${sql.raw(rank)},
-          (SELECT count(*) FROM conversations c WHERE c.staff_id = s.id AND c.status IN ('pending', 'active') AND c.started_at IS NOT NULL),
+          (SELECT count(*) FROM ${conversations} WHERE ${conversations.staffId} = s.id AND ${holdsLoad}),
           s.last_assigned_at, s.code
         LIMIT 1)`,
     )

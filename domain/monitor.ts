@@ -5,22 +5,19 @@ import { conversations, staff } from "./db/schema";
 import type { MonitorEntry } from "../protocol";
 
 /**
- * Open (pending or active) conversations per staff member that have started (rule 6.3: a
- * conversation starts at the customer's first message); visits hold no capacity. The one load
- * figure: assignment, the monitor's 当前接待 and the staff list all read it. Staff without any are absent.
+ * A conversation that holds load: open (pending or active) and started (rule 6.3: a conversation
+ * starts at the customer's first message); visits hold no capacity. The one load figure:
+ * assignment (also inside its claim), the monitor's 当前接待 and the staff list all count it.
  */
+export const holdsLoad = and(inArray(conversations.status, ["pending", "active"]), isNotNull(conversations.startedAt));
+
+/** Conversations holding load per staff member; staff without any are absent. */
 export async function currentLoads(db: Db, staffIds?: string[]): Promise<Map<string, number>> {
   if (staffIds && staffIds.length === 0) return new Map();
   const rows = await db
     .select({ staffId: conversations.staffId, load: sql<number>`count(*)` })
     .from(conversations)
-    .where(
-      and(
-        inArray(conversations.status, ["pending", "active"]),
-        isNotNull(conversations.startedAt),
-        staffIds ? inArray(conversations.staffId, staffIds) : undefined,
-      ),
-    )
+    .where(and(holdsLoad, staffIds ? inArray(conversations.staffId, staffIds) : undefined))
     .groupBy(conversations.staffId);
   return new Map(rows.map((r) => [r.staffId, Number(r.load)]));
 }
