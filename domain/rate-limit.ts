@@ -6,9 +6,9 @@
 // with the RATE_LIMITS var, e.g. `RATE_LIMITS="login_ip=5/60,send_identity=off"`.
 // The Worker's buckets live in RateLimiter Durable Objects (rooms/rate-limiter.ts), sharded by
 // key, so every isolate and every machine sees the same count; an identity's frame buckets live in
-// the ConversationRoom, the only place that conversation's frames arrive. The socket cap is
-// counted by that identity's SessionRoom (rooms/session-room.ts), only its `limit` counting, and
-// so are the identity's upgrades (socket_token), which it sees every one of.
+// the ConversationRoom, the only place that conversation's frames arrive. The socket cap (only its
+// `limit` counts) and an identity's upgrade rate (socket_token) are kept by the identity's
+// SessionRoom (rooms/session-room.ts), which sees every upgrade of it.
 import { z } from "zod";
 
 export const RATE_POLICIES = [
