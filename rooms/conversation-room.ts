@@ -4,8 +4,8 @@ import { type Connection, type ConnectionContext, Server, type WSMessage } from 
 import { createDb, type Db } from "../domain/db/client";
 import { type ConversationRow, type MessageRow, toInboxItem, toMessage } from "../domain/db/mappers";
 import type { Env } from "../domain/env";
-import { actorError, errorResponse, forbidden, notFound } from "../domain/errors";
-import { canSee } from "../domain/access";
+import { actorError, errorResponse } from "../domain/errors";
+import { accessRefusal } from "../domain/access";
 import type { StaffRoom } from "./staff-room";
 import {
   clientFrameSchema,
@@ -553,11 +553,8 @@ export class ConversationRoom extends Server<Env> {
   override async fetch(request: Request): Promise<Response> {
     const row = this.row ?? this.ctx.storage.kv.get<Snapshot>(SNAPSHOT_KEY)?.row ?? (await (this.firstAccess ??= this.prepare()))?.row;
     const who = identityOf(request);
-    const p = { role: who.role, sub: who.id };
-    // A customer is not told whether someone else's conversation exists.
-    if (!row || (p.role === "customer" && !canSee(p, row))) return errorResponse(notFound("会话不存在"));
-    if (!canSee(p, row)) return errorResponse(forbidden("无权进入此会话"));
-    return super.fetch(request);
+    const refused = accessRefusal({ role: who.role, sub: who.id }, row, "无权进入此会话");
+    return refused ? errorResponse(refused) : super.fetch(request);
   }
 
   /** The D1 read of a new room's first upgrade, shared: a conversation's two sockets often arrive together. */

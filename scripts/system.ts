@@ -32,6 +32,8 @@ export type SystemOptions = {
 
 export type RunningSystem = { url: string; port: number; persistTo: string; process: ChildProcess; stop(): Promise<void> };
 
+const PORTS = { from: 20_000, to: 32_000 };
+
 /**
  * A port for a server started later (wrangler binds it seconds after this returns), taken below
  * the kernel's ephemeral range (32768–60999 on Linux): a port of that range, once released, can
@@ -45,8 +47,6 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port in ${PORTS.from}–${PORTS.to}`);
 }
-
-const PORTS = { from: 20_000, to: 32_000 };
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
