@@ -19,7 +19,9 @@
 //   type (thing, name, phrase, character_string, number, letter, symbol, time, date, amount,
 //   phone_number, car_number), never empty, else 47003; an unknown type is 47003 too.
 // - msg_sec_check: content up to 2,500 characters (40097 beyond); the openid must come from this
-//   app's jscode2session (43104) within the last 2 hours (61010).
+//   app's jscode2session (43104) within the last 2 hours (61010). The appid may call it 4,000 times
+//   a calendar minute (then 44991) and 2,000,000 times a day, counted from midnight in China (then
+//   45009), as WeChat's staff state them in its developer community; `msgSecCheckQuota` lifts it.
 // - getwxacodeunlimit: a real QR code of `wxacode:<page>?scene=<encodeURIComponent(scene)>`, as
 //   WeChat sends it: JPEG bytes with `content-type: image/jpeg`.
 // - msg_sec_check: `违规`/`risky` → risky (20001), `待审`/`review` → review (21000), else pass (100).
@@ -62,6 +64,9 @@ export const FORCE_REFRESH_GAP_MS = 30_000;
 /** msg_sec_check needs a user who opened the mini program within this long. */
 export const USER_VISIT_WINDOW_MS = 2 * 3600_000;
 export const MSG_SEC_CHECK_MAX_CHARS = 2500;
+export type MsgSecCheckQuota = { perMinute: number; perDay: number };
+export const MSG_SEC_CHECK_QUOTA: MsgSecCheckQuota = { perMinute: 4000, perDay: 2_000_000 };
+const CHINA_OFFSET_MS = 8 * 3600_000;
 
 export const ROUTES = {
   jscode2session: "/sns/jscode2session",
@@ -99,6 +104,7 @@ const ERRMSG: Record<number, string> = {
   43101: "user refuse to accept the msg",
   45009: "reach max api daily quota limit",
   43104: "this appid does not have permission",
+  44991: "reach max api minute frequence",
   45011: "api minute-quota reach limit  mustslower  retry next minute",
   47001: "data format error",
   47003: "argument invalid!",
@@ -130,6 +136,8 @@ export interface FakeWechatOptions {
   oaSecret?: string;
   /** Log each request to stdout (the CLI turns this on). */
   log?: boolean;
+  /** msg_sec_check's quota (default WeChat's, MSG_SEC_CHECK_QUOTA); null: none (benchmarks measure a check per message). */
+  msgSecCheckQuota?: MsgSecCheckQuota | null;
 }
 
 export interface FakeWechat {
@@ -234,6 +242,9 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   let currentToken: string | null = null;
   let tokenSeq = 0; // never reset, so a token from before reset() is never reissued
   let msgSeq = 0;
+  const secCheckQuota = options.msgSecCheckQuota === undefined ? MSG_SEC_CHECK_QUOTA : options.msgSecCheckQuota;
+  /** msg_sec_check calls answered in the current calendar minute and China day. */
+  let secChecks = { minute: -1, inMinute: 0, day: -1, inDay: 0 };
   const tokenLifetimeS = options.tokenLifetimeS ?? TOKEN_LIFETIME_S;
   const clock = options.now ?? Date.now;
   /** Times of force refreshes (the last day's), for the daily limit and the 30 s gap. */
@@ -401,6 +412,17 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
     },
 
     msg_sec_check(_query, body) {
+      if (secCheckQuota) {
+        const now = clock();
+        const minute = Math.floor(now / 60_000);
+        const day = Math.floor((now + CHINA_OFFSET_MS) / 86_400_000);
+        if (minute !== secChecks.minute) secChecks = { ...secChecks, minute, inMinute: 0 };
+        if (day !== secChecks.day) secChecks = { ...secChecks, day, inDay: 0 };
+        if (secChecks.inDay >= secCheckQuota.perDay) return fail(45009);
+        if (secChecks.inMinute >= secCheckQuota.perMinute) return fail(44991);
+        secChecks.inMinute++;
+        secChecks.inDay++;
+      }
       const b = asObject(body);
       if (!b || b.version !== 2 || typeof b.content !== "string") return fail(40097);
       if (typeof b.openid !== "string" || !OPENID.test(b.openid)) return fail(40003);
@@ -487,6 +509,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       tokens.clear();
       currentToken = null;
       forceRefreshes = [];
+      secChecks = { minute: -1, inMinute: 0, day: -1, inDay: 0 };
       oauthCodes.clear();
       oauthUser = { name: "h5-user" };
     },
@@ -717,6 +740,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       appid: { type: "string" },
       secret: { type: "string" },
       templates: { type: "string" },
+      "no-quota": { type: "boolean", default: false },
     },
   });
   const fake = await startFakeWechat({
@@ -724,6 +748,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     appid: values.appid,
     secret: values.secret,
     templates: values.templates?.split(",").filter(Boolean),
+    msgSecCheckQuota: values["no-quota"] ? null : undefined,
     log: true,
   });
   console.log(`[fake-wechat] listening on ${fake.url} (appid ${fake.appid})`);

@@ -174,4 +174,17 @@ describe("content check of customer text", () => {
     const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: guest.body.token });
     assert.deepEqual(history.body.messages.map((m: Message) => [m.text, m.flagged]), [["访客的消息", true]]);
   });
+
+  // Last: the rest of this system's day is without checks.
+  it("once WeChat refuses for the day's quota, flags text without asking again until midnight in China", async () => {
+    sys.wechat.failNext("msg_sec_check", 45009);
+    const refused = await send("额度用完时的消息");
+    assert.equal(refused.frame.type, "ack");
+    assert.equal((await stored(refused.clientId))?.flagged, true);
+    const before = secChecks().length;
+    const later = await send("额度用完后的下一条 违规");
+    assert.equal(later.frame.type, "ack");
+    assert.equal((await stored(later.clientId))?.flagged, true);
+    assert.equal(secChecks().length, before, "no check is asked for while the quota is spent");
+  });
 });

@@ -273,10 +273,10 @@ describe("failure injection", () => {
     await rejectsUnreachable(stub("<html>502</html>", "text/html").stableToken(), "bad_response");
     await rejectsUnreachable(stub(JSON.stringify({ access_token: "t" })).stableToken(), "bad_response");
     await rejectsUnreachable(stub(JSON.stringify({ errcode: 0 })).getUnlimitedQrCode("t", { scene: "s" }), "bad_response");
-    await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" })).getUnlimitedQrCode("t", { scene: "s" }), E.MINUTE_QUOTA);
+    await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" })).getUnlimitedQrCode("t", { scene: "s" }), E.DAILY_QUOTA);
     // The bytes decide, not the header: a JSON error labelled as an image is still an error, a
     // JPEG labelled as anything is the code with its real type, and other bytes are unusable.
-    await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" }), "image/jpeg").getUnlimitedQrCode("t", { scene: "s" }), E.MINUTE_QUOTA);
+    await rejectsWith(stub(JSON.stringify({ errcode: 45009, errmsg: "quota" }), "image/jpeg").getUnlimitedQrCode("t", { scene: "s" }), E.DAILY_QUOTA);
     const sniffed = await createWechatClient({
       baseUrl: "https://wechat.invalid", appid: "a", secret: "s",
       fetch: async () => new Response(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), { headers: { "content-type": "image/png" } }),

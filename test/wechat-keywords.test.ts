@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createWechatClient, WechatError, type WechatClient } from "../domain/wechat/client";
 import { keywordText, keywordTime } from "../domain/wechat/keywords";
-import { fakeOpenid, keywordValueValid, startFakeWechat, type FakeWechat } from "../fake-wechat/server";
+import { fakeOpenid, keywordValueValid, MSG_SEC_CHECK_QUOTA, startFakeWechat, type FakeWechat } from "../fake-wechat/server";
 import { pushTemplateConfigSchema, TEXT_KEYWORD_TYPES } from "../protocol";
 
 const AWKWARD = [
@@ -153,4 +153,39 @@ describe("the fake WeChat", () => {
     clock += 2 * 3600_000 + 1000;
     assert.equal(await check(user), 61010);
   });
+
+  test("msg_sec_check: 4,000 calls a calendar minute (44991), then the next minute's", async () => {
+    fake.reset();
+    clock = Date.UTC(2026, 0, 3, 8, 20, 30);
+    await wx.code2session("quota-user");
+    const { access_token } = await wx.stableToken();
+    const check = () => errcode(wx.msgSecCheck(access_token, { content: "你好", version: 2, scene: 2, openid: fakeOpenid("quota-user") }));
+    for (let sent = 0; sent < MSG_SEC_CHECK_QUOTA.perMinute; sent += 200) {
+      const answers = await Promise.all(Array.from({ length: 200 }, check));
+      assert.deepEqual(new Set(answers), new Set([0]));
+    }
+    assert.equal(await check(), 44991);
+    clock += 29_000; // 08:20:59: the same calendar minute
+    assert.equal(await check(), 44991);
+    clock += 1_000;
+    assert.equal(await check(), 0);
+  });
+});
+
+test("msg_sec_check: the day's quota (45009) is counted from midnight in China, not UTC", async () => {
+  let clock = Date.UTC(2026, 0, 3, 15, 59, 0); // 23:59 in China
+  const fake = await startFakeWechat({ now: () => clock, msgSecCheckQuota: { perMinute: 100, perDay: 3 } });
+  try {
+    const wx = createWechatClient({ baseUrl: fake.url, appid: fake.appid, secret: fake.secret });
+    await wx.code2session("day-user");
+    const { access_token } = await wx.stableToken();
+    const check = () => wx.msgSecCheck(access_token, { content: "你好", version: 2, scene: 2, openid: fakeOpenid("day-user") }).then(() => 0, (e: WechatError) => e.errcode);
+    assert.deepEqual([await check(), await check(), await check(), await check()], [0, 0, 0, 45009]);
+    clock += 30_000; // 23:59:30, a new minute but the same day
+    assert.equal(await check(), 45009);
+    clock += 30_000; // 00:00 in China: a new day
+    assert.equal(await check(), 0);
+  } finally {
+    await fake.close();
+  }
 });

@@ -34,9 +34,11 @@ export const WECHAT_ERRCODES = {
   ACCESS_TOKEN_EXPIRED: 42001,
   /** The user has no subscribe grant left for this template, or refused. */
   NO_SUBSCRIBE_GRANT: 43101,
-  /** Per-minute call quota reached (getwxacodeunlimit). */
-  MINUTE_QUOTA: 45009,
-  /** jscode2session: too frequent. */
+  /** msg_sec_check: the appid's 4,000 calls of this calendar minute are spent. */
+  MINUTE_FREQUENCY: 44991,
+  /** The appid's daily quota of this API is spent (days start at midnight in China). */
+  DAILY_QUOTA: 45009,
+  /** The minute's quota is spent ("retry next minute"); jscode2session: too frequent. */
   TOO_FREQUENT: 45011,
   /** Template data does not satisfy the template's rules (e.g. thing > 20 chars). */
   BAD_TEMPLATE_DATA: 47003,
