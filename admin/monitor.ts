@@ -1,9 +1,8 @@
 // Live online monitor: a socket to the MonitorRoom, which pushes a snapshot and then changes.
 import { PartySocket } from "partysocket";
 import { useEffect, useState } from "preact/hooks";
-import { loadSession } from "./api";
-import { fetchSocketTicket } from "../client/api";
-import { type MonitorEntry, monitorFrameSchema } from "../protocol";
+import { kefu } from "./api";
+import { isRevocationFrame, type MonitorEntry, monitorFrameSchema } from "../protocol";
 
 export function useMonitor(): { staff: MonitorEntry[]; connected: boolean } {
   const [staff, setStaff] = useState<MonitorEntry[]>([]);
@@ -13,12 +12,15 @@ export function useMonitor(): { staff: MonitorEntry[]; connected: boolean } {
       host: location.host,
       party: "monitor-room",
       room: "main",
-      query: async () => ({ ticket: await fetchSocketTicket(location.origin, loadSession()?.token ?? "") }),
+      // A refused ticket (a revoked session) signs the admin out, as any 401 does.
+      query: async () => ({ ticket: await kefu.socketTicket() }),
     });
     socket.addEventListener("open", () => setConnected(true));
     socket.addEventListener("close", () => setConnected(false));
     socket.addEventListener("message", (event: MessageEvent) => {
-      const parsed = monitorFrameSchema.safeParse(JSON.parse(String(event.data)));
+      const json: unknown = JSON.parse(String(event.data));
+      if (isRevocationFrame(json)) return socket.reconnect();
+      const parsed = monitorFrameSchema.safeParse(json);
       if (!parsed.success) return;
       const frame = parsed.data;
       if (frame.type === "monitor") setStaff(frame.staff);

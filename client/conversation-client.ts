@@ -9,6 +9,7 @@ import {
   type Presence,
   type ServerFrame,
   type ClientFrame,
+  isRevocationFrame,
   serverFrameSchema,
 } from "../protocol";
 
@@ -260,6 +261,7 @@ export class ConversationClient {
         this.events.typing?.(frame.by);
         return;
       case "error": {
+        if (isRevocationFrame(frame)) return this.socket.reconnect();
         const p = frame.clientId ? this.pending.get(frame.clientId) : undefined;
         if (p && FINAL_ERRORS.has(frame.code)) {
           p.state = "failed";

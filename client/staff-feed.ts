@@ -1,7 +1,7 @@
 // The staff member's own socket to their StaffRoom: presence, the live inbox feed and the heartbeat
 // that keeps them online (the room counts a socket silent for HEARTBEAT.deadAfterMs as gone).
 import PartySocket from "partysocket";
-import { HEARTBEAT, type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame, type StaffStatus } from "../protocol";
+import { HEARTBEAT, isRevocationFrame, type InboxItem, type Presence, serverFrameSchema, type StaffClientFrame, type StaffStatus } from "../protocol";
 
 export type StaffFeedEvents = {
   presence?: (presence: Presence) => void;
@@ -58,7 +58,8 @@ export class StaffFeed {
       } catch {
         return;
       }
-      if (frame.type === "presence") events.presence?.(frame.presence);
+      if (isRevocationFrame(frame)) this.socket.reconnect();
+      else if (frame.type === "presence") events.presence?.(frame.presence);
       else if (frame.type === "inbox") events.inbox?.(frame.item);
       else if (frame.type === "inbox-remove") events.remove?.(frame.conversationId, frame.reason);
     });

@@ -1,6 +1,8 @@
 // What a room does when the session of an identity ends: count or close that identity's sockets.
 // Rooms tag each socket with its identity (`staff:<id>`, `customer:<id>`, see domain/auth/session.ts).
 import type { Connection } from "partyserver";
+import { SESSION_REVOKED } from "../protocol";
+import { sendFrame } from "./identity";
 
 /** Close code of a socket whose session was revoked: the client must sign in again. */
 export const REVOKED_CLOSE_CODE = 4401;
@@ -14,7 +16,9 @@ export function identitySockets(room: { getConnections(tag?: string): Iterable<C
   for (const conn of room.getConnections(tag ?? undefined)) {
     if (conn.readyState !== WebSocket.OPEN && conn.readyState !== WebSocket.CONNECTING) continue;
     count++;
-    if (close) conn.close(REVOKED_CLOSE_CODE, "session revoked");
+    if (!close) continue;
+    sendFrame(conn, { type: "error", code: SESSION_REVOKED, message: "登录已失效，请重新登录" });
+    conn.close(REVOKED_CLOSE_CODE, "session revoked");
   }
   return count;
 }

@@ -5,6 +5,10 @@ import { describe, it } from "node:test";
 import { totpCode } from "../domain/auth/totp";
 import { conversationsSql, customersSql, mintToken, newConversationId } from "../scripts/fixtures";
 import { staffSql } from "../scripts/seed";
+import { SESSION_REVOKED } from "../protocol";
+import { ApiRequestError, fetchSocketTicket } from "../client/api";
+import { ConversationClient } from "../client/conversation-client";
+import { WebSocket } from "ws";
 import { ALWAYS_WORKING, api, conversationPath, enter, loginCustomer, loginStaff, RawSocket, staffPath, TEST_SECRET, useTestSystem } from "./harness";
 
 const ADMIN_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -53,6 +57,8 @@ async function timeToClose(what: string, sockets: RawSocket[], action: () => Pro
   // The close frame is in (the socket left OPEN only by it: this side never closes), and with it
   // the code; the TCP close behind it takes seconds locally, so it is not waited for.
   for (const s of sockets) {
+    // The revocation frame came before the close frame (clients act on it: client/conversation-client.ts).
+    assert.deepEqual(s.frames.filter((f) => f.type === "error").map((f) => f.type === "error" && f.code), [SESSION_REVOKED]);
     s.ws.terminate();
     assert.equal((await s.closed).code, 4401);
   }
@@ -103,6 +109,38 @@ describe("revocable sessions", () => {
     assert.equal((await api(sys, "/api/staff/conversations", { token: rv3.token })).status, 401);
     const fresh = await loginStaff(sys, "rv3", "new-pass-5678");
     assert.equal((await api(sys, "/api/auth/me", { token: fresh.token })).status, 200);
+  });
+
+  it("a client told of the revocation closes and asks for a ticket again at once, which signs it out", async () => {
+    const customer = await loginCustomer(sys);
+    const entry = await enter(sys, customer.token);
+    const tickets: (number | "ok")[] = [];
+    const client = new ConversationClient({
+      host: sys.host,
+      conversationId: entry.conversationId,
+      ticket: () =>
+        fetchSocketTicket(`http://${sys.host}`, customer.token).then(
+          (ticket) => (tickets.push("ok"), ticket),
+          (error: unknown) => {
+            tickets.push(error instanceof ApiRequestError ? error.status : 0);
+            throw error;
+          },
+        ),
+      self: { party: "customer", id: customer.id },
+      WebSocket,
+    });
+    const closes: number[] = [];
+    (client as unknown as { socket: EventTarget }).socket.addEventListener("close", (e) => closes.push((e as CloseEvent).code));
+    try {
+      while (!client.open) await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await api(sys, "/api/auth/logout", { method: "POST", token: customer.token })).status, 200);
+      while (!tickets.includes(401)) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(tickets.slice(0, 2), ["ok", 401]);
+      // The client closed the socket itself (partysocket's own close), not waiting for the room's 4401.
+      assert.notEqual(closes[0], 4401, `close codes seen: ${closes}`);
+    } finally {
+      client.close();
+    }
   });
 
   it("signing out ends a customer's sessions and closes their socket", async () => {
