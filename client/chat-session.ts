@@ -7,6 +7,9 @@ import { durationLabel, timeLabel } from "./format";
 import type { ConversationStatus, Message, MessageContent, MessageKind } from "../protocol";
 
 export type BubbleState = "sending" | "sent" | "failed";
+
+/** What staff see under a customer's message that WeChat's content check flagged, or that it could not check. */
+export const FLAGGED_NOTICE = "⚠ 内容待审核：未通过或未完成内容安全检测";
 export type Bubble = {
   /** Stable across the send: the client id, so a bubble keeps its place from sending to sent. */
   key: string;
@@ -22,6 +25,8 @@ export type Bubble = {
   /** Read receipt of own sent messages: 已读 / 未读. */
   receipt: string;
   error: string;
+  /** For staff: a customer's message the content check flagged or could not check (FLAGGED_NOTICE), else "". */
+  flag: string;
   /** Time label shown above the bubble when it starts a new time group, else "". */
   time: string;
 };
@@ -342,6 +347,7 @@ export class ChatSession<F> {
         state: p.state,
         receipt: "",
         error: p.error ?? "",
+        flag: "",
         at: p.createdAt,
       });
     }
@@ -368,6 +374,7 @@ export class ChatSession<F> {
       state: "sent",
       receipt: mine ? (m.seq <= this.peerReadSeq ? "已读" : "未读") : "",
       error: "",
+      flag: m.flagged && this.options.self.party === "staff" ? FLAGGED_NOTICE : "",
     };
   }
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
+import { FLAGGED_NOTICE } from "../client/chat-session";
 import { ALWAYS_WORKING, api, conversationPath, enter, eventually, loginCustomer, loginStaff, RawSocket } from "./harness";
 import { signInAs, useConsole } from "./console";
 import { testPng } from "./miniprogram-shim";
@@ -67,6 +68,10 @@ describe("workbench in the browser", () => {
     // Live: a new customer message shows without reloading.
     socket.send({ type: "send", clientId: "c-live-1", content: { kind: "text", text: "请问收益多少？" } });
     await chat.getByText("请问收益多少？").waitFor();
+    // Text WeChat's check holds for review shows its notice; the other messages carry none.
+    socket.send({ type: "send", clientId: "c-live-review", content: { kind: "text", text: "这句话待审" } });
+    await chat.locator(".msg.customer", { hasText: "这句话待审" }).locator(".flag", { hasText: FLAGGED_NOTICE }).waitFor();
+    assert.equal(await chat.locator(".flag").count(), 1);
 
     await page.getByLabel("回复内容").fill("您好，我是王主管，由我来为您解答");
     await page.getByLabel("回复内容").press("Enter");

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ALWAYS_WORKING, api, conversationPath, copiedToD1, enter, eventually, loginCustomer, loginStaff, RawSocket, startTestSystem, type TestSystem, staffCodeOf } from "./harness";
+import { FLAGGED_NOTICE } from "../client/chat-session";
 import { closePage, createWx, find, renderPage, setupMiniprogram, texts, waitForText, type WxShim } from "./miniprogram-shim";
 
 let sys: TestSystem;
@@ -73,6 +74,11 @@ describe("mini program staff pages", () => {
     await eventually(() => find(inbox, "unread-badge").length === 0, 15_000, "red dot cleared");
     assert.equal(inbox.data.rows[0].unread, 0);
     assert.equal(shim.record.titles.at(-1), "消息");
+
+    // Text WeChat's check holds for review reaches staff with a notice; the other messages carry none.
+    customerSocket.send({ type: "send", clientId: "customer-msg-0003", content: { kind: "text", text: "这句话待审" } });
+    await waitForText(chat, "flag", FLAGGED_NOTICE);
+    assert.equal(find(chat, "flag").length, 1);
 
     // A quick reply goes out as a normal message; the customer receives it.
     await eventually(() => chat.data.quickReplies.length > 0 || chat.data.connected, 10_000, "chat ready");

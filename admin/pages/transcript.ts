@@ -2,6 +2,7 @@
 import { kefu, useSignedUrl } from "../api";
 import { Badge, fmtTime, html, STATUS_NAMES, useLoad } from "../ui";
 import { LIMITS, type Message } from "../../protocol";
+import { FLAGGED_NOTICE } from "../../client/chat-session";
 
 async function allMessages(id: string): Promise<Message[]> {
   const out: Message[] = [];
@@ -45,6 +46,7 @@ export function Transcript(props: { id: string; names?: Record<string, string> }
           : html`<div class=${`msg ${m.sender}`}>
               <div class="who">${m.sender === "customer" ? detail.conversation.customerName ?? "顾客" : props.names?.[m.senderId] ?? detail.staff.name} · ${fmtTime(m.sentAt)}</div>
               <div class="bubble"><${MessageBody} m=${m} /></div>
+              ${m.flagged && m.sender === "customer" ? html`<small class="flag">${FLAGGED_NOTICE}</small>` : null}
             </div>`,
     )}
   </div>`;

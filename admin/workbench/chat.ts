@@ -80,6 +80,7 @@ export function Messages(props: { chat: ChatSession<Blob>; names: Record<string,
         ${b.time ? html`<div class="time">${b.time}</div>` : null}
         <div class="who">${who}</div>
         <div class=${`bubble state-${b.state}`}><${BubbleBody} b=${b} /></div>
+        ${b.flag ? html`<small class="flag">${b.flag}</small>` : null}
         ${b.state === "sending" ? html`<small class="muted">发送中…</small>` : null}
         ${b.state === "failed" ? html`<button class="link danger" onClick=${() => chat.retry(b.key)}>发送失败，点击重发${b.error ? `（${b.error}）` : ""}</button>` : null}
         ${b.state === "sent" && fromStaff && b.receipt ? html`<small class="muted">${b.receipt}</small>` : null}
