@@ -6,6 +6,7 @@
 // `--flow public` seeds only the staff: they sign in over HTTP, customers sign in and enter as
 // the mini program does (bench/public-flow.ts), and staff open a conversation's socket when it
 // shows on their inbox feed. `--connect burst` opens the sockets all at once.
+// `--reconnect` then opens every socket again the same way, to rooms that exist by now.
 // Latencies are measured after a warm-up (every room's first message, a cold start of the whole
 // system at once, falls in it), and the warm-up's own are reported apart.
 // Then the same traffic against a bare `ws` relay (no persistence, no auth): the machine's
@@ -55,6 +56,8 @@ const { values: args } = parseArgs({
     flow: { type: "string", default: "seeded" },
     /** `paced`: at most --concurrency handshakes in flight; `burst`: every socket at once. */
     connect: { type: "string", default: "paced" },
+    /** After the run, every socket opened again the same way: the rooms exist now, as when every client reconnects after a network drop. */
+    reconnect: { type: "boolean", default: false },
     /** Working hours containing now (`on`) or not (`off`: on-duty staff take new conversations), set through the admin API. */
     "working-hours": { type: "string", default: "on" },
     /** Staff on duty (the first N; default a tenth, at least one). */
@@ -135,6 +138,7 @@ async function main() {
   let stored: { messages: number; duplicates: number };
   let signIn: SignInFigures | null = null;
   let pairs: LoadPair[];
+  let reconnect: LoadResult["connect"] | null = null;
   try {
     const t = await kefuTarget(kefu, pop);
     const rss = sampleRss(kefu.workerds);
@@ -143,6 +147,10 @@ async function main() {
     const measured = windowCpu(kefu.workerds);
     ours = await runLoad({ ...common, ...t.load, window: measured });
     oursProcess = { rss: rss.stop(), cpuSeconds: cpu(), windowCpuSeconds: measured.seconds(), idleRssMb, processes: kefu.workerds.length, alive: kefu.workerds.every(isAlive) };
+    if (args.reconnect) {
+      log(`  every socket again, ${connectMode === "burst" ? "in one burst" : "paced"}, to the rooms that exist now (as every client reconnects after a network drop), then a few seconds of traffic`);
+      reconnect = (await runLoad({ ...common, ...t.load, warmupMs: 2_000, durationMs: 5_000, drainMs: 2_000 })).connect;
+    }
     stored = await kefu.stored();
     signIn = t.flow?.signIn() ?? null;
     // The relay gets the same conversations (in the public flow, those the rules assigned).
@@ -176,7 +184,7 @@ async function main() {
     floor = await measureRelay(await startWorkerdRelay(floorMode, log));
   }
 
-  report({ started, load0, ours, oursProcess, stored, signIn, relay, relayProcess, floor });
+  report({ started, load0, ours, oursProcess, stored, signIn, reconnect, relay, relayProcess, floor });
 }
 
 type Common = Omit<LoadOptions, TargetKeys>;
@@ -308,6 +316,8 @@ type Report = {
   oursProcess: ProcessFigures;
   stored: { messages: number; duplicates: number };
   signIn: SignInFigures | null;
+  /** The second connect phase (--reconnect), kefu only. */
+  reconnect: LoadResult["connect"] | null;
   relay: LoadResult | null;
   relayProcess: ProcessFigures | null;
   floor: { result: LoadResult; process: ProcessFigures } | null;
@@ -327,6 +337,13 @@ function report(r: Report) {
       : []),
     ["connect p50 (ms)", ours.connect.p50, relay?.connect.p50],
     ["connect p99 (ms)", ours.connect.p99, relay?.connect.p99],
+    ...(r.reconnect
+      ? ([
+          ["again, rooms existing: handshake failures", r.reconnect.failures, undefined, 0],
+          ["again, rooms existing: connect all (s)", r.reconnect.wallMs / 1000, undefined],
+          ["again, rooms existing: connect p99 (ms)", r.reconnect.p99, undefined],
+        ] as const)
+      : []),
     ...(flow === "public"
       ? ([
           ["staff joins from the inbox feed", ours.joins.count, undefined, 0],
@@ -410,7 +427,7 @@ function report(r: Report) {
         startedAt: r.started.toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: round(totalmem() / 2 ** 30), loadAverageAtStart: r.load0, node: process.version },
         params: params(),
-        kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored, signIn: r.signIn },
+        kefu: { ...oursFigures, process: r.oursProcess, storedInD1: r.stored, signIn: r.signIn, reconnect: r.reconnect },
         relay: relayFigures ? { ...relayFigures, process: r.relayProcess } : null,
         floor: r.floor ? { mode: floorMode, ...figures(r.floor.result), process: r.floor.process } : null,
         series: { kefu: oursSeries, relay: relay?.series ?? null },
@@ -443,6 +460,7 @@ function params() {
     staff: staffCount,
     flow,
     connect: connectMode,
+    reconnect: args.reconnect,
     workingHours,
     onDuty,
     sceneShare: flow === "public" ? sceneShare : undefined,
