@@ -13,6 +13,8 @@ export type FixtureMessage = {
   text: string;
   kind?: "text" | "image";
   mediaKey?: string;
+  /** The content check flagged it (stored for staff review). */
+  flagged?: boolean;
 };
 export type FixtureConversation = {
   id: string;
@@ -43,7 +45,7 @@ export function conversationSql(c: FixtureConversation): string {
     const sender = m.from === "c" ? c.customerId : m.from === "sys" ? "system" : m.from;
     const kind = m.kind ?? (type === "system" ? "system" : "text");
     rows.push(
-      `INSERT INTO messages (conversation_id, seq, client_id, sender_type, sender_id, kind, text, media_key, sent_at) VALUES (${q(c.id)}, ${i + 1}, ${q(`${c.id}-m${i + 1}`)}, '${type}', ${q(sender)}, '${kind}', ${q(kind === "image" ? null : m.text)}, ${q(m.mediaKey)}, ${times[i]});`,
+      `INSERT INTO messages (conversation_id, seq, client_id, sender_type, sender_id, kind, text, media_key, flagged, sent_at) VALUES (${q(c.id)}, ${i + 1}, ${q(`${c.id}-m${i + 1}`)}, '${type}', ${q(sender)}, '${kind}', ${q(kind === "image" ? null : m.text)}, ${q(m.mediaKey)}, ${m.flagged ? 1 : 0}, ${times[i]});`,
     );
   });
   return rows.join("\n");
@@ -65,7 +67,7 @@ export const STATS_CONVERSATIONS: FixtureConversation[] = [
     converted: true,
     messages: [
       { at: 0, from: "c", text: "你好，我想咨询理财产品" },
-      { at: 20, from: "c", text: "有稳健一点的吗？" },
+      { at: 20, from: "c", text: "有稳健一点的吗？", flagged: true },
       { at: 90, from: "s_kf01", text: "您好，我们有三款稳健型产品" },
       { at: 200, from: "c", text: "收益率大概多少？" },
       { at: 260, from: "s_kf01", text: "年化约 3.2%" },

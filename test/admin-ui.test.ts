@@ -11,6 +11,7 @@ import ExcelJS from "exceljs";
 import type { Page } from "playwright-core";
 import { rootDir } from "../scripts/wrangler";
 import { STATS_CONVERSATIONS, STATS_FIXTURE_SQL, STATS_PERIOD } from "./admin-fixtures";
+import { FLAGGED_NOTICE } from "../client/chat-session";
 import { ALWAYS_WORKING, api, enter, loginCustomer, loginStaff, RawSocket, staffPath } from "./harness";
 import { signInAs, useConsole } from "./console";
 
@@ -120,6 +121,11 @@ describe("admin console", () => {
     await page.getByTestId("transcript").getByText("您好，我是陈顾问").waitFor();
     await page.getByTestId("transcript").getByText("会话已转接给 陈顾问", { exact: false }).waitFor();
     await shot(page, "conversations");
+    // A transcript marks the message the content check flagged, and only that one.
+    await table.locator('tr[data-id="c_s1"]').click();
+    const transcript = page.getByTestId("transcript");
+    await transcript.locator(".msg.customer", { hasText: "有稳健一点的吗？" }).locator(".flag", { hasText: FLAGGED_NOTICE }).waitFor();
+    assert.equal(await transcript.locator(".flag").count(), 1);
 
     const [xlsx] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "导出 Excel" }).click()]);
     const xlsxPath = join(downloads, "export.xlsx");
@@ -136,6 +142,9 @@ describe("admin console", () => {
     const messages = wb.getWorksheet("消息")!;
     assert.equal(messages.rowCount - 1, STATS_CONVERSATIONS.reduce((n, c) => n + c.messages.length, 0));
     assert.ok(messages.getColumn(6).values.includes("你好，我想咨询理财产品"));
+    // The one message the content check flagged is marked for review; no other is.
+    const marked = messages.getRows(2, messages.rowCount - 1)!.filter((r) => r.getCell(7).value === "待审核").map((r) => r.getCell(6).value);
+    assert.deepEqual(marked, ["有稳健一点的吗？"]);
 
     const [pdf] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.getByRole("button", { name: "导出 PDF" }).click()]);
     const pdfPath = join(downloads, "export.pdf");
@@ -144,7 +153,7 @@ describe("admin console", () => {
     assert.equal(bytes.subarray(0, 5).toString(), "%PDF-");
     assert.ok(bytes.length < 400_000, `a font subset, not the whole font: ${bytes.length} bytes`);
     const text = execFileSync("pdftotext", ["-enc", "UTF-8", pdfPath, "-"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    for (const expected of ["会话记录", "你好，我想咨询理财产品", "您好，我是陈顾问", "张女士", "年化约 3.2%"]) {
+    for (const expected of ["会话记录", "你好，我想咨询理财产品", "您好，我是陈顾问", "张女士", "年化约 3.2%", "（待审核）"]) {
       assert.ok(text.includes(expected), `pdftotext shows ${expected}`);
     }
     execFileSync("pdfinfo", [pdfPath], { stdio: "ignore" });

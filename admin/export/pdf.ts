@@ -6,7 +6,7 @@ import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
 import { fmtTime } from "../ui";
 import { subsetFont } from "./font-subset";
 import type { ExportedConversation } from "./read-stream";
-import { conversationRow, CONVERSATION_COLUMNS, messageText, senderName } from "./rows";
+import { conversationRow, CONVERSATION_COLUMNS, FLAGGED_MARK, messageText, senderName } from "./rows";
 
 export type PdfAssets = { font: Uint8Array; wasm: BufferSource };
 
@@ -36,7 +36,7 @@ function documentLines(data: ExportedConversation[], title: string): Line[] {
     });
     if (c.ratingComment) lines.push({ text: `顾客评价：${withoutEmoji(c.ratingComment)}`, size: SIZE.body, color: GREY });
     for (const m of e.messages) {
-      lines.push({ text: `${fmtTime(m.sentAt)}  ${senderName(m, e)}`, size: SIZE.body, color: GREY, gapBefore: 4 });
+      lines.push({ text: `${fmtTime(m.sentAt)}  ${senderName(m, e)}${m.flagged ? `  （${FLAGGED_MARK}）` : ""}`, size: SIZE.body, color: GREY, gapBefore: 4 });
       lines.push({ text: m.kind === "emoji" ? `[表情] ${emojiName(m.text ?? "")}` : withoutEmoji(messageText(m)), size: SIZE.body, indent: 12 });
     }
   }

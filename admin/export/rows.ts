@@ -6,7 +6,9 @@ import type { ExportedConversation } from "./read-stream";
 const STATUS = { pending: "待接入", active: "进行中", ended: "已结束" } as const;
 
 export const CONVERSATION_COLUMNS = ["会话ID", "开始时间", "结束时间", "顾客", "电话", "客服", "状态", "消息数", "评分", "评价", "已解决", "已转化"];
-export const MESSAGE_COLUMNS = ["会话ID", "序号", "时间", "发送方", "类型", "内容"];
+export const MESSAGE_COLUMNS = ["会话ID", "序号", "时间", "发送方", "类型", "内容", "内容审核"];
+/** The export's mark of a message the content check flagged (see FLAGGED_NOTICE in client/chat-session.ts). */
+export const FLAGGED_MARK = "待审核";
 
 export function conversationRow({ conversation: c }: ExportedConversation): (string | number)[] {
   return [
@@ -40,5 +42,5 @@ export function messageText(m: Message): string {
 }
 
 export function messageRow(m: Message, e: ExportedConversation): (string | number)[] {
-  return [m.conversationId, m.seq, fmtTime(m.sentAt), senderName(m, e), KIND_NAMES[m.kind], messageText(m)];
+  return [m.conversationId, m.seq, fmtTime(m.sentAt), senderName(m, e), KIND_NAMES[m.kind], messageText(m), m.flagged ? FLAGGED_MARK : ""];
 }

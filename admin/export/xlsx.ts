@@ -14,7 +14,7 @@ export async function buildXlsx(data: ExportedConversation[]): Promise<Uint8Arra
   const wb = new ExcelJS.Workbook();
   wb.creator = "客服管理后台";
   const conversations = sheet(wb, "会话", CONVERSATION_COLUMNS, [26, 20, 20, 14, 14, 12, 10, 8, 6, 24, 8, 8]);
-  const messages = sheet(wb, "消息", MESSAGE_COLUMNS, [26, 6, 20, 12, 8, 60]);
+  const messages = sheet(wb, "消息", MESSAGE_COLUMNS, [26, 6, 20, 12, 8, 60, 10]);
   for (const e of data) {
     conversations.addRow(conversationRow(e));
     for (const m of e.messages) messages.addRow(messageRow(m, e));
