@@ -326,6 +326,7 @@ export class ConversationRoom extends Server<Env> {
       return;
     }
     const firstMessage = this.row.startedAt === null;
+    const pending = this.row.status === "pending";
     const message = this.store({
       conversationId: this.row.id,
       seq: this.row.lastSeq + 1,
@@ -344,6 +345,8 @@ export class ConversationRoom extends Server<Env> {
     if (firstMessage) await this.copy.flush(true).catch((error) => console.error("D1 copy of a first message failed", error));
     sendFrame(conn, { type: "ack", clientId: message.clientId, seq: message.seq, sentAt: message.sentAt, duplicate: false });
     this.broadcastFrame({ type: "message", message: toMessage(message) }, { without: conn });
+    // The first staff message makes the conversation active: every page here shows its status.
+    if (pending && this.row.status !== "pending") this.broadcastFrame({ type: "conversation", conversation: this.state() });
     if (who.party === "customer") await this.sendAutoReplies(firstMessage).catch((error) => console.error("auto reply failed", error));
     this.notifyInbox(firstMessage);
     if (who.party === "staff") this.pushIfAway(message);

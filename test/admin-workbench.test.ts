@@ -79,6 +79,8 @@ describe("workbench in the browser", () => {
     assert.equal(reply.message.sender, "staff");
     assert.equal(reply.message.senderId, "s_sup01");
     await chat.locator(".msg.staff .who", { hasText: "王主管" }).waitFor();
+    // The first staff reply makes the conversation active: the header says so without a reload.
+    await page.locator(".wb-chat-head .badge.active", { hasText: "进行中" }).waitFor();
     const sup = await loginStaff(sys, "sup01");
     const queued = async () => (await api(sys, "/api/admin/queue", { token: sup.token })).body.items.find((i: { conversationId: string }) => i.conversationId === id);
     await eventually(async () => !(await queued()), WAIT, "answered conversation leaves the queue");

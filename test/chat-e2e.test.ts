@@ -50,6 +50,8 @@ describe("customer and staff talk through the real runtime", () => {
     staffChat.send({ kind: "text", text: "您好，我是陈顾问" });
     await eventually(() => customerSide.includes("您好，我是陈顾问"), 5000, "customer receives");
     await eventually(() => customerChat.pending.size === 0 && staffChat.pending.size === 0, 5000, "all acked");
+    // The staff member's first reply makes the conversation active on both pages, live.
+    await eventually(() => customerChat.state?.status === "active" && staffChat.state?.status === "active", 5000, "both pages see it active");
     assert.deepEqual(
       customerChat.history().map((m) => [m.seq, m.sender, m.text]),
       [

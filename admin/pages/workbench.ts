@@ -11,6 +11,8 @@ import { InboxList, type InboxScope, useInbox } from "../workbench/inbox";
 import { enableNotifications, notificationsSupported, notifyCustomerMessage } from "../workbench/notify";
 import { Alert, html, PRESENCE_NAMES, STATUS_NAMES, useAction, useLoad } from "../ui";
 
+const STATUS_ORDER: ConversationStatus[] = ["pending", "active", "ended"];
+
 function ChatPane(props: { id: string; session: Session; names: Record<string, string>; transferredAway: boolean; listedStatus?: ConversationStatus }) {
   const { chat, error } = useChat(props.id, props.session);
   const colleagues = useLoad(() => kefu.colleagues(), []);
@@ -29,8 +31,8 @@ function ChatPane(props: { id: string; session: Session; names: Record<string, s
   const detail = chat.detail;
   const staffId = assignedTo(chat) ?? detail.conversation.staffId;
   const mine = staffId === props.session.id;
-  // The socket reports ending; the inbox feed also reports a pending conversation becoming active.
-  const status = chat.status === "ended" ? "ended" : (props.listedStatus ?? chat.status);
+  // The socket and the inbox list both report changes (a conversation only moves forward): the later one shows.
+  const status = STATUS_ORDER.indexOf(props.listedStatus ?? chat.status) > STATUS_ORDER.indexOf(chat.status) ? props.listedStatus! : chat.status;
   const end = () => {
     if (!confirm("确定结束这个会话吗？顾客将收到评价邀请。")) return;
     void action.run(() => kefu.end(props.id), "会话已结束");
