@@ -135,7 +135,9 @@ describe("workbench in the browser", () => {
     // Opened by its staff member: read, the red dot goes.
     await row.locator(".dot").waitFor({ state: "detached" });
     await first.socket.waitFor("read", (f) => f.by === "staff", WAIT);
-    await page.getByTestId("customer-panel").getByText("历史会话", { exact: false }).waitFor();
+    // The panel lists the customer's earlier conversations, not the open one (this customer has none).
+    await page.getByTestId("customer-panel").getByText("历史会话（0）").waitFor();
+    await page.getByTestId("customer-panel").getByText("没有更早的会话").waitFor();
     // A one-time H5 entry link for this customer, bound to this staff member.
     await page.getByTestId("customer-panel").getByRole("button", { name: "生成 H5 专属链接" }).click();
     const linkField = page.getByTestId("customer-panel").getByLabel("专属链接", { exact: false });

@@ -73,13 +73,15 @@ describe("the wx shim refuses what WeChat refuses", () => {
 describe("the mini program passes the strict shim", () => {
   it("staff save a customer's profile from the mini program (PUT, not PATCH)", async () => {
     const customer = await loginCustomer(sys, "platform-profile");
-    await enter(sys, customer.token, "kf02");
+    const entry = await enter(sys, customer.token, "kf02");
     const staff = await loginStaff(sys, "kf02");
     shim.storage.set("kefu:staff", JSON.stringify(staff));
     const firstRequest = shim.record.requests.length;
     const page = renderPage("pages/staff-customer/staff-customer");
-    page.instance.onLoad({ customerId: customer.id });
+    page.instance.onLoad({ customerId: customer.id, conversationId: entry.conversationId });
     await eventually(() => !page.data.loading, 15_000, "profile loaded");
+    // Opened from this conversation's chat: its history lists the earlier ones only (none here).
+    assert.deepEqual(page.data.history, []);
     page.setData({ tags: ["高意向"], note: "想了解理财", phone: "13800000000" });
     page.querySelector(".save-btn")!.dispatchEvent("tap");
     await eventually(() => shim.record.toasts.includes("已保存") || shim.record.toasts.length > 0, 15_000, "saved");

@@ -104,7 +104,7 @@ export function WorkbenchPage(props: { session: Session; param?: string }) {
       ${props.param
         ? html`<${ChatPane} key=${props.param} id=${props.param} session=${props.session} names=${names} transferredAway=${transferred.includes(props.param)} listedStatus=${inbox.items.find((i) => i.id === props.param)?.status} />`
         : html`<section class="wb-chat empty"><p class="muted">从左侧选择一个会话</p></section>`}
-      ${customerId ? html`<${CustomerPanel} customerId=${customerId} />` : null}
+      ${customerId && props.param ? html`<${CustomerPanel} customerId=${customerId} conversationId=${props.param} />` : null}
     </div>
   </div>`;
 }

@@ -17,12 +17,14 @@ function EntryLink(props: { customerId: string }) {
   </div>`;
 }
 
-export function CustomerPanel(props: { customerId: string }) {
+/** The customer of the open conversation (`conversationId`): profile, entry link and their earlier conversations. */
+export function CustomerPanel(props: { customerId: string; conversationId: string }) {
   const detail = useLoad(() => kefu.customer(props.customerId), [props.customerId]);
   const action = useAction();
   const d = detail.data;
   if (!d) return html`<aside class="wb-customer" aria-label="顾客资料"><p class="muted">${detail.error ?? "加载中…"}</p></aside>`;
   const c = d.customer;
+  const earlier = d.conversations.filter((v) => v.id !== props.conversationId);
   const save = (e: Event) => {
     e.preventDefault();
     const v = formValues(e.currentTarget as HTMLFormElement);
@@ -40,9 +42,10 @@ export function CustomerPanel(props: { customerId: string }) {
       <button type="submit" disabled=${action.busy}>保存资料</button>
     </form>
     <${EntryLink} customerId=${c.id} key=${c.id} />
-    <h3>历史会话（${d.conversations.length}）</h3>
+    <h3>历史会话（${earlier.length}）</h3>
+    ${earlier.length === 0 ? html`<p class="muted small">没有更早的会话</p>` : null}
     <ul class="wb-history">
-      ${d.conversations.map((v) => html`<li><a href=${`#/workbench/${v.id}`}>${fmtTime(v.lastMessageAt ?? v.createdAt)}</a> <span class=${`badge ${v.status}`}>${STATUS_NAMES[v.status]}</span><br /><small class="muted">${v.lastMessagePreview ?? ""}</small></li>`)}
+      ${earlier.map((v) => html`<li><a href=${`#/workbench/${v.id}`}>${fmtTime(v.lastMessageAt ?? v.createdAt)}</a> <span class=${`badge ${v.status}`}>${STATUS_NAMES[v.status]}</span><br /><small class="muted">${v.lastMessagePreview ?? ""}</small></li>`)}
     </ul>
   </aside>`;
 }

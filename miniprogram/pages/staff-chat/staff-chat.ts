@@ -53,7 +53,7 @@ Component({
       choosePhoto(this);
     },
     openCustomer() {
-      if (this.data.customerId) wx.navigateTo({ url: `/pages/staff-customer/staff-customer?customerId=${encodeURIComponent(this.data.customerId)}` });
+      if (this.data.customerId) wx.navigateTo({ url: `/pages/staff-customer/staff-customer?customerId=${encodeURIComponent(this.data.customerId)}&conversationId=${encodeURIComponent(this.data.conversationId)}` });
     },
     async openTransfer() {
       try {

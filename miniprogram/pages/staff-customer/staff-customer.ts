@@ -19,10 +19,11 @@ Component({
     createdAt: "",
     lastActiveAt: "",
     history: [] as ReturnType<typeof inboxRows>,
+    conversationId: "",
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      this.setData({ customerId: decodeURIComponent(query.customerId ?? "") });
+      this.setData({ customerId: decodeURIComponent(query.customerId ?? ""), conversationId: decodeURIComponent(query.conversationId ?? "") });
       void this.load();
     },
     async load() {
@@ -38,7 +39,8 @@ Component({
           tags: customer.tags,
           createdAt: timeLabel(customer.createdAt),
           lastActiveAt: timeLabel(customer.lastActiveAt),
-          history: inboxRows(conversations, (p) => api.assetUrl(p)),
+          // Earlier conversations: the open one is the chat this page was opened from.
+          history: inboxRows(conversations.filter((c) => c.id !== this.data.conversationId), (p) => api.assetUrl(p)),
         });
       } catch (error) {
         this.setData({ loading: false, error: errorText(error) });
