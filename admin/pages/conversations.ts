@@ -6,6 +6,7 @@ import { readExport } from "../export/read-stream";
 import { loadLazy, vendorFile } from "../lazy-loader";
 import { Alert, Badge, Card, fmtDate, fmtTime, formValues, html, STATUS_NAMES, useLoad } from "../ui";
 import { adminConversationSchema, adminStaffSchema } from "../../protocol";
+import { AWAITING_LABEL } from "../../client/inbox-state";
 import { Transcript } from "./transcript";
 
 const PAGE = 20;
@@ -103,7 +104,7 @@ export function ConversationsPage(props: { session: Session; param?: string }) {
           ${(list.data?.items ?? []).map(
             (c) => html`<tr class=${`clickable ${props.param === c.id ? "selected" : ""}`} data-id=${c.id} onClick=${() => (location.hash = `#/conversations/${c.id}`)}>
               <td><a href=${`#/conversations/${c.id}`}>${fmtTime(c.startedAt)}</a></td><td>${c.customerName}</td><td>${c.staffName}</td>
-              <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//>${c.awaitingReply ? html` <${Badge} kind="offline">待回复<//>` : null}</td><td>${c.messageCount}</td>
+              <td><${Badge} kind=${c.status}>${STATUS_NAMES[c.status]}<//>${c.awaitingReply ? html` <${Badge} kind="awaiting">${AWAITING_LABEL}<//>` : null}</td><td>${c.messageCount}</td>
               <td>${c.rating ? "★".repeat(c.rating) : "—"}</td>
               <td>${c.resolved ? html`<${Badge} kind="online">已解决<//>` : null} ${c.converted ? html`<${Badge} kind="info">已转化<//>` : null}</td>
               <td class="ellipsis">${c.lastMessagePreview}</td>

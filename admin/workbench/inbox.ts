@@ -113,7 +113,7 @@ export function InboxList(props: {
               <span class="inbox-top"><b>${r.name}</b><small>${r.time}</small></span>
               <span class="inbox-preview">${r.preview}</span>
               <span class="inbox-meta">
-                <span class=${`badge ${r.status}`}>${r.statusLabel}</span>
+                <span class=${`badge ${r.awaitingReply ? "awaiting" : r.status}`}>${r.statusLabel}</span>
                 ${manager ? html`<small>${props.names[props.items[i].staffId] ?? ""}</small>` : null}
               </span>
             </span>
