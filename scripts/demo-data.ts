@@ -106,5 +106,7 @@ export function demoDataSql(now = Date.now()): string {
       );
     }
   }
+  // Each customer was last active in their latest conversation (the list shows it).
+  out.push("UPDATE users SET last_active_at = COALESCE((SELECT max(last_message_at) FROM conversations WHERE customer_id = users.id), created_at) WHERE id LIKE 'u_demo%';");
   return out.join("\n");
 }
