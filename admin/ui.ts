@@ -16,13 +16,13 @@ export function fmtDate(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
-/** Seconds as "2 分 05 秒". */
+/** Seconds, rounded, as "45 秒", "2 分 05 秒" or, from an hour on, "1 小时 44 分". */
 export function fmtSeconds(s: number | null | undefined): string {
   if (s === null || s === undefined) return "—";
-  if (s < 60) return `${s} 秒`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round((s - m * 60) * 10) / 10;
-  return `${m} 分 ${rest} 秒`;
+  const whole = Math.round(s);
+  if (whole < 60) return `${whole} 秒`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} 分 ${pad(whole % 60)} 秒`;
+  return `${Math.floor(whole / 3600)} 小时 ${Math.floor((whole % 3600) / 60)} 分`;
 }
 export const fmtPct = (r: number | null | undefined) => (r === null || r === undefined ? "—" : `${(r * 100).toFixed(1)}%`);
 
