@@ -28,8 +28,10 @@ export class HttpError extends Error {
   }
 }
 
-let onUnauthorized = () => {};
-export const setUnauthorizedHandler = (fn: () => void) => (onUnauthorized = fn);
+let onUnauthorized: (notice?: string) => void = () => {};
+export const setUnauthorizedHandler = (fn: (notice?: string) => void) => (onUnauthorized = fn);
+/** Ends this browser's session: the sign-in page shows `notice`. */
+export const endSession = (notice: string) => onUnauthorized(notice);
 
 /** The shared client library's API client (schema-checked responses), used by the workbench. */
 export const kefu = new ApiClient<Blob>({

@@ -26,7 +26,7 @@ const ROUTES: Route[] = [
   { path: "stats", title: "统计报表", icon: "▤", page: StatsPage },
   { path: "templates", title: "模板", icon: "❏", page: TemplatesPage },
   { path: "settings", title: "系统设置", icon: "⚙", page: SettingsPage },
-  { path: "account", title: "账号安全", icon: "⚿", page: AccountPage },
+  { path: "account", title: "账号安全", icon: "⚿", page: AccountPage, staff: true },
 ];
 
 function currentHash(): { path: string; param?: string } {
@@ -37,17 +37,19 @@ function currentHash(): { path: string; param?: string } {
 function App() {
   const [session, setSession] = useState<Session | null>(loadSession());
   const [route, setRoute] = useState(currentHash());
+  const [notice, setNotice] = useState<string | undefined>(undefined);
   useEffect(() => {
     const onHash = () => setRoute(currentHash());
     addEventListener("hashchange", onHash);
-    setUnauthorizedHandler(() => {
+    setUnauthorizedHandler((why) => {
       saveSession(null);
       setSession(null);
+      setNotice(why ?? "登录已失效，请重新登录");
     });
     return () => removeEventListener("hashchange", onHash);
   }, []);
   if (!session) {
-    return html`<${LoginPage} onLogin=${(s: Session) => (saveSession(s), setSession(s))} />`;
+    return html`<${LoginPage} notice=${notice} onLogin=${(s: Session) => (saveSession(s), setSession(s), setNotice(undefined))} />`;
   }
   const routes = isManager(session) ? ROUTES : ROUTES.filter((r) => r.staff);
   const active = routes.find((r) => r.path === route.path) ?? routes[0];

@@ -553,6 +553,8 @@ export const staffPatchSchema = z
   .partial()
   .strict();
 export const passwordResetSchema = z.object({ password: passwordSchema }).strict();
+/** `POST /api/auth/staff/password`: a staff member changes their own password. */
+export const passwordChangeSchema = z.object({ currentPassword: z.string().min(1, "请输入当前密码").max(128), newPassword: passwordSchema }).strict();
 export const adminStaffSchema = z.object({
   id: z.string(),
   code: z.string(),

@@ -98,6 +98,36 @@ describe("admin console", () => {
     await page.close();
   });
 
+  it("lets a staff member change their own password in the browser, which signs them out everywhere", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    assert.equal((await api(sys, "/api/admin/staff", { token: admin.token, body: { code: "pw01", name: "改密客服", password: "first-pass-1" } })).status, 201);
+    const otherDevice = await loginStaff(sys, "pw01", "first-pass-1");
+    const page = await signIn("pw01", "first-pass-1");
+    await page.getByRole("link", { name: "账号安全" }).click();
+    await page.getByLabel("当前密码").fill("first-pass-1");
+    await page.getByLabel("新密码", { exact: true }).fill("second-pass-2");
+    await page.getByLabel("确认新密码").fill("second-pass-x");
+    await page.getByRole("button", { name: "修改密码" }).click();
+    await page.getByText("两次输入的新密码不一致").waitFor();
+    await page.getByLabel("当前密码").fill("not-my-password");
+    await page.getByLabel("确认新密码").fill("second-pass-2");
+    await page.getByRole("button", { name: "修改密码" }).click();
+    await page.getByText("当前密码不正确").waitFor();
+    assert.equal((await api(sys, "/api/auth/me", { token: otherDevice.token })).status, 200, "a refused change signs nobody out");
+    await page.getByLabel("当前密码").fill("first-pass-1");
+    await page.getByRole("button", { name: "修改密码" }).click();
+    // Back on the sign-in page, told why; every device of the account is signed out.
+    await page.getByText("密码已修改，请用新密码重新登录", { exact: false }).waitFor();
+    await page.getByLabel("工号").waitFor();
+    assert.equal((await api(sys, "/api/auth/me", { token: otherDevice.token })).status, 401);
+    assert.equal((await api(sys, "/api/auth/staff", { body: { code: "pw01", password: "first-pass-1" } })).status, 401);
+    await page.getByLabel("工号").fill("pw01");
+    await page.getByLabel("密码").fill("second-pass-2");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("link", { name: "工作台" }).waitFor();
+    await page.close();
+  });
+
   it("searches message content within the D1 copy window and says how far it reaches", async () => {
     const page = await signIn("sup01", "demo123");
     await page.getByRole("link", { name: "会话记录" }).click();

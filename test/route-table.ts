@@ -67,6 +67,7 @@ export const ROUTES: RouteCase[] = [
   { method: "POST", path: () => "/api/auth/staff/totp/setup", body: {}, allowed: ROLES },
   { method: "POST", path: () => "/api/auth/staff/wechat/bind", body: {}, allowed: STAFF },
   { method: "DELETE", path: () => "/api/auth/staff/wechat/bind", allowed: STAFF, ignoresBody: true },
+  { method: "POST", path: () => "/api/auth/staff/password", body: {}, allowed: STAFF },
   { method: "GET", path: () => "/api/auth/me", allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/signed-urls", body: {}, allowed: ROLES.filter((r) => r !== "anonymous") },
   { method: "POST", path: () => "/api/auth/ticket", allowed: ROLES.filter((r) => r !== "anonymous"), ignoresBody: true },

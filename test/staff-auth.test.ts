@@ -17,6 +17,7 @@ before(async () => {
       { id: "s_gone", code: "gone01", name: "已停用", password: "pass-1234" },
       { id: "s_lock", code: "lock01", name: "锁定测试", password: "pass-1234" },
       { id: "s_enc", code: "enc01", name: "加密测试", password: "pass-1234" },
+      { id: "s_pwd", code: "pwd01", name: "改密测试", password: "pass-1234" },
     ])) + "\nUPDATE staff SET disabled = 1 WHERE id = 's_gone';";
   sys = await startTestSystem({ extraSql });
 });
@@ -63,6 +64,26 @@ describe("staff login", () => {
     const locked = await api(sys, "/api/auth/staff", { body: { code: "lock01", password: "pass-1234" } });
     assert.equal(locked.status, 429);
     assert.ok(Number(locked.headers.get("retry-after")) >= 1);
+  });
+
+  it("lets a staff member change their own password, which ends every session of the account", async () => {
+    const first = await loginStaff(sys, "pwd01", "pass-1234");
+    const second = await loginStaff(sys, "pwd01", "pass-1234");
+    const change = (body: unknown) => api(sys, "/api/auth/staff/password", { token: first.token, body });
+    // A wrong current password is a 400, not a 401: the session itself is fine.
+    const wrong = await change({ currentPassword: "not-it", newPassword: "new-pass-5678" });
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.body.message, "当前密码不正确");
+    const short = await change({ currentPassword: "pass-1234", newPassword: "12345" });
+    assert.equal(short.status, 400);
+    assert.match(short.body.message, /至少 6 位/);
+    assert.equal((await change({ currentPassword: "pass-1234", newPassword: "pass-1234" })).body.message, "新密码不能与当前密码相同");
+    assert.equal((await api(sys, "/api/auth/me", { token: first.token })).status, 200, "refusals change nothing");
+
+    assert.equal((await change({ currentPassword: "pass-1234", newPassword: "new-pass-5678" })).status, 200);
+    for (const t of [first.token, second.token]) assert.equal((await api(sys, "/api/auth/me", { token: t })).status, 401);
+    assert.equal((await api(sys, "/api/auth/staff", { body: { code: "pwd01", password: "pass-1234" } })).status, 401);
+    assert.equal((await loginStaff(sys, "pwd01", "new-pass-5678")).id, "s_pwd");
   });
 
   it("enforces roles on routes", async () => {

@@ -5,7 +5,8 @@ import { kefu, type Session } from "../api";
 import { roleSchema } from "../../protocol";
 import { Alert, formValues, html, useAction } from "../ui";
 
-export function LoginPage(props: { onLogin: (s: Session) => void }) {
+/** `notice`: why the page is shown again (a session that ended, a changed password). */
+export function LoginPage(props: { onLogin: (s: Session) => void; notice?: string }) {
   const [needTotp, setNeedTotp] = useState(false);
   /** TOTP is required and the account has none: the key to enrol with, confirmed by the next login. */
   const [enrol, setEnrol] = useState<{ secret: string; image: string } | null>(null);
@@ -41,7 +42,7 @@ export function LoginPage(props: { onLogin: (s: Session) => void }) {
             <img class="qr" src=${enrol.image} alt="动态码二维码" /><p class="muted"><code>${enrol.secret}</code></p></div>`
         : null}
       ${needTotp ? html`<label>动态验证码<input name="totp" inputmode="numeric" pattern="\\d{6}" maxlength="6" placeholder="验证器中的 6 位数字" required /></label>` : null}
-      <${Alert} error=${action.error} />
+      <${Alert} error=${action.error} ok=${action.busy ? null : props.notice} />
       <button type="submit" class="primary" disabled=${action.busy}>${action.busy ? "登录中…" : "登录"}</button>
     </form>
   </div>`;

@@ -8,11 +8,12 @@ import { closeSessions } from "../../rooms/session-room";
 import type { Env } from "../../domain/env";
 import { router } from "../http/app";
 import { anyone, anyStaff, principal } from "../http/auth";
-import { ApiError, forbidden, notFound } from "../../domain/errors";
+import { ApiError, badRequest, forbidden, notFound } from "../../domain/errors";
+import { hashPassword } from "../../domain/auth/password";
 import { readJson } from "../http/errors";
-import { customerLoginSchema, guestLoginSchema, type LoginResult, type SocketTicket, staffLoginSchema, staffTotpSetupSchema, staffWechatLoginSchema } from "../../protocol";
+import { customerLoginSchema, guestLoginSchema, type LoginResult, passwordChangeSchema, type SocketTicket, staffLoginSchema, staffTotpSetupSchema, staffWechatLoginSchema } from "../../protocol";
 import { passwordSignIn, passwordVerified, wechatSignIn } from "../http/staff-login";
-import { totpSetup } from "./admin/staff";
+import { staffById, totpSetup } from "./admin/staff";
 import { wechatClient, wechatFailure } from "../../domain/wechat/env";
 
 /** A login token carrying the account's current session version (`ver`, domain/auth/session.ts). */
@@ -76,6 +77,21 @@ export const authRoutes = router()
   .delete("/staff/wechat/bind", anyStaff(), async (c) => {
     await c.get("db").update(staff).set({ wechatOpenid: null }).where(eq(staff.id, principal(c).sub));
     return c.json({ bound: false });
+  })
+  // A staff member's own password: the current one is checked like a login's (failures count
+  // towards the lockout), and the change ends every session of the account, this one included.
+  .post("/staff/password", anyStaff(), async (c) => {
+    const { currentPassword, newPassword } = await readJson(c, passwordChangeSchema);
+    const db = c.get("db");
+    const row = await staffById(db, principal(c).sub);
+    await passwordVerified(c.env, db, { code: row.code, password: currentPassword }).catch((error: unknown) => {
+      // Not a 401: the session is fine, only the password typed is not.
+      throw error instanceof ApiError && error.code === "unauthorized" ? badRequest("当前密码不正确") : error;
+    });
+    if (newPassword === currentPassword) throw badRequest("新密码不能与当前密码相同");
+    await db.update(staff).set({ passwordHash: await hashPassword(newPassword) }).where(eq(staff.id, row.id));
+    await closeSessions(c.env, await bumpStaffSessions(db, [row.id]));
+    return c.json({ ok: true });
   })
   // Signing out ends every session of the account (all devices) and closes its sockets.
   .post("/logout", anyone(), async (c) => {
