@@ -94,7 +94,7 @@ export function demoDataSql(now = Date.now()): string {
     const status = open ? "active" : "ended";
     const unread = waiting ? rows.filter((r) => r.includes("'customer'") && r.endsWith("NULL);")).length : 0;
     out.push(
-      `INSERT INTO conversations (id, customer_id, staff_id, status, source, created_at, started_at, ended_at, end_reason, last_seq, last_message_at, last_message_preview, unread_staff, staff_read_seq, customer_read_seq, rating, rating_comment, resolved, converted) VALUES (${q(id)}, ${q(customer.id)}, ${q(staffId)}, ${q(status)}, ${q(staffId === "s_vip01" ? "qr" : "direct")}, ${start}, ${start}, ${open ? "NULL" : at + 120_000}, ${open ? "NULL" : "'staff'"}, ${seq}, ${at}, ${q(last)}, ${unread}, ${seq - unread}, ${seq}, ${rating ?? "NULL"}, ${q(rated ? pick(COMMENTS) : null)}, ${!open && rnd() < 0.82 ? 1 : 0}, ${!open && rnd() < 0.25 ? 1 : 0});`,
+      `INSERT INTO conversations (id, customer_id, staff_id, status, source, created_at, started_at, ended_at, end_reason, last_seq, last_message_at, last_message_preview, unread_staff, staff_read_seq, customer_read_seq, awaiting_reply, rating, rating_comment, resolved, converted) VALUES (${q(id)}, ${q(customer.id)}, ${q(staffId)}, ${q(status)}, ${q(staffId === "s_vip01" ? "qr" : "direct")}, ${start}, ${start}, ${open ? "NULL" : at + 120_000}, ${open ? "NULL" : "'staff'"}, ${seq}, ${at}, ${q(last)}, ${unread}, ${seq - unread}, ${seq}, ${waiting ? 1 : 0}, ${rating ?? "NULL"}, ${q(rated ? pick(COMMENTS) : null)}, ${!open && rnd() < 0.82 ? 1 : 0}, ${!open && rnd() < 0.25 ? 1 : 0});`,
       ...rows,
     );
     if (!open && rnd() < 0.35) {

@@ -28,6 +28,10 @@ describe("demo data", () => {
     // last_seq agrees with the stored messages, so the rooms continue the numbering.
     assert.equal(await count("SELECT count(*) AS n FROM conversations c WHERE last_seq <> (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"), 0);
 
+    // An open conversation whose last message is the customer's awaits a reply (the inbox's 待回复), and only those.
+    const lastFromCustomer = "(SELECT sender_type FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1) = 'customer'";
+    assert.ok((await count("SELECT count(*) AS n FROM conversations WHERE awaiting_reply = 1")) > 0);
+    assert.equal(await count(`SELECT count(*) AS n FROM conversations c WHERE awaiting_reply <> (c.status <> 'ended' AND ${lastFromCustomer})`), 0);
     // Customers were last active in their latest conversation, not all at the moment of seeding.
     assert.equal(await count("SELECT count(*) AS n FROM users u WHERE u.id LIKE 'u_demo%' AND u.last_active_at <> COALESCE((SELECT max(last_message_at) FROM conversations c WHERE c.customer_id = u.id), u.created_at)"), 0);
     assert.ok((await count("SELECT count(DISTINCT last_active_at) AS n FROM users WHERE id LIKE 'u_demo%'")) > 20);
