@@ -251,6 +251,10 @@ export class ApiClient<F> {
   loginStaffWechat(code: string, totp?: string) {
     return this.call("POST", "/api/auth/staff/wechat", staffLoginResultSchema, { code, totp });
   }
+  /** The signed-in staff member's own password; the change ends every session of the account, this one included. */
+  changeStaffPassword(currentPassword: string, newPassword: string) {
+    return this.call("POST", "/api/auth/staff/password", z.object({ ok: z.literal(true) }), { currentPassword, newPassword });
+  }
   bindStaffWechat(code: string) {
     return this.call("POST", "/api/auth/staff/wechat/bind", z.object({ bound: z.boolean() }), { code });
   }

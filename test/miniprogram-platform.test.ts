@@ -97,6 +97,30 @@ describe("the mini program passes the strict shim", () => {
     shim.storage.delete("kefu:staff");
   });
 
+  it("staff change their own password from the mini program, which signs every device out", async () => {
+    const admin = await loginStaff(sys, "admin", "admin123");
+    assert.equal((await api(sys, "/api/admin/staff", { token: admin.token, body: { code: "mppw01", name: "小程序改密", password: "first-pass-1" } })).status, 201);
+    const staff = await loginStaff(sys, "mppw01", "first-pass-1");
+    const otherDevice = await loginStaff(sys, "mppw01", "first-pass-1");
+    shim.storage.set("kefu:staff", JSON.stringify(staff));
+    const page = renderPage("pages/staff-password/staff-password");
+    page.setData({ current: "first-pass-1", next: "second-pass-2", confirm: "second-pass-x" });
+    page.querySelector(".submit-btn")!.dispatchEvent("tap");
+    await eventually(() => page.data.error === "两次输入的新密码不一致", 5_000, "mismatch refused");
+    page.setData({ current: "wrong-pass", confirm: "second-pass-2" });
+    page.querySelector(".submit-btn")!.dispatchEvent("tap");
+    await eventually(() => page.data.error === "当前密码不正确", 15_000, "wrong current password refused");
+    assert.ok(shim.storage.has("kefu:staff"), "a refused change keeps the session");
+    page.setData({ current: "first-pass-1" });
+    page.querySelector(".submit-btn")!.dispatchEvent("tap");
+    await eventually(() => shim.record.navigations.some((n) => n.kind === "reLaunch" && n.url === "/pages/staff-login/staff-login"), 15_000, "back to the login page");
+    assert.equal(shim.storage.has("kefu:staff"), false);
+    assert.ok(shim.record.toasts.includes("密码已修改，请用新密码重新登录"));
+    assert.equal((await api(sys, "/api/auth/me", { token: otherDevice.token })).status, 401);
+    assert.equal((await loginStaff(sys, "mppw01", "second-pass-2")).id, staff.id);
+    closePage(page);
+  });
+
   it("leaving the chat page while it loads opens no socket", async () => {
     const customer = await loginCustomer(sys, "platform-leave-chat");
     const entry = await enter(sys, customer.token);

@@ -283,6 +283,7 @@ export function createWx(options: { loginCode?: string } = {}) {
     },
     navigateTo: (opts: { url: string }) => void record.navigations.push({ kind: "navigateTo", url: opts.url }),
     redirectTo: (opts: { url: string }) => void record.navigations.push({ kind: "redirectTo", url: opts.url }),
+    reLaunch: (opts: { url: string }) => void record.navigations.push({ kind: "reLaunch", url: opts.url }),
     navigateBack: () => void record.navigations.push({ kind: "navigateBack", url: "" }),
     setNavigationBarTitle: (opts: { title: string }) => void record.titles.push(opts.title),
     pageScrollTo: () => undefined,

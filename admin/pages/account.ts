@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import * as z from "zod";
-import { call, callChecked, endSession, isManager, type Session } from "../api";
+import { call, callChecked, endSession, isManager, kefu, type Session } from "../api";
 import { Alert, Card, formValues, html, useAction, useLoad } from "../ui";
 import { adminStaffSchema, passwordSchema } from "../../protocol";
 import { TotpSetup } from "./totp";
@@ -19,7 +19,7 @@ function PasswordCard() {
       if (v.newPassword !== v.confirm) throw new Error("两次输入的新密码不一致");
       const checked = passwordSchema.safeParse(v.newPassword);
       if (!checked.success) throw new Error(checked.error.issues[0]?.message ?? "新密码不符合要求");
-      await call("/api/auth/staff/password", { body: { currentPassword: v.currentPassword, newPassword: v.newPassword } });
+      await kefu.changeStaffPassword(v.currentPassword, v.newPassword);
       // The change ended every session of the account, this one included.
       endSession("密码已修改，请用新密码重新登录（其他设备也已退出）");
     });

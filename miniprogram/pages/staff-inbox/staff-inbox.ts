@@ -124,6 +124,9 @@ Component({
       if (!id) return;
       wx.navigateTo({ url: `/pages/staff-chat/staff-chat?conversationId=${encodeURIComponent(id)}&customerId=${encodeURIComponent(customer ?? "")}` });
     },
+    changePassword() {
+      wx.navigateTo({ url: "/pages/staff-password/staff-password" });
+    },
     logout() {
       state.get(this)?.feed?.close();
       staffSession.clear();
