@@ -15,8 +15,13 @@ export const partySchema = z.enum(["customer", "staff", "system"]);
 export type Party = z.infer<typeof partySchema>;
 export const messageKindSchema = z.enum(["text", "image", "voice", "emoji", "system"]);
 export type MessageKind = z.infer<typeof messageKindSchema>;
-export const conversationStatusSchema = z.enum(["pending", "active", "ended"]);
+/** A conversation's statuses in the order it moves through them. */
+const CONVERSATION_STATUSES = ["pending", "active", "ended"] as const;
+export const conversationStatusSchema = z.enum(CONVERSATION_STATUSES);
 export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
+/** A conversation only moves forward: of two reports of its status, the later one holds. */
+export const laterStatus = (a: ConversationStatus, b: ConversationStatus): ConversationStatus =>
+  CONVERSATION_STATUSES.indexOf(a) >= CONVERSATION_STATUSES.indexOf(b) ? a : b;
 export const presenceSchema = z.enum(["online", "busy", "offline"]);
 export type Presence = z.infer<typeof presenceSchema>;
 export const sourceSchema = z.enum(["qr", "direct", "transfer"]);

@@ -3,7 +3,7 @@
 // (staff, end, rating, outcome) comes from D1.
 import type { ConversationRow, MessageRow } from "../domain/db/mappers";
 import { awaitingReplyAfter } from "../domain/conversation-query";
-import { type MessageContent, previewOf } from "../protocol";
+import { laterStatus, type MessageContent, previewOf } from "../protocol";
 import { messageFieldsOf } from "../domain/db/message-copy";
 
 export type NewMessage = {
@@ -69,7 +69,7 @@ export function mergeD1Row(d1: ConversationRow, local: ConversationRow | undefin
     ...messageFieldsOf(local),
     staffReadSeq: Math.max(d1.staffReadSeq, local.staffReadSeq),
     customerReadSeq: Math.max(d1.customerReadSeq, local.customerReadSeq),
-    status: ended ? "ended" : d1.status === "active" || local.status === "active" ? "active" : "pending",
+    status: laterStatus(d1.status, local.status),
     endedAt: ended?.endedAt ?? null,
     endReason: ended?.endReason ?? null,
   };

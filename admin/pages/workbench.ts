@@ -2,7 +2,7 @@
 // and admins watch any conversation live and act in it (reply as themselves, transfer, end, outcome).
 import { useEffect, useState } from "preact/hooks";
 import type { InboxFilter } from "../../client/inbox-state";
-import type { ConversationStatus, InboxItem } from "../../protocol";
+import { type ConversationStatus, type InboxItem, laterStatus } from "../../protocol";
 import { isManager, kefu, type Session } from "../api";
 import { OutcomeControls, TransferDialog } from "../workbench/actions";
 import { assignedTo, Composer, Messages, useChat } from "../workbench/chat";
@@ -10,8 +10,6 @@ import { CustomerPanel } from "../workbench/customer-panel";
 import { InboxList, type InboxScope, useInbox } from "../workbench/inbox";
 import { enableNotifications, notificationsSupported, notifyCustomerMessage } from "../workbench/notify";
 import { Alert, html, PRESENCE_NAMES, STATUS_NAMES, useAction, useLoad } from "../ui";
-
-const STATUS_ORDER: ConversationStatus[] = ["pending", "active", "ended"];
 
 function ChatPane(props: { id: string; session: Session; names: Record<string, string>; transferredAway: boolean; listedStatus?: ConversationStatus }) {
   const { chat, error } = useChat(props.id, props.session);
@@ -31,8 +29,8 @@ function ChatPane(props: { id: string; session: Session; names: Record<string, s
   const detail = chat.detail;
   const staffId = assignedTo(chat) ?? detail.conversation.staffId;
   const mine = staffId === props.session.id;
-  // The socket and the inbox list both report changes (a conversation only moves forward): the later one shows.
-  const status = STATUS_ORDER.indexOf(props.listedStatus ?? chat.status) > STATUS_ORDER.indexOf(chat.status) ? props.listedStatus! : chat.status;
+  // The socket and the inbox list both report changes: the later one shows.
+  const status = laterStatus(chat.status, props.listedStatus ?? chat.status);
   const end = () => {
     if (!confirm("确定结束这个会话吗？顾客将收到评价邀请。")) return;
     void action.run(() => kefu.end(props.id), "会话已结束");

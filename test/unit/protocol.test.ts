@@ -1,7 +1,7 @@
 // Edge cases of the frames and bodies every side exchanges (protocol/index.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clientFrameSchema, historyQuerySchema, inboxQuerySchema, LIMITS, previewOf, sceneSchema, staffLoginSchema } from "../../protocol";
+import { clientFrameSchema, historyQuerySchema, inboxQuerySchema, laterStatus, LIMITS, previewOf, sceneSchema, staffLoginSchema } from "../../protocol";
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown) => schema.safeParse(v).success;
 const send = (content: unknown, clientId = "client-0001") => ({ type: "send", clientId, content });
@@ -69,5 +69,17 @@ describe("HTTP bodies and queries", () => {
       [previewOf({ kind: "text", text: "你好" }), previewOf({ kind: "image" }), previewOf({ kind: "voice" }), previewOf({ kind: "emoji" }), previewOf({ kind: "system", text: "已转接" })],
       ["你好", "[图片]", "[语音]", "[表情]", "已转接"],
     );
+  });
+});
+
+describe("laterStatus", () => {
+  it("keeps the later of two reports of a conversation's status, in either order", () => {
+    for (const [a, b, later] of [
+      ["pending", "pending", "pending"],
+      ["pending", "active", "active"],
+      ["active", "pending", "active"],
+      ["active", "ended", "ended"],
+      ["ended", "pending", "ended"],
+    ] as const) assert.equal(laterStatus(a, b), later);
   });
 });
