@@ -97,6 +97,14 @@ describe("the mini program passes the strict shim", () => {
     shim.storage.delete("kefu:staff");
   });
 
+  it("opens only pages app.json registers, as WeChat does", () => {
+    const failed: string[] = [];
+    shim.wx.navigateTo({ url: "/pages/staff-password/staff-password", fail: (e: { errMsg: string }) => failed.push(e.errMsg) });
+    shim.wx.navigateTo({ url: "/pages/nowhere/nowhere?x=1", fail: (e: { errMsg: string }) => failed.push(e.errMsg) });
+    assert.deepEqual(failed, ['navigateTo:fail page "pages/nowhere/nowhere" is not found']);
+    assert.deepEqual(shim.record.navigationFailures.splice(0), ["/pages/nowhere/nowhere?x=1"]);
+  });
+
   it("staff change their own password from the mini program, which signs every device out", async () => {
     const admin = await loginStaff(sys, "admin", "admin123");
     assert.equal((await api(sys, "/api/admin/staff", { token: admin.token, body: { code: "mppw01", name: "小程序改密", password: "first-pass-1" } })).status, 201);
@@ -118,6 +126,7 @@ describe("the mini program passes the strict shim", () => {
     assert.ok(shim.record.toasts.includes("密码已修改，请用新密码重新登录"));
     assert.equal((await api(sys, "/api/auth/me", { token: otherDevice.token })).status, 401);
     assert.equal((await loginStaff(sys, "mppw01", "second-pass-2")).id, staff.id);
+    assert.deepEqual(shim.record.navigationFailures, []);
     closePage(page);
   });
 

@@ -125,6 +125,7 @@ export type Network = {
 };
 
 export type WxShim = ReturnType<typeof createWx>;
+type Navigation = { url: string; success?: (r: { errMsg: string }) => void; fail?: (e: { errMsg: string }) => void };
 
 export function createWx(options: { loginCode?: string } = {}) {
   const storage = new Map<string, unknown>();
@@ -135,6 +136,8 @@ export function createWx(options: { loginCode?: string } = {}) {
   const record = {
     toasts: [] as string[],
     navigations: [] as { kind: string; url: string }[],
+    /** Navigations WeChat would refuse: the page is not in app.json. */
+    navigationFailures: [] as string[],
     titles: [] as string[],
     subscribeRequests: [] as string[][],
     previews: [] as string[],
@@ -149,6 +152,18 @@ export function createWx(options: { loginCode?: string } = {}) {
     pickers: 0,
     /** wx.request / wx.uploadFile calls not yet answered. */
     pending: 0,
+  };
+  /** As WeChat: only a page registered in app.json can be opened; anything else fails (`page "…" is not found`). */
+  const pages = new Set<string>(JSON.parse(readFileSync(join(miniprogramDir, "app.json"), "utf8")).pages);
+  const navigate = (kind: string, opts: Navigation) => {
+    const page = opts.url.split("?")[0].replace(/^\//, "");
+    if (!pages.has(page)) {
+      record.navigationFailures.push(opts.url);
+      opts.fail?.({ errMsg: `${kind}:fail page "${page}" is not found` });
+      return;
+    }
+    record.navigations.push({ kind, url: opts.url });
+    opts.success?.({ errMsg: `${kind}:ok` });
   };
   /** Counts the call as pending until its callbacks have run. */
   const tracked = <T,>(work: Promise<T>): Promise<T> => {
@@ -281,9 +296,9 @@ export function createWx(options: { loginCode?: string } = {}) {
       if ("scope.record" in authSetting) authSetting["scope.record"] = permissions.recordInSettings;
       settle(opts, Promise.resolve({ authSetting: { ...authSetting } }));
     },
-    navigateTo: (opts: { url: string }) => void record.navigations.push({ kind: "navigateTo", url: opts.url }),
-    redirectTo: (opts: { url: string }) => void record.navigations.push({ kind: "redirectTo", url: opts.url }),
-    reLaunch: (opts: { url: string }) => void record.navigations.push({ kind: "reLaunch", url: opts.url }),
+    navigateTo: (opts: Navigation) => navigate("navigateTo", opts),
+    redirectTo: (opts: Navigation) => navigate("redirectTo", opts),
+    reLaunch: (opts: Navigation) => navigate("reLaunch", opts),
     navigateBack: () => void record.navigations.push({ kind: "navigateBack", url: "" }),
     setNavigationBarTitle: (opts: { title: string }) => void record.titles.push(opts.title),
     pageScrollTo: () => undefined,
