@@ -21,7 +21,7 @@ import { RATE_LIMITED_MESSAGE } from "../domain/rate-limit";
 import { pushStaffReply } from "../domain/push";
 import { idleDeadline, isWorkingTime, loadSettings } from "../domain/settings";
 import { type Screening, screenCustomerMessage } from "../domain/wechat/content-check";
-import { startMediaCheck } from "../domain/wechat/media-check";
+import { flagMessageInD1, startMediaCheck } from "../domain/wechat/media-check";
 import { endConversation, loadConversation, recordTransfer, type TransferSource } from "./conversation-store";
 import { afterMessage, afterRead, mergeD1Row, messageRow, type NewMessage } from "./conversation-row";
 import { MessageLog } from "./message-log";
@@ -396,10 +396,18 @@ export class ConversationRoom extends Server<Env> {
     this.afterNotifies("push", () => pushStaffReply(this.env, this.db, message, customerId));
   }
 
-  /** A customer's image or voice goes to WeChat's asynchronous check (domain/wechat/media-check.ts), off the ack path. */
+  /**
+   * A customer's image or voice goes to WeChat's asynchronous check (domain/wechat/media-check.ts),
+   * off the ack path; one WeChat would not take is flagged for staff review, as unchecked text is.
+   */
   private checkMediaLater(m: MessageRow) {
-    if ((m.kind !== "image" && m.kind !== "voice") || !m.mediaKey) return;
-    this.ctx.waitUntil(startMediaCheck(this.env, this.db, this.customer?.openid, { conversationId: m.conversationId, seq: m.seq, kind: m.kind, mediaKey: m.mediaKey }));
+    if ((m.kind !== "image" && m.kind !== "voice") || !m.mediaKey || m.flagged) return;
+    const media = { conversationId: m.conversationId, seq: m.seq, kind: m.kind, mediaKey: m.mediaKey };
+    this.ctx.waitUntil(
+      startMediaCheck(this.env, this.db, this.customer?.openid, media).then(async (outcome) => {
+        if (outcome === "failed") await this.flagMessage(m.seq);
+      }),
+    );
   }
 
   private async ownsMedia(key: string): Promise<boolean> {
@@ -642,14 +650,20 @@ export class ConversationRoom extends Server<Env> {
   }
 
   /**
-   * WeChat found a customer's image or voice risky (worker/routes/wechat-push.ts): flags it in this
-   * room's log (D1's copy is flagged by the caller, later copies carry the flag) and shows staff here.
+   * A customer's image or voice WeChat found risky (worker/routes/wechat-push.ts) or would not
+   * check: flagged in this room's log and in D1, and shown to staff here.
    */
   async flagMessage(seq: number): Promise<boolean> {
     const message = this.log.flag(seq);
     if (!message) return false;
     this.copy.rewritten();
     this.broadcastFrame({ type: "message", message: toMessage(message) }, { tag: "staff" });
+    // A handover not yet made reads the flagged log; one already made, unflagged, is written
+    // first, so it cannot land after the flag and undo it.
+    await this.copy
+      .flush(true)
+      .then(() => flagMessageInD1(this.db, this.row.id, seq))
+      .catch((error) => console.error("flagging the D1 copy failed", error));
     return true;
   }
 

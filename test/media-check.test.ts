@@ -42,6 +42,10 @@ async function d1Rows<T>(query: string, args: (string | number)[]): Promise<T[]>
   }
 }
 
+/** media_check_async calls the fake got for a file, refused ones included. */
+const checksAskedFor = (key: string) =>
+  sys.wechat.requests.filter((r) => r.route === "media_check_async" && String((r.body as { media_url?: unknown } | null)?.media_url).includes(`/api/${key}?`)).length;
+
 /** A customer with a WeChat openid sends an image and a voice clip; returns what the fake was asked. */
 async function sendMedia() {
   const customer = await loginCustomer(sys);
@@ -114,6 +118,50 @@ describe("media content check", () => {
     assert.equal((await fetch(await signed(sent.customer.token, `/api/${sent.voice.key}`))).status, 200);
     const after = await api(sys, `/api/conversations/${sent.entry.conversationId}/messages`, { token: staff.token });
     assert.equal(after.body.messages.find((m: { clientId: string }) => m.clientId === "check-voice-1").flagged, false);
+  });
+
+  it("flags media WeChat would not check: a refused media_check_async, and a guest's image (no openid)", async () => {
+    sys.wechat.failNext("media_check_async", 45009);
+    const customer = await loginCustomer(sys, "media-check-refused");
+    const entry = await enter(sys, customer.token);
+    const staff = await loginStaff(sys, staffCodeOf(entry.staff));
+    const staffSocket = new RawSocket(sys, conversationPath(entry.conversationId), staff.token);
+    await staffSocket.opened;
+    const upload = async (token: string, conversationId: string) => (await api(sys, "/api/media", { token, raw: uploadForm(conversationId, PNG, "a.png", "image/png") })).body;
+    const image = await upload(customer.token, entry.conversationId);
+    const socket = new RawSocket(sys, conversationPath(entry.conversationId), customer.token);
+    await socket.opened;
+    socket.send({ type: "send", clientId: "refused-check-1", content: { kind: "image", mediaKey: image.key } });
+    const ack = await socket.waitFor("ack", (f) => f.clientId === "refused-check-1");
+    // Shown unflagged at once, then again flagged when WeChat refuses the check.
+    const frames = [await staffSocket.waitFor("message", (f) => f.message.seq === ack.seq), await staffSocket.waitFor("message", (f) => f.message.seq === ack.seq && f.message.flagged)];
+    assert.deepEqual(frames.map((f) => f.message.flagged), [false, true]);
+    assert.equal(checksAskedFor(image.key), 1);
+    const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: staff.token });
+    assert.equal(history.body.messages.find((m: { clientId: string }) => m.clientId === "refused-check-1").flagged, true);
+    await eventually(async () => {
+      const rows = await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [entry.conversationId, ack.seq]);
+      return rows[0]?.flagged === 1;
+    }, 10_000, "D1 copy flagged");
+    // The file stays visible to the customer: nobody found it risky.
+    assert.equal((await fetch(await signed(customer.token, `/api/${image.key}`))).status, 200);
+    socket.close();
+    staffSocket.close();
+
+    // A guest has no openid WeChat knows: the image is stored flagged, WeChat is not asked.
+    const guest = await api(sys, "/api/auth/guest", { body: { deviceId: "media-check-guest" } });
+    assert.equal(guest.status, 200);
+    const guestEntry = await enter(sys, guest.body.token);
+    const guestImage = await upload(guest.body.token, guestEntry.conversationId);
+    const guestSocket = new RawSocket(sys, conversationPath(guestEntry.conversationId), guest.body.token);
+    await guestSocket.opened;
+    guestSocket.send({ type: "send", clientId: "guest-image-1", content: { kind: "image", mediaKey: guestImage.key } });
+    await guestSocket.waitFor("ack", (f) => f.clientId === "guest-image-1");
+    guestSocket.close();
+    const guestStaff = await loginStaff(sys, staffCodeOf(guestEntry.staff));
+    const guestHistory = await api(sys, `/api/conversations/${guestEntry.conversationId}/messages`, { token: guestStaff.token });
+    assert.equal(guestHistory.body.messages.find((m: { clientId: string }) => m.clientId === "guest-image-1").flagged, true);
+    assert.equal(checksAskedFor(guestImage.key), 0);
   });
 
   it("answers WeChat's URL verification and refuses pushes without a valid signature", async () => {

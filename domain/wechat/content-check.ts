@@ -1,12 +1,13 @@
-// Content check of customer text (F003 step 1) with WeChat's msg_sec_check. A message is
-// never lost to the check: when WeChat cannot answer in time it is accepted and flagged.
+// Content check of customer text (F003 step 1) with WeChat's msg_sec_check, and the verdict for
+// customer media WeChat cannot check. A message is never lost to the check: when WeChat cannot
+// answer in time it is accepted and flagged.
 // The appid may call it 4,000 times a minute and 2,000,000 times a day (README, "Capacity"):
 // once WeChat refuses for quota, text is flagged without asking until the quota is back.
 import type { Env } from "../env";
 import type { MessageContent } from "../../protocol";
 import { withWechatToken } from "./access-token";
 import { hasWechatOpenid } from "./customer";
-import { wechatClient } from "./env";
+import { mediaCheckBase, wechatClient } from "./env";
 import { WechatError } from "./client";
 import { quotaBackAt } from "./quota";
 
@@ -26,9 +27,12 @@ export async function screenCustomerMessage(
   openid: string | null | undefined,
   content: MessageContent,
 ): Promise<Screening> {
+  // Emoji hold pictographs only (protocol); images and voice are checked after they are stored (media-check.ts).
+  if (content.kind === "emoji") return "accept";
+  // H5 guests and official-account (H5) customers have no mini program openid, so WeChat checks
+  // neither their text nor, where media checks are on, their media.
+  if (!hasWechatOpenid(openid)) return content.kind === "text" || mediaCheckBase(env) !== null ? "flag" : "accept";
   if (content.kind !== "text") return "accept";
-  // H5 guests and official-account (H5) customers have no mini program openid, so their text cannot be checked.
-  if (!hasWechatOpenid(openid)) return "flag";
   if (Date.now() < quotaSpentUntil) return "flag";
   const client = wechatClient(env, CONTENT_CHECK_TIMEOUT_MS);
   const check = withWechatToken(env, (token) =>

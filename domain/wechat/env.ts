@@ -25,6 +25,14 @@ export function officialAccount(env: Pick<Env, "WECHAT_API_BASE" | "WECHAT_OA_AP
   };
 }
 
+/**
+ * The public origin WeChat downloads customer media from for its content check, or null: without
+ * PUBLIC_BASE_URL media checks are off (media-check.ts).
+ */
+export function mediaCheckBase(env: Pick<Env, "PUBLIC_BASE_URL">): string | null {
+  return env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null;
+}
+
 /** Which mini program version subscribe messages and QR codes open (WECHAT_MINIPROGRAM_STATE). */
 export function miniprogramState(env: Pick<Env, "WECHAT_MINIPROGRAM_STATE">): "formal" | "trial" | "developer" {
   const state = env.WECHAT_MINIPROGRAM_STATE;

@@ -10,7 +10,7 @@ import { mediaChecks, messages } from "../db/schema";
 import type { Env } from "../env";
 import { withWechatToken } from "./access-token";
 import { hasWechatOpenid } from "./customer";
-import { wechatClient } from "./env";
+import { mediaCheckBase, wechatClient } from "./env";
 
 /** Who signs the URL WeChat downloads from: no account, accepted by the media route alone. */
 export const MEDIA_CHECK_SIGNER = "wechat:media-check";
@@ -22,13 +22,15 @@ const SCENE_COMMENT = 2;
 export type StoredMedia = { conversationId: string; seq: number; kind: "image" | "voice"; mediaKey: string };
 
 /**
- * Asks WeChat to check a stored customer image or voice clip. Skipped (false) when the customer has
- * no openid WeChat knows (H5 guests) or no public origin is configured; failures are logged, the
- * message stays as it is (it was already shown: the check can only flag it afterwards).
+ * Asks WeChat to check a stored customer image or voice clip (the message was already shown: the
+ * check can only flag it afterwards). `skipped`: no public origin is configured, so media checks
+ * are off (customers without an openid WeChat knows, H5 guests, have theirs flagged at store
+ * time, content-check.ts). `failed`: WeChat refused or could not be reached (logged); the caller
+ * flags the message for staff review, as an unchecked text is.
  */
-export async function startMediaCheck(env: Env, db: Db, openid: string | null | undefined, media: StoredMedia): Promise<boolean> {
-  const base = env.PUBLIC_BASE_URL?.replace(/\/+$/, "");
-  if (!base || !hasWechatOpenid(openid)) return false;
+export async function startMediaCheck(env: Env, db: Db, openid: string | null | undefined, media: StoredMedia): Promise<"started" | "skipped" | "failed"> {
+  const base = mediaCheckBase(env);
+  if (!base || !hasWechatOpenid(openid)) return "skipped";
   try {
     const url = await signPath(env.TOKEN_SECRET, { sub: MEDIA_CHECK_SIGNER, role: "admin", ver: 0 }, `/api/${media.mediaKey}`, MEDIA_CHECK_URL_TTL_MS);
     const { trace_id } = await withWechatToken(env, (token) =>
@@ -41,10 +43,10 @@ export async function startMediaCheck(env: Env, db: Db, openid: string | null | 
       }),
     );
     await db.insert(mediaChecks).values({ traceId: trace_id, conversationId: media.conversationId, seq: media.seq, mediaKey: media.mediaKey, createdAt: Date.now() }).onConflictDoNothing();
-    return true;
+    return "started";
   } catch (error) {
-    console.warn(`media check not started: ${String(error)}`);
-    return false;
+    console.warn(`media check not started, message flagged: ${String(error)}`);
+    return "failed";
   }
 }
 
@@ -72,7 +74,7 @@ export async function recordMediaVerdict(db: Db, event: MediaCheckEvent, now = D
   return suggest === "risky" ? { conversationId: check.conversationId, seq: check.seq } : null;
 }
 
-/** Flags the message's D1 copy (the room's log is flagged by the room; a later copy carries it too). */
+/** Flags the message's D1 copy (ConversationRoom.flagMessage, once its earlier copies are written). */
 export async function flagMessageInD1(db: Db, conversationId: string, seq: number): Promise<void> {
   await db.update(messages).set({ flagged: true }).where(and(eq(messages.conversationId, conversationId), eq(messages.seq, seq)));
 }

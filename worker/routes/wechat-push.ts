@@ -3,7 +3,7 @@
 // WECHAT_PUSH_TOKEN. Handled: `wxa_media_check`, the verdict of an asynchronous media check.
 import type { Context } from "hono";
 import { forbidden } from "../../domain/errors";
-import { flagMessageInD1, mediaCheckEventSchema, recordMediaVerdict } from "../../domain/wechat/media-check";
+import { mediaCheckEventSchema, recordMediaVerdict } from "../../domain/wechat/media-check";
 import { pushSignatureValid } from "../../domain/wechat/push-signature";
 import type { AppEnv } from "../http/app";
 import { router } from "../http/app";
@@ -31,10 +31,7 @@ export const wechatPushRoutes = router()
     // Other events (or shapes) are acknowledged and ignored, so WeChat does not retry them.
     if (event.success) {
       const risky = await recordMediaVerdict(c.get("db"), event.data);
-      if (risky) {
-        await conversationRoom(c.env, risky.conversationId).then((room) => room.flagMessage(risky.seq));
-        await flagMessageInD1(c.get("db"), risky.conversationId, risky.seq);
-      }
+      if (risky) await conversationRoom(c.env, risky.conversationId).then((room) => room.flagMessage(risky.seq));
     }
     return c.text("success");
   });
