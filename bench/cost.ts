@@ -11,6 +11,8 @@
 //   D1 copy          the batched copy of those messages, measured after their acks (copy delay 3 s)
 //   customer message the staff message's work plus the content check and the auto-reply check
 //   wake             a staff message to rooms left idle past their eviction, minus a staff message
+//   first message    a customer's first message to a room left idle since its sockets opened,
+//                    with everything it sets off (D1 copy before the ack, greeting, inbox, monitor)
 // The same population and system setup as `npm run bench` (bench/setup.ts). The same message step
 // runs against the bare ws relay and against that relay as Durable Objects on workerd
 // (bench/workerd-relay): the runtime's own cost per message, apart from kefu's.
@@ -97,14 +99,20 @@ async function message(room: Room, from: "customer" | "staff", clientId = `cost-
   return clientId;
 }
 
-/** CPU ms per operation of `step` over every room, `rounds` times, minus the idle rate. */
-async function measure(pids: number[], idlePerMs: number, name: string, all: Room[], op: (room: Room, round: number) => Promise<unknown>) {
+/**
+ * CPU ms per operation of `step` over every room, `times` times, minus the idle rate; with
+ * `settleMs`, what the operations leave running afterwards (notifications, copies) counts too.
+ */
+async function measure(pids: number[], idlePerMs: number, name: string, all: Room[], op: (room: Room, round: number) => Promise<unknown>, o: { times?: number; settleMs?: number } = {}) {
+  const times = o.times ?? rounds;
   const cpu = cpuMeter(pids);
   const t0 = Date.now();
-  for (let r = 0; r < rounds; r++) await Promise.all(all.map((room) => op(room, r)));
+  for (let r = 0; r < times; r++) await Promise.all(all.map((room) => op(room, r)));
+  const busyMs = Date.now() - t0;
+  if (o.settleMs) await sleep(o.settleMs);
   const elapsed = Date.now() - t0;
-  const ms = (cpu() * 1000 - idlePerMs * elapsed) / (all.length * rounds);
-  log(`  ${name.padEnd(18)} ${round(ms, 3).toString().padStart(8)} ms/frame  (${all.length * rounds} frames in ${elapsed} ms)`);
+  const ms = (cpu() * 1000 - idlePerMs * elapsed) / (all.length * times);
+  log(`  ${name.padEnd(18)} ${round(ms, 3).toString().padStart(8)} ms/frame  (${all.length * times} frames in ${busyMs} ms${o.settleMs ? `, then ${o.settleMs} ms for what they left running` : ""})`);
   return ms;
 }
 
@@ -127,11 +135,16 @@ try {
   const all = await openRooms(pop.pairs, kefu.urlFor);
   const inboxes = await Promise.all(kefu.inboxes.map((url) => Socket.open(url)));
   const pids = kefu.workerds;
-  // Every room's first message (its first storage use) before measuring.
-  const sent: string[][] = await Promise.all(all.map(async (room) => [await message(room, "staff")]));
-  await sleep(4000);
+  // As in `npm run bench`, whose sockets take long enough to open that the rooms hibernate first.
+  log(`  leaving the new rooms idle for ${args.idle} s`);
+  await sleep(Number(args.idle) * 1000);
   const idle = await idleRate(pids);
   log(`  idle: ${round(idle * 1000, 1)} ms CPU per second`);
+  // A conversation's first message: the room wakes and starts its storage, the message is checked,
+  // copied to D1 before its ack (assignment reads it there), the greeting goes out, the inbox and
+  // the monitor hear of a new conversation.
+  const sent: string[][] = all.map(() => []);
+  results.firstMessage = await measure(pids, idle, "first message", all, async (room) => sent[all.indexOf(room)].push(await message(room, "customer")), { times: 1, settleMs: 4000 });
   results.badFrame = await measure(pids, idle, "bad frame", all, async (room) => {
     const error = room.customer.next((f) => f.type === "error");
     room.customer.send({ type: "send" });
@@ -150,14 +163,15 @@ try {
       db.close();
     }
   };
-  // Copies of the warm-up messages out of the way.
+  // Copies of the first messages (and their greetings) out of the way.
   while ((await d1Count()) < all.length) await sleep(200);
   await sleep(500);
+  const copiedBefore = await d1Count();
   results.staffMessage = await measure(pids, idle, "staff message", all, async (room, r) => {
     sent[all.indexOf(room)].push(await message(room, "staff", `cost-staff-${r}-${room.pair.conversationId}`));
   });
   {
-    const expected = all.length * (1 + rounds);
+    const expected = copiedBefore + all.length * rounds;
     const cpu = cpuMeter(pids);
     const t0 = Date.now();
     while ((await d1Count()) < expected) await sleep(100);
@@ -212,6 +226,7 @@ const phases: [string, number][] = [
   ["D1 copy", results.d1Copy],
   ["content check + auto-reply check (customer − staff message)", results.customerMessage - results.staffMessage],
   ["wake from hibernation", results.wake],
+  ["a conversation's first message (customer, woken room, all in)", results.firstMessage],
   ["staff message, all in (with its D1 copy)", results.staffMessage + results.d1Copy],
   ["customer message, all in (with its D1 copy)", results.customerMessage + results.d1Copy],
   ["bare relay message", results.relayMessage],

@@ -7,6 +7,8 @@
 // the mini program does (bench/public-flow.ts), and staff open a conversation's socket when it
 // shows on their inbox feed. `--connect burst` opens the sockets all at once.
 // `--reconnect` then opens every socket again the same way, to rooms that exist by now.
+// `--cpu-cap 0.5` runs every server process under test with half of one core (bench/cpu-cap.ts):
+// the same load on a host half as fast.
 // Latencies are measured after a warm-up (every room's first message, a cold start of the whole
 // system at once, falls in it), and the warm-up's own are reported apart.
 // Then the same traffic against a bare `ws` relay (no persistence, no auth): the machine's
@@ -24,6 +26,7 @@ import { parseArgs } from "node:util";
 import { rootDir } from "../scripts/wrangler";
 import { latencyChart } from "./chart";
 import { type LoadOptions, type LoadPair, type LoadResult, runLoad } from "./load";
+import { cpuCap } from "./cpu-cap";
 import { cpuMeter, sampleRss } from "./process-stats";
 import { applySettings, type PublicFlow, publicFlow, type SignInFigures } from "./public-flow";
 import { BENCH_STAFF_PASSWORD, isAlive, type Kefu, type Population, population, type Relay, startKefu, startRelay, startWorkerdRelay, stopAllOnExit } from "./setup";
@@ -62,6 +65,8 @@ const { values: args } = parseArgs({
     "working-hours": { type: "string", default: "on" },
     /** Staff on duty (the first N; default a tenth, at least one). */
     "on-duty": { type: "string" },
+    /** Share of one core the server processes under test may use (a slower host); uncapped by default. */
+    "cpu-cap": { type: "string" },
     /** Public flow: share of customers entering with a staff code as the QR scene. */
     scene: { type: "string", default: "0.2" },
   },
@@ -83,6 +88,7 @@ const staffSockets = Math.min(customers, Number(args["staff-sockets"] ?? 2000));
 const onDuty = Math.min(staffCount, Number(args["on-duty"] ?? Math.max(1, Math.ceil(staffCount / 10))));
 const sceneShare = Math.min(1, Math.max(0, Number(args.scene)));
 const floorMode = choice("floor", args.floor, ["store+check", "store", "bare"] as const);
+const cap = cpuCap(args["cpu-cap"] === undefined ? null : Number(args["cpu-cap"]));
 
 const log = (line: string) => console.log(line);
 
@@ -115,6 +121,7 @@ async function main() {
   log(`kefu benchmark: ${customers} customers over ${staffCount} staff (${staffSockets} conversations with a staff socket, every staff member on the inbox feed), one message per customer every ${intervalMs / 1000} s, ${warmupMs / 1000} s of warm-up traffic then ${durationMs / 1000} s measured; open-file limit ${softLimit}`);
   log(`flow ${flow}${flow === "public" ? ` (HTTP sign-in and entry, ${Math.round(sceneShare * 100)} % with a staff code scene; staff join conversations from their inbox feed)` : " (seeded conversations and tokens)"}, sockets ${connectMode === "burst" ? "opened in one burst" : `paced, ${args.concurrency} handshakes in flight`}, working hours ${workingHours === "on" ? "now" : "not now"} (${onDuty} of ${staffCount} staff on duty)`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load0.map((v) => v.toFixed(2)).join(" ")}`);
+  if (cap.share !== null) log(`every server process under test is capped at ${cap.share} of one core (a host ${round(1 / cap.share, 1)}× slower for it); "% of a core" stays a share of a whole core`);
 
   const common = {
     intervalMs,
@@ -133,6 +140,7 @@ async function main() {
   // ---------- the real system ----------
   log("\n[1/2] kefu on wrangler dev (workerd, local D1 and Durable Objects)");
   const kefu = await startKefu(pop, { viaProxy: args["via-proxy"], log });
+  cap.apply(kefu.workerds);
   let ours: LoadResult;
   let oursProcess: ProcessFigures;
   let stored: { messages: number; duplicates: number };
@@ -162,6 +170,7 @@ async function main() {
   // ---------- the baselines: the bare relay, and the product's floor on workerd ----------
   const measureRelay = async (r: Relay): Promise<{ result: LoadResult; process: ProcessFigures }> => {
     try {
+      cap.apply(r.pids);
       const rss = sampleRss(r.pids);
       const idleRssMb = rss.now();
       const cpu = cpuMeter(r.pids);
@@ -263,6 +272,7 @@ async function ramp(pop: Population, common: Common) {
 
   log(`\n[ramp] kefu, ${customers} customers (${flow} flow), steps of ${args["ramp-step"]} s at ${rates.join(", ")} messages/s (both ways)`);
   const kefu = await startKefu(pop, { viaProxy: args["via-proxy"], log });
+  cap.apply(kefu.workerds);
   let ours: Step[];
   let pairs: LoadPair[];
   try {
@@ -274,6 +284,7 @@ async function ramp(pop: Population, common: Common) {
   }
   const relaySteps = async (relay: Relay, name: string): Promise<Step[]> => {
     try {
+      cap.apply(relay.pids);
       return await runSteps(relayTarget(relay, pop, pairs, name));
     } finally {
       await relay.stop();
@@ -470,6 +481,7 @@ function params() {
     durationS: durationMs / 1000,
     replies: !args["no-replies"],
     viaDevProxy: args["via-proxy"],
+    cpuCap: cap.share,
   };
 }
 
