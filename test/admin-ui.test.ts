@@ -29,6 +29,21 @@ const shot = async (page: Page, name: string) => {
   if (process.env.ADMIN_SCREENSHOTS) await page.screenshot({ path: join(rootDir, "docs", `admin-${name}.png`), fullPage: true });
 };
 
+/**
+ * Clicks an export button and returns its download; an export that fails shows its error on the
+ * page instead, and this fails with that text rather than waiting out the timeout.
+ */
+async function exportFile(page: Page, button: string, timeout = WAIT) {
+  const failed = page
+    .locator(".exporter .error-text")
+    .waitFor({ timeout })
+    .then(async () => {
+      throw new Error(`${button} failed on the page: ${await page.locator(".exporter .error-text").textContent()}`);
+    }, () => new Promise<never>(() => undefined));
+  const [download] = await Promise.all([Promise.race([page.waitForEvent("download", { timeout }), failed]), page.getByRole("button", { name: button }).click()]);
+  return download;
+}
+
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 function upload(token: string, conversationId: string, bytes: Buffer) {
   const form = new FormData();
@@ -157,7 +172,7 @@ describe("admin console", () => {
     await transcript.locator(".msg.customer", { hasText: "有稳健一点的吗？" }).locator(".flag", { hasText: FLAGGED_NOTICE }).waitFor();
     assert.equal(await transcript.locator(".flag").count(), 1);
 
-    const [xlsx] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "导出 Excel" }).click()]);
+    const xlsx = await exportFile(page, "导出 Excel");
     const xlsxPath = join(downloads, "export.xlsx");
     await xlsx.saveAs(xlsxPath);
     const wb = new ExcelJS.Workbook();
@@ -176,7 +191,7 @@ describe("admin console", () => {
     const marked = messages.getRows(2, messages.rowCount - 1)!.filter((r) => r.getCell(7).value === "待审核").map((r) => r.getCell(6).value);
     assert.deepEqual(marked, ["有稳健一点的吗？"]);
 
-    const [pdf] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.getByRole("button", { name: "导出 PDF" }).click()]);
+    const pdf = await exportFile(page, "导出 PDF", 60_000);
     const pdfPath = join(downloads, "export.pdf");
     await pdf.saveAs(pdfPath);
     const bytes = readFileSync(pdfPath);
