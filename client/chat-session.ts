@@ -121,6 +121,7 @@ export class ChatSession<F> {
           this.readIfVisible();
           this.changed();
         },
+        updated: () => this.changed(),
         ack: () => this.changed(),
         failed: () => this.changed(),
         read: (by, seq) => {

@@ -26,6 +26,8 @@ export type Pending = {
 
 export type ConversationEvents = {
   message?: (m: Message) => void;
+  /** A message already here changed: the content check flagged it afterwards (media). */
+  updated?: (m: Message) => void;
   ack?: (clientId: string, seq: number) => void;
   failed?: (clientId: string, code: string, message: string) => void;
   read?: (by: "customer" | "staff" | "system", seq: number) => void;
@@ -195,7 +197,15 @@ export class ConversationClient {
   }
 
   private remember(m: Message): void {
-    if (this.messages.has(m.seq)) return;
+    const known = this.messages.get(m.seq);
+    if (known) {
+      // The room sends a stored message again only to flag it (rooms/conversation-room.ts flagMessage).
+      if (m.flagged && !known.flagged) {
+        this.messages.set(m.seq, { ...known, flagged: true });
+        this.events.updated?.(this.messages.get(m.seq)!);
+      }
+      return;
+    }
     this.messages.set(m.seq, m);
     // A message seen here means any pending copy of it was stored.
     this.pending.delete(m.clientId);
