@@ -404,9 +404,11 @@ export class ConversationRoom extends Server<Env> {
     if ((m.kind !== "image" && m.kind !== "voice") || !m.mediaKey || m.flagged) return;
     const media = { conversationId: m.conversationId, seq: m.seq, kind: m.kind, mediaKey: m.mediaKey };
     this.ctx.waitUntil(
-      startMediaCheck(this.env, this.db, this.customer?.openid, media).then(async (outcome) => {
-        if (outcome === "failed") await this.flagMessage(m.seq);
-      }),
+      startMediaCheck(this.env, this.db, this.customer?.openid, media)
+        .then(async (outcome) => {
+          if (outcome === "failed") await this.flagMessage(m.seq);
+        })
+        .catch((error) => console.error("flagging unchecked media failed", error)),
     );
   }
 
@@ -659,11 +661,10 @@ export class ConversationRoom extends Server<Env> {
     this.copy.rewritten();
     this.broadcastFrame({ type: "message", message: toMessage(message) }, { tag: "staff" });
     // A handover not yet made reads the flagged log; one already made, unflagged, is written
-    // first, so it cannot land after the flag and undo it.
-    await this.copy
-      .flush(true)
-      .then(() => flagMessageInD1(this.db, this.row.id, seq))
-      .catch((error) => console.error("flagging the D1 copy failed", error));
+    // first, so it cannot land after the flag and undo it. A D1 failure rejects: WeChat then
+    // pushes the verdict again, and flagging is idempotent.
+    await this.copy.flush(true);
+    await flagMessageInD1(this.db, this.row.id, seq);
     return true;
   }
 
