@@ -21,8 +21,10 @@ export type Env = Cloudflare.Env & {
   /** Optional libSQL/Turso database used instead of D1 when set. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;
-  /** How long the D1 copier gathers copies before writing them (default 500 ms; tests raise it to kill in between). */
+  /** How long the D1 copier gathers copies before writing them (default 1000 ms; tests raise it to kill in between). */
   D1_COPY_DELAY_MS?: string;
-  /** How many D1 copiers share the conversations (default 4). */
+  /** How many D1 copiers share the conversations (default 2). */
   D1_COPY_SHARDS?: string;
+  /** How long customer text is flagged without asking WeChat after its content check failed several times in a row (default 30000 ms). */
+  CONTENT_CHECK_PAUSE_MS?: string;
 };

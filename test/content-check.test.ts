@@ -1,5 +1,6 @@
 // Content check of customer text with msg_sec_check, against wrangler dev and the fake WeChat.
 import assert from "node:assert/strict";
+import { FAILURES_TO_PAUSE } from "../domain/wechat/check-breaker";
 import { after, before, describe, it } from "node:test";
 import { queryJson } from "../scripts/wrangler";
 import type { LoginResult, Message } from "../protocol";
@@ -26,9 +27,11 @@ let customer: LoginResult;
 let staff: LoginResult;
 let conversationId: string;
 let counter = 0;
+/** How long checks pause after failures in a row (the default is 30 s). */
+const PAUSE_MS = 3000;
 
 before(async () => {
-  sys = await startTestSystem({ extraSql: ALWAYS_WORKING });
+  sys = await startTestSystem({ extraSql: ALWAYS_WORKING, vars: { CONTENT_CHECK_PAUSE_MS: String(PAUSE_MS) } });
   customer = await loginCustomer(sys, CODE);
   const entry = await enter(sys, customer.token);
   conversationId = entry.conversationId;
@@ -173,6 +176,30 @@ describe("content check of customer text", () => {
     assert.equal(secChecks().length, before);
     const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: guest.body.token });
     assert.deepEqual(history.body.messages.map((m: Message) => [m.text, m.flagged]), [["访客的消息", true]]);
+  });
+
+  it("pauses checks while WeChat does not answer: text is flagged at once without asking, and checked again after the pause", async () => {
+    sys.wechat.setDown("msg_sec_check", true);
+    let asked: number;
+    try {
+      for (let i = 0; i < FAILURES_TO_PAUSE; i++) {
+        const failed = await send(`微信不可用 ${i}`);
+        assert.equal(failed.frame.type, "ack");
+        assert.equal((await stored(failed.clientId))?.flagged, true);
+      }
+      asked = secChecks().length;
+      const paused = await send("暂停期间的消息");
+      assert.equal(paused.frame.type, "ack");
+      assert.equal((await stored(paused.clientId))?.flagged, true);
+      assert.equal(secChecks().length, asked, "WeChat is not asked during the pause");
+    } finally {
+      sys.wechat.setDown("msg_sec_check", false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS + 200));
+    const back = await send("恢复后的消息");
+    assert.equal(back.frame.type, "ack");
+    assert.equal(secChecks().length, asked + 1, "one check after the pause");
+    assert.equal((await stored(back.clientId))?.flagged, false);
   });
 
   // Last: the rest of this system's day is without checks.

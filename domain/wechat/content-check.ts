@@ -2,13 +2,15 @@
 // customer media WeChat cannot check. A message is never lost to the check: when WeChat cannot
 // answer in time it is accepted and flagged.
 // The appid may call it 4,000 times a minute and 2,000,000 times a day (README, "Capacity"):
-// once WeChat refuses for quota, text is flagged without asking until the quota is back.
+// once WeChat refuses for quota, text is flagged without asking until the quota is back; while
+// WeChat does not answer, checks pause after a few failures in a row (check-breaker.ts).
 import type { Env } from "../env";
 import type { MessageContent } from "../../protocol";
 import { withWechatToken } from "./access-token";
 import { hasWechatOpenid } from "./customer";
 import { mediaCheckBase, wechatClient } from "./env";
-import { WechatError } from "./client";
+import { CheckBreaker, DEFAULT_PAUSE_MS, FAILURES_TO_PAUSE } from "./check-breaker";
+import { WECHAT_ERRCODES, WechatError } from "./client";
 import { quotaBackAt } from "./quota";
 
 /** refuse: risky, not stored; flag: stored for staff to review; accept: stored as is. */
@@ -21,6 +23,8 @@ const SCENE_COMMENT = 2;
 
 /** Until when WeChat refused checks for quota, as this isolate learnt from a refusal. */
 let quotaSpentUntil = 0;
+/** Whether WeChat has been answering this isolate's checks (check-breaker.ts). */
+const breaker = new CheckBreaker();
 
 export async function screenCustomerMessage(
   env: Env,
@@ -33,34 +37,44 @@ export async function screenCustomerMessage(
   // neither their text nor, where media checks are on, their media.
   if (!hasWechatOpenid(openid)) return content.kind === "text" || mediaCheckBase(env) !== null ? "flag" : "accept";
   if (content.kind !== "text") return "accept";
-  if (Date.now() < quotaSpentUntil) return "flag";
+  const now = Date.now();
+  if (now < quotaSpentUntil || !breaker.allows(now, CONTENT_CHECK_TIMEOUT_MS)) return "flag";
+  const pauseMs = Number(env.CONTENT_CHECK_PAUSE_MS) || DEFAULT_PAUSE_MS;
+  let late = false;
+  const unavailable = (why: string): Screening => {
+    if (breaker.failed(Date.now(), pauseMs)) console.warn(`content check unavailable ${FAILURES_TO_PAUSE} times in a row: text is flagged without asking for ${pauseMs} ms`);
+    // One line, no stack: when WeChat is slow this runs for every message.
+    console.warn(`content check unavailable, message flagged: ${why}`);
+    return "flag";
+  };
   const client = wechatClient(env, CONTENT_CHECK_TIMEOUT_MS);
   const check = withWechatToken(env, (token) =>
     client.msgSecCheck(token, { content: content.text, version: 2, scene: SCENE_COMMENT, openid }),
   ).then(
-    ({ suggest }): Screening => (suggest === "risky" ? "refuse" : suggest === "review" ? "flag" : "accept"),
+    ({ suggest }): Screening => {
+      if (!late) breaker.answered();
+      return suggest === "risky" ? "refuse" : suggest === "review" ? "flag" : "accept";
+    },
     (error): Screening => {
-      const backAt = error instanceof WechatError ? quotaBackAt(error.errcode, Date.now()) : null;
+      if (late) return "flag";
+      if (!(error instanceof WechatError) || error.errcode === WECHAT_ERRCODES.SYSTEM_BUSY) return unavailable(String(error));
+      breaker.answered();
+      const backAt = quotaBackAt(error.errcode, Date.now());
       if (backAt !== null) {
         quotaSpentUntil = Math.max(quotaSpentUntil, backAt);
         console.warn(`content check quota spent (${error.errcode}): text is flagged for staff review until ${new Date(backAt).toISOString()}`);
         return "flag";
       }
-      // One line, no stack: when WeChat is slow this runs for every message.
-      console.warn(`content check unavailable, message flagged: ${String(error)}`);
+      console.warn(`content check refused, message flagged: ${String(error)}`);
       return "flag";
     },
   );
-  return withDeadline(check, CONTENT_CHECK_TIMEOUT_MS, "flag");
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((resolve) => {
+  const deadline = new Promise<Screening>((resolve) => {
     timer = setTimeout(() => {
-      console.warn(`content check took over ${ms} ms, message flagged`);
-      resolve(fallback);
-    }, ms);
+      late = true;
+      resolve(unavailable(`no answer within ${CONTENT_CHECK_TIMEOUT_MS} ms`));
+    }, CONTENT_CHECK_TIMEOUT_MS);
   });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  return Promise.race([check, deadline]).finally(() => clearTimeout(timer));
 }
