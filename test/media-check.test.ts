@@ -10,7 +10,9 @@ import { fetchSocketTicket } from "../client/api";
 import { ConversationClient } from "../client/conversation-client";
 import type { Message } from "../protocol";
 import { freePort } from "../scripts/system";
-import { openLocalD1, selectAll } from "../scripts/local-d1";
+import { MEDIA_CHECK_URL_TTL_MS } from "../domain/wechat/media-check";
+import { runCron, TICK_CRON } from "./cron";
+import { executeLocalD1, openLocalD1, selectAll } from "../scripts/local-d1";
 import {
   ALWAYS_WORKING,
   api,
@@ -176,6 +178,35 @@ describe("media content check", () => {
     const guestHistory = await api(sys, `/api/conversations/${guestEntry.conversationId}/messages`, { token: guestStaff.token });
     assert.equal(guestHistory.body.messages.find((m: { clientId: string }) => m.clientId === "guest-image-1").flagged, true);
     assert.equal(checksAskedFor(guestImage.key), 0);
+  });
+
+  it("flags media WeChat took but gave no verdict on before its download URL expired, once, and still takes a late verdict", async () => {
+    const sent = await sendMedia();
+    const staff = await loginStaff(sys, staffCodeOf(sent.entry.staff));
+    const flaggedInRoom = async () => {
+      const history = await api(sys, `/api/conversations/${sent.entry.conversationId}/messages`, { token: staff.token });
+      return history.body.messages.filter((m: Message) => m.flagged).map((m: Message) => m.seq);
+    };
+    await runCron(sys, TICK_CRON);
+    assert.deepEqual(await flaggedInRoom(), [], "not yet: WeChat has an hour");
+    // The image's check is over an hour old now; the voice clip's is not.
+    await executeLocalD1(sys.persistTo, `UPDATE media_checks SET created_at = created_at - ${MEDIA_CHECK_URL_TTL_MS + 60_000} WHERE trace_id = '${sent.imageTrace}';`);
+    await runCron(sys, TICK_CRON);
+    assert.deepEqual(await flaggedInRoom(), [sent.imageSeq]);
+    await eventually(async () => {
+      const rows = await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [sent.entry.conversationId, sent.imageSeq]);
+      return rows[0]?.flagged === 1;
+    }, 10_000, "D1 copy flagged");
+    const [closed] = await d1Rows<{ checked_at: number | null; suggest: string | null }>("SELECT checked_at, suggest FROM media_checks WHERE trace_id = ?", [sent.imageTrace]);
+    assert.ok(closed.checked_at !== null);
+    assert.equal(closed.suggest, null);
+    // Closed: the next tick leaves it alone.
+    await runCron(sys, TICK_CRON);
+    assert.deepEqual(await d1Rows("SELECT checked_at, suggest FROM media_checks WHERE trace_id = ?", [sent.imageTrace]), [closed]);
+    // The file stays visible to the customer until a verdict says risky; a late one still counts.
+    assert.equal((await fetch(await signed(sent.customer.token, `/api/${sent.image.key}`))).status, 200);
+    assert.equal((await sys.wechat.deliverMediaCheck(sent.imageTrace, "risky")).pushStatus, 200);
+    assert.equal((await fetch(await signed(sent.customer.token, `/api/${sent.image.key}`))).status, 403);
   });
 
   it("answers WeChat's URL verification and refuses pushes without a valid signature", async () => {

@@ -1,5 +1,6 @@
 // Cron: ends conversations whose room never got an alarm or missed one (a safety net for the
-// per-room 24 h timer), corrects stale staff presence, applies retention, and takes the daily backup.
+// per-room 24 h timer), corrects stale staff presence, flags media WeChat never gave a verdict on,
+// applies retention, and takes the daily backup.
 import { and, ne } from "drizzle-orm";
 import { createDb } from "../domain/db/client";
 import { conversations, staff } from "../domain/db/schema";
@@ -9,6 +10,7 @@ import { applyRetention } from "../domain/retention";
 import { trimMessageCopies } from "../domain/copy-window";
 import { conversationRoom, roomHistory, staffRoom } from "./rooms-client";
 import { idleBy, loadSettings } from "../domain/settings";
+import { closeMediaChecks, unansweredMediaChecks } from "../domain/wechat/media-check";
 
 export async function sweepIdleConversations(env: Env, now: number): Promise<number> {
   const db = createDb(env);
@@ -34,6 +36,24 @@ export async function reconcilePresence(env: Env): Promise<number> {
   return offline;
 }
 
+/** Media WeChat took but never gave a verdict on is flagged for staff review (domain/wechat/media-check.ts). */
+export async function flagUnansweredMedia(env: Env, now: number): Promise<number> {
+  const db = createDb(env);
+  const closed: string[] = [];
+  let flagged = 0;
+  for (const check of await unansweredMediaChecks(db, now)) {
+    try {
+      if (check.live && (await (await conversationRoom(env, check.conversationId)).flagMessage(check.seq))) flagged++;
+      closed.push(check.traceId);
+    } catch (error) {
+      // Tried again on the next tick.
+      console.error(`flagging unanswered media ${check.conversationId}:${check.seq} failed`, error);
+    }
+  }
+  await closeMediaChecks(db, closed, now);
+  return flagged;
+}
+
 /** The daily cron (DAILY_CRON) backs up; every other tick sweeps idle conversations, applies retention and the D1 copy window. */
 export async function runScheduled(env: Env, now: number, cron?: string): Promise<void> {
   const steps: [string, () => Promise<unknown>][] =
@@ -42,6 +62,7 @@ export async function runScheduled(env: Env, now: number, cron?: string): Promis
       : [
           ["idle sweep", () => sweepIdleConversations(env, now)],
           ["presence", () => reconcilePresence(env)],
+          ["unanswered media checks", () => flagUnansweredMedia(env, now)],
           ["retention", () => applyRetention(env, now)],
           ["copy window", () => trimMessageCopies(createDb(env), roomHistory(env), now)],
         ];

@@ -2,11 +2,11 @@
 // stored, WeChat is asked to download the file (media_check_async) through a signed URL on the
 // public origin; its verdict arrives later as a `wxa_media_check` message-push event
 // (worker/routes/wechat-push.ts). trace_id → (conversation, seq) is kept in D1 (media_checks).
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import * as z from "zod";
 import { signPath } from "../auth/signed-url";
 import type { Db } from "../db/client";
-import { mediaChecks, messages } from "../db/schema";
+import { conversations, mediaChecks, messages } from "../db/schema";
 import type { Env } from "../env";
 import { withWechatToken } from "./access-token";
 import { hasWechatOpenid } from "./customer";
@@ -67,11 +67,32 @@ export type MediaCheckEvent = z.infer<typeof mediaCheckEventSchema>;
 export async function recordMediaVerdict(db: Db, event: MediaCheckEvent, now = Date.now()): Promise<{ conversationId: string; seq: number } | null> {
   const [check] = await db.select().from(mediaChecks).where(eq(mediaChecks.traceId, event.trace_id)).limit(1);
   if (!check) return null;
-  if (check.checkedAt === null) {
+  // Once: a check closed without a verdict (unansweredMediaChecks) still takes a late one.
+  if (check.suggest === null) {
     await db.update(mediaChecks).set({ suggest: event.result.suggest, label: event.result.label, checkedAt: now }).where(eq(mediaChecks.traceId, event.trace_id));
   }
   const suggest = check.suggest ?? event.result.suggest;
   return suggest === "risky" ? { conversationId: check.conversationId, seq: check.seq } : null;
+}
+
+/**
+ * Checks WeChat has not answered by the time its download URL expired: the file can no longer be
+ * checked, so the message is to be flagged like media WeChat would not check. `live`: the
+ * conversation still exists (retention may have deleted it meanwhile).
+ */
+export async function unansweredMediaChecks(db: Db, now: number, limit = 500): Promise<{ traceId: string; conversationId: string; seq: number; live: boolean }[]> {
+  const rows = await db
+    .select({ traceId: mediaChecks.traceId, conversationId: mediaChecks.conversationId, seq: mediaChecks.seq, live: conversations.id })
+    .from(mediaChecks)
+    .leftJoin(conversations, eq(conversations.id, mediaChecks.conversationId))
+    .where(and(isNull(mediaChecks.checkedAt), lt(mediaChecks.createdAt, now - MEDIA_CHECK_URL_TTL_MS)))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, live: r.live !== null }));
+}
+
+/** Marks checks done without a verdict, so each is flagged once; a verdict that still comes is recorded as usual. */
+export async function closeMediaChecks(db: Db, traceIds: string[], now: number): Promise<void> {
+  if (traceIds.length > 0) await db.update(mediaChecks).set({ checkedAt: now }).where(inArray(mediaChecks.traceId, traceIds));
 }
 
 /** Flags the message's D1 copy (ConversationRoom.flagMessage, once its earlier copies are written). */
