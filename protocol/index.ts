@@ -194,10 +194,6 @@ export const staffClientFrameSchema = z.discriminatedUnion("type", [
 ]);
 
 /**
- * Heartbeat of staff inbox sockets: the client sends `ping` every `intervalMs`; the room answers
- * `pong` without waking (a hibernation auto-response) and counts a socket silent for `deadAfterMs` as gone.
- */
-/**
  * The error frame a room sends a socket whose session was revoked, just before closing it: the
  * client closes and reconnects at once, and the reconnect's ticket request gets the 401 that signs
  * the user out. Waiting for the close would take longer: the runtime drops the connection seconds
@@ -207,6 +203,10 @@ export const SESSION_REVOKED = "session_revoked";
 export const isRevocationFrame = (frame: unknown): boolean =>
   typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "error" && (frame as { code?: unknown }).code === SESSION_REVOKED;
 
+/**
+ * Heartbeat of staff inbox sockets: the client sends `ping` every `intervalMs`; the room answers
+ * `pong` without waking (a hibernation auto-response) and counts a socket silent for `deadAfterMs` as gone.
+ */
 export const HEARTBEAT = { ping: "ping", pong: "pong", intervalMs: 10_000, deadAfterMs: 20_000 } as const;
 export type StaffClientFrame = z.infer<typeof staffClientFrameSchema>;
 
