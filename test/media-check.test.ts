@@ -48,6 +48,10 @@ async function d1Rows<T>(query: string, args: (string | number)[]): Promise<T[]>
   }
 }
 
+/** Waits until D1's copy of the message is flagged (search, exports, backups read D1). */
+const flaggedInD1 = (conversationId: string, seq: number) =>
+  eventually(async () => (await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [conversationId, seq]))[0]?.flagged === 1, 10_000, "D1 copy flagged");
+
 /** media_check_async calls the fake got for a file, refused ones included. */
 const checksAskedFor = (key: string) =>
   sys.wechat.requests.filter((r) => r.route === "media_check_async" && String((r.body as { media_url?: unknown } | null)?.media_url).includes(`/api/${key}?`)).length;
@@ -102,10 +106,7 @@ describe("media content check", () => {
     assert.equal(byClient("check-voice-1").flagged, false);
     // D1 has the flag too (search, exports, backups read D1).
     await copiedToD1(sys, sent.entry.conversationId, sent.voiceSeq);
-    await eventually(async () => {
-      const rows = await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [sent.entry.conversationId, sent.imageSeq]);
-      return rows[0]?.flagged === 1;
-    }, 10_000, "D1 copy flagged");
+    await flaggedInD1(sent.entry.conversationId, sent.imageSeq);
     // Hidden from the customer, still there for staff to review.
     const hidden = await fetch(await signed(sent.customer.token, `/api/${sent.image.key}`));
     assert.equal(hidden.status, 403);
@@ -156,10 +157,7 @@ describe("media content check", () => {
     assert.equal(checksAskedFor(image.key), 1);
     const history = await api(sys, `/api/conversations/${entry.conversationId}/messages`, { token: staff.token });
     assert.equal(history.body.messages.find((m: { clientId: string }) => m.clientId === "refused-check-1").flagged, true);
-    await eventually(async () => {
-      const rows = await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [entry.conversationId, ack.seq]);
-      return rows[0]?.flagged === 1;
-    }, 10_000, "D1 copy flagged");
+    await flaggedInD1(entry.conversationId, ack.seq);
     // The file stays visible to the customer: nobody found it risky.
     assert.equal((await fetch(await signed(customer.token, `/api/${image.key}`))).status, 200);
     socket.close();
@@ -193,10 +191,7 @@ describe("media content check", () => {
     await executeLocalD1(sys.persistTo, `UPDATE media_checks SET created_at = created_at - ${MEDIA_CHECK_URL_TTL_MS + 60_000} WHERE trace_id = '${sent.imageTrace}';`);
     await runCron(sys, TICK_CRON);
     assert.deepEqual(await flaggedInRoom(), [sent.imageSeq]);
-    await eventually(async () => {
-      const rows = await d1Rows<{ flagged: number }>("SELECT flagged FROM messages WHERE conversation_id = ? AND seq = ?", [sent.entry.conversationId, sent.imageSeq]);
-      return rows[0]?.flagged === 1;
-    }, 10_000, "D1 copy flagged");
+    await flaggedInD1(sent.entry.conversationId, sent.imageSeq);
     const [closed] = await d1Rows<{ checked_at: number | null; suggest: string | null }>("SELECT checked_at, suggest FROM media_checks WHERE trace_id = ?", [sent.imageTrace]);
     assert.ok(closed.checked_at !== null);
     assert.equal(closed.suggest, null);
